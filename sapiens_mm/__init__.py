@@ -1,0 +1,11 @@
+"""sapiens_mm: Meta's Sapiens models as an OpenMMLab plugin.
+
+Importing the package (or ``custom_imports=dict(imports=['sapiens_mm'])`` in a config) registers
+every sapiens_mm class into the registries of mmengine, mmpretrain, mmpose and mmseg.
+"""
+from .version import __version__  # noqa: F401
+from .checkpoint.safe_globals import register_safe_globals
+
+register_safe_globals()  # lets weights-only torch.load read mmengine checkpoints (resume)
+
+from . import engine, models  # noqa: E402,F401  (registration side effects)

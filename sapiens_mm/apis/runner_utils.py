@@ -1,0 +1,134 @@
+"""Command-line handling shared by ``tools/train.py`` and ``tools/test.py``.
+
+The tools take an OpenMMLab config of any ``default_scope`` (mmpretrain, mmpose, mmseg or none)
+and hand it to an mmengine ``Runner``; the Runner switches to the config's scope itself, so
+nothing here depends on it. The options follow the upstream mmpretrain/mmpose/mmseg tools.
+Explicit flags (``--work-dir``, ``--resume``, ``--amp``, the checkpoint) are applied after
+``--cfg-options`` and therefore win over it.
+"""
+import argparse
+import logging
+import os
+import os.path as osp
+from typing import Optional, Sequence
+
+from mmengine.config import Config, DictAction
+from mmengine.evaluator import DumpResults
+from mmengine.logging import print_log
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+__all__ = ['parse_train_args', 'parse_test_args', 'train_config', 'test_config',
+           'add_dump_results', 'build_runner']
+
+
+def _parser(description: str) -> argparse.ArgumentParser:
+    """Parser with the config path and the options both tools have."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('--work-dir', help='directory for logs and checkpoints '
+                        '(default: the config\'s work_dir, else ./work_dirs/<config name>)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, e.g. train_cfg.max_epochs=3 '
+        'optim_wrapper.optimizer.lr=1e-4; lists as key="[a,b]" or key=a,b (no spaces)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    # torch.distributed.launch passes --local-rank (torch >= 2.0) or --local_rank.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser
+
+
+def _parse(parser: argparse.ArgumentParser,
+           argv: Optional[Sequence[str]]) -> argparse.Namespace:
+    """Parse ``argv`` and export ``LOCAL_RANK`` for launchers that only pass the flag."""
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def parse_train_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Arguments of ``tools/train.py`` (``sys.argv[1:]`` when ``argv`` is None)."""
+    parser = _parser('Train a model with an OpenMMLab config')
+    parser.add_argument(
+        '--resume', nargs='?', const='auto',
+        help='resume from CKPT, or without CKPT from the latest checkpoint in the work dir')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision (AmpOptimWrapper, dynamic loss scale)')
+    return _parse(parser, argv)
+
+
+def parse_test_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Arguments of ``tools/test.py`` (``sys.argv[1:]`` when ``argv`` is None)."""
+    parser = _parser('Test (and evaluate) a checkpoint with an OpenMMLab config')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--out', help='also dump the predictions to this .pkl file')
+    return _parse(parser, argv)
+
+
+def _load_config(args: argparse.Namespace) -> Config:
+    """Read the config and apply ``--cfg-options``, ``--launcher`` and ``--work-dir``."""
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    return cfg
+
+
+def _enable_amp(cfg: Config) -> None:
+    """Switch a plain ``OptimWrapper`` to ``AmpOptimWrapper`` with dynamic loss scaling."""
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    wrapper_name = wrapper if isinstance(wrapper, str) else wrapper.__name__
+    if wrapper_name == 'AmpOptimWrapper':
+        print_log('--amp: the config already uses AmpOptimWrapper; left unchanged',
+                  logger='current', level=logging.WARNING)
+        return
+    if wrapper_name != 'OptimWrapper':
+        raise ValueError(f'--amp replaces OptimWrapper by AmpOptimWrapper, but the config '
+                         f'uses optim_wrapper.type={wrapper_name!r}')
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def train_config(args: argparse.Namespace) -> Config:
+    """The config ``tools/train.py`` builds its Runner from.
+
+    ``--resume CKPT`` resumes from CKPT; a bare ``--resume`` lets the Runner pick the latest
+    checkpoint of the work dir (``load_from`` is cleared so a pretrained-weights path in the
+    config is not taken for one).
+    """
+    cfg = _load_config(args)
+    if args.amp:
+        _enable_amp(cfg)
+    if args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = None if args.resume == 'auto' else args.resume
+    return cfg
+
+
+def test_config(args: argparse.Namespace) -> Config:
+    """The config ``tools/test.py`` builds its Runner from: weights from the checkpoint."""
+    cfg = _load_config(args)
+    cfg.load_from = args.checkpoint
+    return cfg
+
+
+def add_dump_results(runner: Runner, out_file: str) -> None:
+    """Make ``runner.test()`` also dump the predictions to ``out_file`` (``.pkl``).
+
+    Added to the built test evaluator, which works for every way a config can write
+    ``test_evaluator`` (a metric, a list of them, or an ``Evaluator`` dict).
+    """
+    runner.test_evaluator.metrics.append(DumpResults(out_file_path=out_file))
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Build the Runner: the ``runner_type`` registered in ``RUNNERS`` if the config names
+    one, mmengine's ``Runner`` otherwise."""
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)

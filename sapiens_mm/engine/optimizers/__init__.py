@@ -1,0 +1,4 @@
+from .layer_decay_optim_wrapper_constructor import (SapiensLayerDecayOptimWrapperConstructor,
+                                                    get_layer_id)
+
+__all__ = ['SapiensLayerDecayOptimWrapperConstructor', 'get_layer_id']

@@ -1,0 +1,4 @@
+from .sapiens_mae_vit import SapiensMAEViT
+from .sapiens_vit import SAPIENS_ARCHS, SapiensViT
+
+__all__ = ['SapiensViT', 'SapiensMAEViT', 'SAPIENS_ARCHS']

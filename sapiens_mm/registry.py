@@ -1,0 +1,50 @@
+"""Registration of sapiens_mm classes into the upstream OpenMMLab registries.
+
+sapiens_mm has no registry of its own: every model class is registered into mmengine's root
+``MODELS`` and into the ``MODELS`` of mmpretrain, mmpose and mmseg, so that a config in any of
+those scopes (``default_scope='mmpose'`` ...) can say ``type='SapiensViT'``. Optimizer-wrapper
+constructors go into the matching ``OPTIM_WRAPPER_CONSTRUCTORS``.
+"""
+from typing import Callable, List, Type
+
+from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import \
+    OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
+from mmpose.registry import MODELS as MMPOSE_MODELS
+from mmpose.registry import \
+    OPTIM_WRAPPER_CONSTRUCTORS as MMPOSE_OPTIM_WRAPPER_CONSTRUCTORS
+from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
+from mmpretrain.registry import \
+    OPTIM_WRAPPER_CONSTRUCTORS as MMPRETRAIN_OPTIM_WRAPPER_CONSTRUCTORS
+from mmseg.registry import MODELS as MMSEG_MODELS
+from mmseg.registry import \
+    OPTIM_WRAPPER_CONSTRUCTORS as MMSEG_OPTIM_WRAPPER_CONSTRUCTORS
+
+#: Registries a sapiens_mm model class is visible in, one per scope.
+MODEL_REGISTRIES = (MMENGINE_MODELS, MMPRETRAIN_MODELS, MMPOSE_MODELS, MMSEG_MODELS)
+#: Registries a sapiens_mm optimizer-wrapper constructor is visible in.
+OPTIM_WRAPPER_CONSTRUCTOR_REGISTRIES = (
+    MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, MMPRETRAIN_OPTIM_WRAPPER_CONSTRUCTORS,
+    MMPOSE_OPTIM_WRAPPER_CONSTRUCTORS, MMSEG_OPTIM_WRAPPER_CONSTRUCTORS)
+
+
+def _register_into(registries) -> Callable[[Type], Type]:
+
+    def decorator(cls: Type) -> Type:
+        for registry in registries:
+            # force=True keeps re-imports (e.g. importlib.reload in tests) idempotent.
+            registry.register_module(module=cls, force=True)
+        return cls
+
+    return decorator
+
+
+#: Class decorator: register a model class (backbone, neck, head, loss, estimator).
+register_model = _register_into(MODEL_REGISTRIES)
+#: Class decorator: register an optimizer-wrapper constructor.
+register_optim_wrapper_constructor = _register_into(OPTIM_WRAPPER_CONSTRUCTOR_REGISTRIES)
+
+
+def scopes_with(name: str, registries=MODEL_REGISTRIES) -> List[str]:
+    """Scopes whose registry (not a parent) holds ``name``; a diagnostic helper."""
+    return [r.scope for r in registries if name in r.module_dict]

@@ -1,0 +1,26 @@
+"""Write a folder of procedural images (the built-in data of the MAE demo).
+
+    python tools/make_demo_images.py --out data/demo/mae_images --num 32 --seed 0 --size 256 192
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+
+from sapiens_mm.datasets import write_procedural_images  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--out', required=True)
+    parser.add_argument('--num', type=int, default=32)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--size', type=int, nargs=2, default=(256, 192), metavar=('H', 'W'))
+    args = parser.parse_args()
+    paths = write_procedural_images(args.out, args.num, args.seed, tuple(args.size))
+    print(f'wrote {len(paths)} images to {args.out}')
+
+
+if __name__ == '__main__':
+    main()

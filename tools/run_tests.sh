@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test suite (README, second command; .ci/run calls exactly this). Installs .venv on first
+# use. Extra arguments go to pytest, e.g. `bash tools/run_tests.sh -k backbone`.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bash tools/setup_env.sh
+exec "$ROOT/.venv/bin/python" -m pytest tests "$@"
