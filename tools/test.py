@@ -16,13 +16,13 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 # globals of mmengine checkpoints for torch's weights-only loading.
 import sapiens_mm  # noqa: E402,F401
 from sapiens_mm.apis import (add_dump_results, build_runner, parse_test_args,  # noqa: E402
-                             test_config)
+                             load_test_config)
 
 
 def main(argv=None):
     """Build the Runner with the checkpoint's weights and run its test loop."""
     args = parse_test_args(argv)
-    runner = build_runner(test_config(args))
+    runner = build_runner(load_test_config(args))
     if args.out is not None:
         add_dump_results(runner, args.out)
     return runner.test()

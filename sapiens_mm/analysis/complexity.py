@@ -131,6 +131,27 @@ def _strip_root(name: str, root: str) -> Optional[str]:
     return None
 
 
+def _fill_missing_parents(by_module: Dict[str, int]) -> Dict[str, int]:
+    """Add entries for modules whose ``forward`` ran without hooks (``module.forward(x)``).
+
+    mmpose's estimators call ``self.head.forward(x)``, so ``head`` itself is not seen while
+    ``head.deconv_layers`` ... are. Such a parent gets the sum of its topmost seen descendants
+    (ops it runs outside any child module are not attributable to it and are left out).
+    """
+    seen = set(by_module)
+    filled = dict(by_module)
+    for name in seen:
+        parts = name.split('.') if name else []
+        for i in range(1, len(parts)):
+            parent = '.'.join(parts[:i])
+            if parent in seen:
+                continue
+            # ``name`` is a topmost seen descendant of ``parent`` if nothing between is seen.
+            if not any('.'.join(parts[:j]) in seen for j in range(i + 1, len(parts))):
+                filled[parent] = filled.get(parent, 0) + by_module[name]
+    return filled
+
+
 def count_macs(model: nn.Module,
                input_shape: Sequence[int],
                device: Union[str, torch.device, None] = 'meta',
@@ -158,6 +179,8 @@ def count_macs(model: nn.Module,
             ``by_op`` (dict): MACs per aten op, attention included, e.g. ``{'aten.addmm': ..}``;
             ``by_module`` (dict): MACs per module name relative to ``model``
             (``''`` is the whole model, ``'backbone'``, ``'backbone.layers.0.attn'`` ...);
+            a module whose ``forward`` is called directly (no hooks run, e.g. mmpose's
+            ``self.head.forward(x)``) is given the sum of its children;
             ``input_shape`` (tuple).
     """
     if device is None:
@@ -167,8 +190,9 @@ def count_macs(model: nn.Module,
     on_other = {p.device for p in model.parameters() if p.device != device}
     if on_other:
         raise ValueError(
-            f'count_macs(device={device}) but the model has parameters on {sorted(map(str, on_other))}; '
-            "build it under `with torch.device('meta'):` or pass the model's device.")
+            f'count_macs(device={device}) but the model has parameters on '
+            f"{sorted(map(str, on_other))}; build it under `with torch.device('meta'):` "
+            "or pass the model's device.")
     inputs = torch.empty(tuple(input_shape), device=device)
 
     was_training = model.training
@@ -206,6 +230,7 @@ def count_macs(model: nn.Module,
             by_module[rel] = sum(ops.values()) // 2
     if tagger.formula_flops:
         by_module[''] = by_module.get('', 0) + tagger.formula_flops // 2
+    by_module = _fill_missing_parents(by_module)
 
     total = sum(by_op.values())
     return dict(total=total, flops=2 * total, attention=attention,
@@ -278,7 +303,8 @@ def counting_target(model: nn.Module) -> Tuple[nn.Module, dict, str]:
       neck (:class:`_MAEPretrainForward`). Its ``mode='tensor'`` would instead run the
       unmasked encoder alone (``extract_feat``), which is not what pretraining costs.
     * other mmengine ``BaseModel`` (pose estimators, segmentors, classifiers):
-      ``model(inputs, mode='tensor')``, i.e. backbone + neck + head without post-processing.
+      ``model(inputs, data_samples=None, mode='tensor')``, i.e. backbone + neck + head
+      without post-processing.
     * any other module (e.g. a bare backbone): ``model(inputs)``.
     """
     try:
@@ -294,6 +320,8 @@ def counting_target(model: nn.Module) -> Tuple[nn.Module, dict, str]:
     except ImportError:  # pragma: no cover - mmengine is a dependency
         BaseModel = ()
     if BaseModel and isinstance(model, BaseModel):
-        return model, dict(mode='tensor'), f"{type(model).__name__}(inputs, mode='tensor')"
+        # data_samples=None explicitly: mmpose's estimators take it as a required argument.
+        return (model, dict(data_samples=None, mode='tensor'),
+                f"{type(model).__name__}(inputs, data_samples=None, mode='tensor')")
     return model, {}, f'{type(model).__name__}(inputs)'
 

@@ -18,7 +18,7 @@ from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-__all__ = ['parse_train_args', 'parse_test_args', 'train_config', 'test_config',
+__all__ = ['parse_train_args', 'parse_test_args', 'load_train_config', 'load_test_config',
            'add_dump_results', 'build_runner']
 
 
@@ -94,7 +94,7 @@ def _enable_amp(cfg: Config) -> None:
     cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
 
-def train_config(args: argparse.Namespace) -> Config:
+def load_train_config(args: argparse.Namespace) -> Config:
     """The config ``tools/train.py`` builds its Runner from.
 
     ``--resume CKPT`` resumes from CKPT; a bare ``--resume`` lets the Runner pick the latest
@@ -110,7 +110,7 @@ def train_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def test_config(args: argparse.Namespace) -> Config:
+def load_test_config(args: argparse.Namespace) -> Config:
     """The config ``tools/test.py`` builds its Runner from: weights from the checkpoint."""
     cfg = _load_config(args)
     cfg.load_from = args.checkpoint

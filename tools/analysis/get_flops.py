@@ -8,7 +8,8 @@ FLOPs = 2 x MACs.
 What is run:
 
 * a config whose model is an mmengine ``BaseModel`` (pose estimator, segmentor, ...):
-  ``model(inputs, mode='tensor')`` = backbone + neck + head, without pre/post-processing;
+  ``model(inputs, data_samples=None, mode='tensor')`` = backbone + neck + head, without
+  pre/post-processing;
 * an mmpretrain ``MAE`` config: the pretraining forward, i.e. the backbone on the *masked*
   input (``mask_ratio`` of the patches dropped) plus the decoder neck; the loss has no
   counted ops. (``MAE``'s own ``mode='tensor'`` would run the unmasked encoder alone.)
@@ -201,8 +202,7 @@ def main(argv=None):
     if len(components) > 1:
         rows += [(f'  MACs, {name}', n) for name, n in components.items()]
     rows += [(f'  MACs, {kind}', n) for kind, n in macs['by_type'].items()]
-    rows += [('attention MACs', macs['attention']),
-             ('FLOPs (2 x MACs)', macs['flops'])]
+    rows += [('FLOPs (2 x MACs)', macs['flops'])]
     print(f'source : {source}')
     print(f'model  : {type(model).__name__} (built on {args.device})')
     print(f'input  : {" x ".join(map(str, input_shape))} (N x C x H x W, '

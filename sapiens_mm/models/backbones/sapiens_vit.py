@@ -111,6 +111,13 @@ class SapiensViT(VisionTransformer):
             for layer in self.layers:
                 layer.attn.scaled_dot_product_attention = scaled_dot_product_attention_pyimpl
 
+    def train(self, mode: bool = True):
+        """As ``nn.Module.train`` (returns self, unlike mmpretrain's); frozen stages stay frozen."""
+        super().train(mode)
+        if mode and self.frozen_stages > 0:
+            self._freeze_stages()
+        return self
+
     # ------------------------------------------------------------------ weights
     def init_weights(self):
         """Random init, or load ``init_cfg['checkpoint']`` in any released layout."""
