@@ -59,6 +59,8 @@ if ! "$PY" -c "import mmcv, mmcv._ext; assert mmcv.__version__ == '$MMCV_VERSION
     if ! compgen -G "$WHEEL_DIR/mmcv-*.whl" >/dev/null; then
         log "building mmcv $MMCV_VERSION ops for torch $TORCH_V ($OPS); about 10 min on 2 cores"
         BUILD="$(mktemp -d)"
+        # mmcv's build needs setuptools < 70 (pkg_resources.packaging); torch needs >= 77 at run
+        # time, so the old one is in place only while mmcv is fetched and compiled.
         "${PIP[@]}" install -q "setuptools<70"
         "${PIP[@]}" download -q --no-deps --no-binary :all: --no-build-isolation \
             "mmcv==$MMCV_VERSION" -d "$BUILD"
@@ -69,9 +71,6 @@ if ! "$PY" -c "import mmcv, mmcv._ext; assert mmcv.__version__ == '$MMCV_VERSION
         export MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}"
         if [[ "$OPS" != cpu ]]; then export FORCE_CUDA=1; fi
         mkdir -p "$WHEEL_DIR.tmp"
-        # mmcv's build needs setuptools < 70 (pkg_resources.packaging); torch needs >= 77 at run
-        # time, so the old one is in place only while mmcv compiles.
-        "${PIP[@]}" install -q "setuptools<70"
         "${PIP[@]}" wheel -q --no-deps --no-build-isolation -w "$WHEEL_DIR.tmp" "$SRC"
         "${PIP[@]}" install -q "${C[@]}" setuptools
         rm -rf "$WHEEL_DIR" && mv "$WHEEL_DIR.tmp" "$WHEEL_DIR"   # publish only a finished wheel

@@ -15,8 +15,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 # Importing sapiens_mm registers its classes in every scope and allow-lists the non-tensor
 # globals of mmengine checkpoints for torch's weights-only loading.
 import sapiens_mm  # noqa: E402,F401
-from sapiens_mm.apis import (add_dump_results, build_runner, parse_test_args,  # noqa: E402
-                             load_test_config)
+from sapiens_mm.apis import (add_dump_results, build_runner, load_test_config,  # noqa: E402
+                             parse_test_args)
 
 
 def main(argv=None):

@@ -14,7 +14,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 # Importing sapiens_mm registers its classes in every scope and allow-lists the non-tensor
 # globals of mmengine checkpoints for torch's weights-only loading (needed by --resume).
 import sapiens_mm  # noqa: E402,F401
-from sapiens_mm.apis import build_runner, parse_train_args, load_train_config  # noqa: E402
+from sapiens_mm.apis import build_runner, load_train_config, parse_train_args  # noqa: E402
 
 
 def main(argv=None):

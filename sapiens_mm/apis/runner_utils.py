@@ -12,6 +12,7 @@ import os
 import os.path as osp
 from typing import Optional, Sequence
 
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
 from mmengine.logging import print_log
@@ -72,6 +73,9 @@ def _load_config(args: argparse.Namespace) -> Config:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
+    if args.launcher != 'none' and not torch.cuda.is_available():
+        # NCCL needs GPUs; gloo is PyTorch's CPU backend for the same collectives.
+        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:

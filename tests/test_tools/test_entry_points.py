@@ -8,21 +8,25 @@ same entry point on a few generated images. The tools run as subprocesses from t
 import argparse
 import importlib
 import json
+import logging
 import os
 import pickle
 import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.logging import HistoryBuffer, MMLogger
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from sapiens_mm.apis import parse_test_args, parse_train_args, load_test_config, load_train_config
+from sapiens_mm.apis import (load_test_config, load_train_config, parse_test_args,
+                             parse_train_args)
 from sapiens_mm.checkpoint.safe_globals import register_safe_globals, safe_globals_list
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,8 +52,21 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, save_best='toy/mse', rule='less'))
 randomness = dict(seed=0)
 """
-#: What a weights-only load of the toy checkpoint needs beyond torch's defaults.
-TOY_NEEDED = set()
+
+
+def _qualname(obj):
+    return f'{obj.__module__}.{obj.__qualname__}'
+
+
+#: What a weights-only load of the toy checkpoint needs beyond torch's defaults: the message
+#: hub's HistoryBuffers (with their statistics methods, pickled as getattr(HistoryBuffer, ...))
+#: of float64/int64 arrays, the float32/uint8 arrays of the dataset metainfo, and the numpy
+#: float64 ``best_score``. Spelled for the installed numpy (1.x writes numpy.core.*).
+_MULTIARRAY = 'numpy._core.multiarray' if np.__version__ >= '2' else 'numpy.core.multiarray'
+TOY_NEEDED = {
+    'mmengine.logging.history_buffer.HistoryBuffer', 'builtins.getattr', 'numpy.ndarray',
+    'numpy.dtype', f'{_MULTIARRAY}._reconstruct', f'{_MULTIARRAY}.scalar',
+    *(_qualname(type(np.dtype(t))) for t in ('f8', 'i8', 'f4', 'u1'))}
 
 
 def run_tool(tool, *args, timeout=120):
@@ -109,6 +126,8 @@ def needed_globals(path):
                 name = match.group(1) or match.group(2)
                 assert name not in found, e
                 module, _, attr = name.rpartition('.')
+                if not module:  # torch strips the module from builtins' names
+                    module, name = 'builtins', f'builtins.{name}'
                 found.add(name)
                 torch.serialization.add_safe_globals(
                     [(getattr(importlib.import_module(module), attr), name)])
@@ -119,8 +138,7 @@ def needed_globals(path):
 
 def registered_names():
     """The names :func:`register_safe_globals` allow-lists."""
-    return {e[1] if isinstance(e, tuple) else f'{e.__module__}.{e.__qualname__}'
-            for e in safe_globals_list()}
+    return {e[1] if isinstance(e, tuple) else _qualname(e) for e in safe_globals_list()}
 
 
 def test_checkpoint_loads_weights_only(toy_run):
@@ -145,6 +163,28 @@ def test_weights_only_still_rejects_other_globals(tmp_path):
         torch.load(path, weights_only=True)
     with pytest.raises(pickle.UnpicklingError, match='argparse.Namespace'):
         _load_checkpoint(str(path), map_location='cpu')  # mmengine's resume/load_from path
+    # getattr is allowed only for the HistoryBuffer statistics methods.
+    torch.save({'f': HistoryBuffer.register_statistics}, path)
+    with pytest.raises(pickle.UnpicklingError, match="'register_statistics'.* not allowed"):
+        torch.load(path, weights_only=True)
+
+
+def test_other_numpy_major_checkpoint_loads(tmp_path):
+    """Checkpoints written under the other numpy major (numpy.core vs numpy._core) load too."""
+    register_safe_globals()
+    torch.save({'a': np.arange(3.), 's': np.float32(2), 'w': torch.ones(2)}, tmp_path / 'np.pth')
+    other = {'numpy._core.multiarray': b'numpy.core.multiarray',
+             'numpy.core.multiarray': b'numpy._core.multiarray'}[_MULTIARRAY]
+    with zipfile.ZipFile(tmp_path / 'np.pth') as src, \
+            zipfile.ZipFile(tmp_path / 'other_np.pth', 'w') as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith('/data.pkl'):
+                assert _MULTIARRAY.encode() in data
+                data = data.replace(_MULTIARRAY.encode(), other)
+            dst.writestr(info, data)
+    loaded = torch.load(tmp_path / 'other_np.pth', weights_only=True)
+    assert loaded['a'].tolist() == [0., 1., 2.] and loaded['s'] == np.float32(2)
 
 
 def test_register_safe_globals_is_idempotent():
@@ -281,12 +321,22 @@ def test_train_config_flags(plain_config):
     assert cfg.resume is True and cfg.load_from == 'x/epoch_3.pth'
 
 
-def test_amp_flag_on_amp_config_warns(plain_config, capsys):
-    cfg = load_train_config(_args(parse_train_args, plain_config, '--amp', '--cfg-options',
-                             'optim_wrapper.type=AmpOptimWrapper',
-                             'optim_wrapper.loss_scale=512.'))
+def test_amp_flag_on_amp_config_warns(plain_config):
+    # Read the log records themselves: the logger's stream handler may be bound to the stdout
+    # of an earlier test, which capsys does not see.
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        cfg = load_train_config(_args(parse_train_args, plain_config, '--amp', '--cfg-options',
+                                 'optim_wrapper.type=AmpOptimWrapper',
+                                 'optim_wrapper.loss_scale=512.'))
+    finally:
+        logger.removeHandler(handler)
     assert cfg.optim_wrapper.loss_scale == 512.
-    assert 'already uses AmpOptimWrapper' in capsys.readouterr().out
+    assert any('already uses AmpOptimWrapper' in r.getMessage() for r in records)
     with pytest.raises(ValueError, match='ApexOptimWrapper'):
         load_train_config(_args(parse_train_args, plain_config, '--amp', '--cfg-options',
                            'optim_wrapper.type=ApexOptimWrapper'))
