@@ -15,6 +15,7 @@ HEADER = '''# Goliath 308-keypoint whole-body metainfo (Sapiens pose). GENERATED
 # tools/misc/generate_goliath_metainfo.py from the reference list; do not edit by hand.
 # Order = heatmap channel order of the released Sapiens pose checkpoints.
 # keypoint_groups: index lists used by the per-group OKS AP of Goliath308Metric.
+# coco_wholebody_to_goliath: name matches between COCO-WholeBody-133 and Goliath-308.
 '''
 
 
@@ -54,7 +55,7 @@ def _call(d: dict) -> str:
     return 'dict(' + ', '.join(f'{k}={v!r}' for k, v in d.items()) + ')'
 
 
-def format_config(info: dict, groups: dict) -> str:
+def format_config(info: dict, groups: dict, mapping: dict) -> str:
     """mmpose's metainfo style: one line per keypoint and per link."""
     lines = ['dataset_info = dict(']
     lines.append(f"    dataset_name={info['dataset_name']!r},")
@@ -74,6 +75,10 @@ def format_config(info: dict, groups: dict) -> str:
         body = pprint.pformat(idx, width=90, compact=True)
         lines.append(f'    {name}=' + body.replace('\n', '\n' + ' ' * (len(name) + 5)) + ',')
     lines.append(')')
+    lines.append('# COCO-WholeBody-133 index -> Goliath index, for the keypoints whose names match.')
+    lines.append('coco_wholebody_to_goliath = {')
+    lines += [f'    {k}: {v},' for k, v in mapping.items()]
+    lines.append('}')
     return '\n'.join(lines) + '\n'
 
 
@@ -88,8 +93,9 @@ def main():
         src = json.load(f)
     info = build_dataset_info(src)
     groups = {k: list(v) for k, v in src['groups'].items()}
+    mapping = {int(k): int(v) for k, v in src['coco_wholebody_to_goliath_mapping'].items()}
     with open(args.out, 'w') as f:
-        f.write(HEADER + format_config(info, groups))
+        f.write(HEADER + format_config(info, groups, mapping))
     print(f'wrote {args.out}: {len(info["keypoint_info"])} keypoints, '
           f'{len(info["skeleton_info"])} links')
 

@@ -1,0 +1,7 @@
+# Sapiens-0.6B, COCO-17 body keypoints, 1024x768 (release settings).
+_base_ = './sapiens_0.3b-210e_coco-1024x768.py'
+model = dict(
+    backbone=dict(arch='sapiens_0.6b',
+                  init_cfg=dict(checkpoint='checkpoints/sapiens_0.6b/sapiens_0.6b_epoch_1600_clean.pth')),
+    head=dict(in_channels=1280))
+optim_wrapper = dict(paramwise_cfg=dict(num_layers=32, layer_decay_rate=0.85))

@@ -1,0 +1,7 @@
+# Sapiens-2B, COCO-17 body keypoints, 1024x768 (release settings).
+_base_ = './sapiens_0.3b-210e_coco-1024x768.py'
+model = dict(
+    backbone=dict(arch='sapiens_2b',
+                  init_cfg=dict(checkpoint='checkpoints/sapiens_2b/sapiens_2b_epoch_660_clean.pth')),
+    head=dict(in_channels=1920))
+optim_wrapper = dict(paramwise_cfg=dict(num_layers=48, layer_decay_rate=0.85))

@@ -1,0 +1,8 @@
+# Sapiens-2B, Goliath 308 keypoints, 1024x768 (MSE loss, as the release).
+_base_ = './sapiens_0.3b-210e_goliath-1024x768.py'
+model = dict(
+    backbone=dict(arch='sapiens_2b',
+                  init_cfg=dict(checkpoint='checkpoints/sapiens_2b/sapiens_2b_epoch_660_clean.pth')),
+    head=dict(in_channels=1920,
+                       loss=dict(type='KeypointMSELoss', use_target_weight=True, _delete_=True)))
+optim_wrapper = dict(paramwise_cfg=dict(num_layers=48))

@@ -1,0 +1,1 @@
+from .sapiens_heatmap_head import SapiensHeatmapHead  # noqa: F401
