@@ -117,3 +117,9 @@ def test_clean_tool_function_writes_the_flat_layout(tmp_path, layouts):
         assert 'layers.0.attn.qkv.weight' in sd and 'cls_token' in sd
         x = torch.randn(1, 3, 64, 48)
         assert torch.equal(build_loaded(str(out))(x)[0], build_loaded(layouts['clean'])(x)[0])
+
+
+def test_pretrained_without_checkpoint_is_random_init():
+    m = MODELS.build(dict(FINETUNE, init_cfg=dict(type='Pretrained', checkpoint=None)))
+    m.init_weights()
+    assert m.pos_embed.abs().sum() > 0  # trunc-normal init ran

@@ -10,5 +10,5 @@ param_scheduler = [
     dict(type='LinearLR', begin=0, end=500, start_factor=0.001, by_epoch=False),
     dict(type='MultiStepLR', begin=0, end=210, milestones=[170, 200], gamma=0.1, by_epoch=True),
 ]
-train_cfg = dict(max_epochs=210, val_interval=10)
+train_cfg = dict(by_epoch=True, max_epochs=210, val_interval=10)
 auto_scale_lr = dict(base_batch_size=512, enable=False)

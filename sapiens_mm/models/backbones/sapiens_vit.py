@@ -120,8 +120,22 @@ class SapiensViT(VisionTransformer):
 
     # ------------------------------------------------------------------ weights
     def init_weights(self):
-        """Random init, or load ``init_cfg['checkpoint']`` in any released layout."""
+        """Random init, or load ``init_cfg['checkpoint']`` in any released layout.
+
+        ``init_cfg=dict(type='Pretrained', checkpoint=None)`` means random init, so that a
+        config can leave the checkpoint to ``--cfg-options ...init_cfg.checkpoint=PATH``.
+        """
         if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
+            if self.init_cfg.get('checkpoint') is None:
+                from mmengine.logging import MMLogger
+                MMLogger.get_current_instance().warning(
+                    f'{type(self).__name__}: init_cfg names no checkpoint; random init')
+                init_cfg, self.init_cfg = self.init_cfg, None
+                try:
+                    super().init_weights()
+                finally:
+                    self.init_cfg = init_cfg
+                return
             from sapiens_mm.checkpoint import load_backbone_weights
             load_backbone_weights(self, self.init_cfg['checkpoint'],
                                   prefix=self.init_cfg.get('prefix'))
