@@ -13,6 +13,6 @@ import sapiens_mm  # noqa: E402,F401  (registers the classes)
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 
-@pytest.fixture
+@pytest.fixture(scope='session')
 def repo_root():
     return ROOT

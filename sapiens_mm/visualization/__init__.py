@@ -1,0 +1,3 @@
+from .pose import draw_pose
+
+__all__ = ['draw_pose']
