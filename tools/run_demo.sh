@@ -1,32 +1,54 @@
 #!/usr/bin/env bash
 # The main job on built-in data (README, first command). Installs .venv on first use, then:
-#   1. writes 32 procedural images (data/demo/mae_images),
-#   2. MAE-pretrains a tiny Sapiens ViT on them with the stock mmpretrain runner (tools/train.py),
-#   3. turns the checkpoint into the backbone-only file task configs load,
-#   4. extracts dense features of the images and writes them as .npy + PCA pictures.
-# Outputs go to ${DEMO_OUT:-outputs/demo}. Runs in a few minutes on a 2-core CPU.
+#   1. renders synthetic humans with exact labels (data/demo/synthetic/{train,val}),
+#   2. MAE-pretrains a tiny Sapiens ViT on the training images (stock mmpretrain runner),
+#      turns it into the backbone file every task starts from, and writes feature pictures,
+#   3. per task: evaluates the untrained model, fine-tunes from the MAE backbone, evaluates
+#      the trained model with tools/test.py, and writes pictures,
+#   4. prints and writes the table of results (outputs/demo/summary.md).
+# Outputs go to ${DEMO_OUT:-outputs/demo}; the data to data/demo/synthetic, where the synthetic
+# task configs look for it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash tools/setup_env.sh
 PY="$ROOT/.venv/bin/python"
 OUT="${DEMO_OUT:-outputs/demo}"
-IMAGES="$OUT/data/mae_images"
+DATA=data/demo/synthetic
 MAE_CFG=configs/sapiens_mae/mae_sapiens_tiny-p16_4xb4-20e_demo-128.py
+POSE_CFG=configs/sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py
+BACKBONE="$OUT/checkpoints/sapiens_tiny_mae_clean.pth"
 
-echo "== 1/4 procedural images -> $IMAGES"
-"$PY" tools/make_demo_images.py --out "$IMAGES" --num 32 --seed 0 --size 256 192
+echo "== 1 synthetic humans -> $DATA"
+for split in train:160:1 val:40:2; do
+    IFS=: read -r name num seed <<< "$split"
+    "$PY" tools/make_synthetic_humans.py --out "$DATA/$name" --num "$num" --seed "$seed" \
+        --size 256 192 --max-people 3 --previews 6
+done
 
-echo "== 2/4 tiny MAE pretraining ($MAE_CFG)"
+echo "== 2 tiny MAE pretraining on $DATA/train/images"
 rm -rf "$OUT/mae"
 "$PY" tools/train.py "$MAE_CFG" --work-dir "$OUT/mae" \
-    --cfg-options "train_dataloader.dataset.data_root=$IMAGES"
-CKPT="$(cat "$OUT/mae/last_checkpoint")"
+    --cfg-options "train_dataloader.dataset.data_root=$DATA/train/images"
+"$PY" tools/misc/clean_pretrain_checkpoint.py "$(cat "$OUT/mae/last_checkpoint")" "$BACKBONE"
+"$PY" tools/extract_features.py "$MAE_CFG" "$BACKBONE" "$DATA/val/images" --out "$OUT/features"
 
-echo "== 3/4 backbone-only checkpoint"
-"$PY" tools/misc/clean_pretrain_checkpoint.py "$CKPT" "$OUT/checkpoints/sapiens_tiny_mae_clean.pth"
+echo "== 3a pose (308 keypoints)"
+rm -rf "$OUT/pose" "$OUT/pose_untrained" "$OUT/pose_test"
+"$PY" tools/test.py "$POSE_CFG" none --work-dir "$OUT/pose_untrained"
+"$PY" tools/train.py "$POSE_CFG" --work-dir "$OUT/pose" \
+    --cfg-options "model.backbone.init_cfg.checkpoint=$BACKBONE"
+POSE_CKPT="$(ls "$OUT"/pose/best_*.pth 2>/dev/null | head -n1 || true)"
+POSE_CKPT="${POSE_CKPT:-$(cat "$OUT/pose/last_checkpoint")}"
+"$PY" tools/test.py "$POSE_CFG" "$POSE_CKPT" --work-dir "$OUT/pose_test"
+mkdir -p "$OUT/pose_vis_input"
+cp $(ls "$DATA"/val/images/*.png | head -n 6) "$OUT/pose_vis_input/"
+"$PY" tools/pose_demo.py "$OUT/pose_vis_input" "$POSE_CFG" "$POSE_CKPT" --out "$OUT/pose_vis" \
+    --kpt-thr 0.2
 
-echo "== 4/4 features"
-"$PY" tools/extract_features.py "$MAE_CFG" "$OUT/checkpoints/sapiens_tiny_mae_clean.pth" \
-    "$IMAGES" --out "$OUT/features"
-echo "demo done: training log in $OUT/mae, features and *_pca.png pictures in $OUT/features"
+echo "== 4 results"
+"$PY" tools/misc/demo_summary.py --out "$OUT/summary.md" \
+    --row pose "$OUT/pose_untrained" "$OUT/pose_test" \
+    goliath/AP,goliath/AR,goliath/body/AP,goliath/foot/AP,goliath/hand/AP,goliath/face/AP
+echo "demo done: label previews in $DATA/*/preview, features in $OUT/features,"
+echo "pose pictures in $OUT/pose_vis, results in $OUT/summary.md"

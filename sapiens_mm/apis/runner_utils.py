@@ -115,9 +115,18 @@ def load_train_config(args: argparse.Namespace) -> Config:
 
 
 def load_test_config(args: argparse.Namespace) -> Config:
-    """The config ``tools/test.py`` builds its Runner from: weights from the checkpoint."""
+    """The config ``tools/test.py`` builds its Runner from: weights from the checkpoint.
+
+    ``CHECKPOINT`` = ``none`` evaluates the model as built (untrained weights, pretrained
+    backbones not loaded): the baseline a trained model must beat.
+    """
     cfg = _load_config(args)
-    cfg.load_from = args.checkpoint
+    if args.checkpoint.lower() == 'none':
+        print_log('tools/test.py: no checkpoint, evaluating untrained weights', logger='current',
+                  level=logging.WARNING)
+        cfg.load_from = None
+    else:
+        cfg.load_from = args.checkpoint
     return cfg
 
 

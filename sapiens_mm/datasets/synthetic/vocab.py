@@ -1,0 +1,109 @@
+"""Label vocabularies the synthetic humans are annotated in.
+
+* Goliath 308 keypoints (names, flip partners, skeleton links), read from the repository's own
+  mmpose metainfo ``configs/_base_/datasets/goliath.py`` so there is one source of truth.
+* The 28 Sapiens body-part classes (index = class id, ``Background`` = 0) with their palette
+  (RGB) and the Left/Right pairs swapped by a horizontal flip.
+* COCO-17 (body) as Goliath indices, in COCO order.
+* The 133 COCO-WholeBody v1.0 names and the WholeBody → Goliath index map, built by name
+  matching exactly as the original ``goliath.py`` builds ``coco_wholebody_to_goliath_mapping``
+  (53 shared keypoints).
+"""
+import os
+import runpy
+from functools import lru_cache
+from typing import Dict, List, Tuple
+
+__all__ = [
+    'SEG_CLASSES', 'SEG_PALETTE', 'SEG_FLIP_PAIRS', 'CLASS_ID', 'seg_flip_lut', 'goliath_info',
+    'coco17_indices', 'coco_wholebody_names', 'wholebody_to_goliath', 'COCO_WB_PARTS'
+]
+
+SEG_CLASSES: Tuple[str, ...] = (
+    'Background', 'Apparel', 'Face_Neck', 'Hair', 'Left_Foot', 'Left_Hand', 'Left_Lower_Arm',
+    'Left_Lower_Leg', 'Left_Shoe', 'Left_Sock', 'Left_Upper_Arm', 'Left_Upper_Leg',
+    'Lower_Clothing', 'Right_Foot', 'Right_Hand', 'Right_Lower_Arm', 'Right_Lower_Leg',
+    'Right_Shoe', 'Right_Sock', 'Right_Upper_Arm', 'Right_Upper_Leg', 'Torso', 'Upper_Clothing',
+    'Lower_Lip', 'Upper_Lip', 'Lower_Teeth', 'Upper_Teeth', 'Tongue')
+
+SEG_PALETTE: Tuple[Tuple[int, int, int], ...] = (
+    (50, 50, 50), (255, 218, 0), (128, 200, 255), (255, 0, 109), (189, 0, 204), (255, 0, 218),
+    (0, 160, 204), (0, 255, 145), (204, 0, 131), (182, 0, 255), (255, 109, 0), (0, 255, 255),
+    (72, 0, 255), (204, 131, 0), (255, 0, 0), (72, 255, 0), (189, 204, 0), (182, 255, 0),
+    (102, 0, 204), (32, 72, 204), (0, 145, 255), (14, 204, 0), (0, 128, 72), (235, 205, 119),
+    (115, 227, 112), (157, 113, 143), (132, 93, 50), (82, 21, 114))
+
+CLASS_ID: Dict[str, int] = {name: i for i, name in enumerate(SEG_CLASSES)}
+
+# Left_X <-> Right_X, the pairs a horizontal flip swaps.
+SEG_FLIP_PAIRS: Tuple[Tuple[int, int], ...] = tuple(
+    (CLASS_ID[n], CLASS_ID['Right_' + n[len('Left_'):]]) for n in SEG_CLASSES
+    if n.startswith('Left_'))
+
+
+def seg_flip_lut() -> List[int]:
+    """Class id -> class id after a horizontal flip (Left_* <-> Right_*), length 28."""
+    lut = list(range(len(SEG_CLASSES)))
+    for a, b in SEG_FLIP_PAIRS:
+        lut[a], lut[b] = b, a
+    return lut
+
+
+_GOLIATH_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..',
+                               'configs', '_base_', 'datasets', 'goliath.py')
+
+
+@lru_cache(maxsize=1)
+def goliath_info() -> dict:
+    """Goliath metainfo: ``names`` (308), ``swap`` (index of each flip partner, self if none),
+    ``skeleton`` (65 links as 0-based index pairs), ``colors`` (RGB) and ``groups``."""
+    cfg = runpy.run_path(os.path.normpath(_GOLIATH_CONFIG))
+    info = cfg['dataset_info']
+    kinfo = info['keypoint_info']
+    names = [kinfo[i]['name'] for i in range(len(kinfo))]
+    index = {n: i for i, n in enumerate(names)}
+    swap = [index[kinfo[i]['swap']] if kinfo[i]['swap'] else i for i in range(len(names))]
+    skeleton = [(index[s['link'][0]], index[s['link'][1]])
+                for _, s in sorted(info['skeleton_info'].items())]
+    return dict(names=names, index=index, swap=swap, skeleton=skeleton,
+                colors=[tuple(kinfo[i]['color']) for i in range(len(names))],
+                groups=cfg.get('keypoint_groups', {}))
+
+
+COCO17_NAMES = ('nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder',
+                'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist',
+                'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle')
+
+
+def coco17_indices() -> List[int]:
+    """Goliath index of each COCO-17 keypoint, in COCO order. (Goliath keeps the COCO names but
+    not the COCO order: its wrists are 62/41, after the hands.)"""
+    index = goliath_info()['index']
+    return [index[n] for n in COCO17_NAMES]
+
+
+# COCO-WholeBody v1.0 layout: (part, first index, count) in the flat 133-vector.
+COCO_WB_PARTS = (('keypoints', 0, 17), ('foot_kpts', 17, 6), ('face_kpts', 23, 68),
+                 ('lefthand_kpts', 91, 21), ('righthand_kpts', 112, 21))
+
+
+@lru_cache(maxsize=1)
+def coco_wholebody_names() -> List[str]:
+    """The 133 COCO-WholeBody keypoint names, as mmpose's ``coco_wholebody.py`` spells them."""
+    names = list(COCO17_NAMES)
+    names += ['left_big_toe', 'left_small_toe', 'left_heel', 'right_big_toe', 'right_small_toe',
+              'right_heel']
+    names += [f'face-{i}' for i in range(68)]
+    for side in ('left', 'right'):
+        names.append(f'{side}_hand_root')
+        for finger in ('thumb', 'forefinger', 'middle_finger', 'ring_finger', 'pinky_finger'):
+            names += [f'{side}_{finger}{j}' for j in range(1, 5)]
+    assert len(names) == 133
+    return names
+
+
+@lru_cache(maxsize=1)
+def wholebody_to_goliath() -> Dict[int, int]:
+    """WholeBody index (0..132) -> Goliath index, for the names both skeletons share (53)."""
+    index = goliath_info()['index']
+    return {i: index[n] for i, n in enumerate(coco_wholebody_names()) if n in index}
