@@ -48,3 +48,27 @@ register_optim_wrapper_constructor = _register_into(OPTIM_WRAPPER_CONSTRUCTOR_RE
 def scopes_with(name: str, registries=MODEL_REGISTRIES) -> List[str]:
     """Scopes whose registry (not a parent) holds ``name``; a diagnostic helper."""
     return [r.scope for r in registries if name in r.module_dict]
+
+
+# ---------------------------------------------------------------------------------------------
+# mmseg-side registration (dense tasks: body-part segmentation, depth, surface normals).
+# Datasets, transforms, metrics and hooks go into mmseg's own registry, which a config with
+# ``default_scope='mmseg'`` searches first, and into mmengine's root registry, so that a config
+# without a scope finds them too.
+from mmengine.registry import DATASETS as MMENGINE_DATASETS  # noqa: E402
+from mmengine.registry import HOOKS as MMENGINE_HOOKS  # noqa: E402
+from mmengine.registry import METRICS as MMENGINE_METRICS  # noqa: E402
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS  # noqa: E402
+from mmseg.registry import DATASETS as MMSEG_DATASETS  # noqa: E402
+from mmseg.registry import HOOKS as MMSEG_HOOKS  # noqa: E402
+from mmseg.registry import METRICS as MMSEG_METRICS  # noqa: E402
+from mmseg.registry import TRANSFORMS as MMSEG_TRANSFORMS  # noqa: E402
+
+#: Class decorator: register a dataset into mmseg's and mmengine's ``DATASETS``.
+register_mmseg_dataset = _register_into((MMENGINE_DATASETS, MMSEG_DATASETS))
+#: Class decorator: register a data transform into mmseg's and mmengine's ``TRANSFORMS``.
+register_mmseg_transform = _register_into((MMENGINE_TRANSFORMS, MMSEG_TRANSFORMS))
+#: Class decorator: register an evaluation metric into mmseg's and mmengine's ``METRICS``.
+register_mmseg_metric = _register_into((MMENGINE_METRICS, MMSEG_METRICS))
+#: Class decorator: register a runner hook into mmseg's and mmengine's ``HOOKS``.
+register_mmseg_hook = _register_into((MMENGINE_HOOKS, MMSEG_HOOKS))

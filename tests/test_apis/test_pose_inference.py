@@ -9,7 +9,7 @@ import pytest
 
 from sapiens_mm.apis import MMDetPersonDetector, TopdownPoseInferencer
 
-CFG = 'configs/sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-256x192.py'
+CFG = 'configs/sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py'
 
 
 @pytest.fixture(scope='module')

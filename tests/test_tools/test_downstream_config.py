@@ -11,7 +11,7 @@ def test_inherit_pose_config_and_train(tmp_path, repo_root):
     data = tmp_path / 'lab_data'
     write_goliath_coco(data, num_images=2, persons=2, size=(128, 96))
     base = os.path.join(repo_root, 'configs', 'sapiens_pose', 'synthetic',
-                        'sapiens_tiny-goliath_synthetic-256x192.py')
+                        'sapiens_tiny-goliath_synthetic-128x96.py')
     cfg = tmp_path / 'lab_configs' / 'my_pose.py'
     cfg.parent.mkdir()
     cfg.write_text(textwrap.dedent(f"""

@@ -2,6 +2,7 @@
 batched torch decode, on the same heatmaps, with the largest keypoint difference.
 
     python tools/benchmark/benchmark_pose_decode.py [--persons 16] [--repeats 3] [--threads 2]
+        [--backbone sapiens_0.3b]   # also time one backbone forward at 1024x768 for scale
 
 Heatmaps are 308 x 256 x 192 (the 1024x768 Sapiens output), made by mmpose's own UDP encoder
 with noise, so the maxima sit where real outputs put them. Prints a table; asserts nothing.
@@ -46,6 +47,8 @@ def main():
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--threads', type=int, default=torch.get_num_threads())
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--backbone', default=None,
+                        help='also time a SapiensViT forward of this arch at 1024x768, batch 1')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
@@ -60,6 +63,13 @@ def main():
         t, (k, _) = best_of(lambda: decode_udp_heatmaps(x[:batch], (768, 1024)), args.repeats)
         diff = max(np.abs(k[i].cpu().numpy() - ref[i][0][0]).max() for i in range(min(batch, n_np)))
         rows.append((f'torch batched decode, batch {batch} (per person)', t / batch * 1e3, diff))
+    if args.backbone:
+        from sapiens_mm.models.backbones import SapiensViT
+        model = SapiensViT(arch=args.backbone, patch_cfg=dict(padding=2)).eval().to(args.device)
+        img = torch.randn(1, 3, 1024, 768, device=args.device)
+        with torch.no_grad():
+            t, _ = best_of(lambda: model(img), 1)
+        rows.append((f'{args.backbone} backbone forward 1024x768 (per person)', t * 1e3, None))
     print(f'{args.keypoints} heatmaps of 256x192 per person, {args.threads} threads, '
           f'device {args.device}')
     print(f'{"method":<52} {"ms/person":>10} {"speed-up":>9} {"max |dk| px":>12}')

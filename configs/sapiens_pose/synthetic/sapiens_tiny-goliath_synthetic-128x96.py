@@ -1,16 +1,16 @@
-# Tiny Sapiens pose model (308 keypoints) on the built-in synthetic humans, 256x192, CPU-sized:
-# sapiens_tiny backbone (128 wide, 4 layers), a 64-channel SapiensHeatmapHead, UDP heatmaps at
-# 64x48. Data: `python tools/make_synthetic_humans.py --out data/demo/synthetic/train ...`.
+# Tiny Sapiens pose model (308 keypoints) on the built-in synthetic humans, 128x96 person crops,
+# CPU-sized: sapiens_tiny backbone (128 wide, 4 layers), a 64-channel SapiensHeatmapHead, UDP
+# heatmaps at 32x24. Data: `python tools/make_synthetic_humans.py --out data/demo/synthetic/train ...`.
 # The demo loads its MAE-pretrained tiny backbone with
 #   --cfg-options model.backbone.init_cfg.checkpoint=PATH
 _base_ = '../goliath/sapiens_0.3b-210e_goliath-1024x768.py'
 
-image_size = (192, 256)  # (w, h)
-heatmap_size = (48, 64)
+image_size = (96, 128)  # (w, h)
+heatmap_size = (24, 32)
 codec = dict(type='BatchUDPHeatmap', input_size=image_size, heatmap_size=heatmap_size, sigma=2)
 
 model = dict(
-    backbone=dict(arch='sapiens_tiny', img_size=(256, 192),
+    backbone=dict(arch='sapiens_tiny', img_size=(128, 96),
                   init_cfg=dict(_delete_=True, type='Pretrained', checkpoint=None)),
     head=dict(in_channels=128, deconv_out_channels=(64, 64), conv_out_channels=(64, 64),
               loss=dict(_delete_=True, type='KeypointMSELoss', use_target_weight=True),
@@ -35,7 +35,7 @@ val_pipeline = [
 train_root = 'data/demo/synthetic/train/'
 val_root = 'data/demo/synthetic/val/'
 train_dataloader = dict(
-    batch_size=16, num_workers=2, persistent_workers=False,
+    batch_size=16, num_workers=1, persistent_workers=False,
     dataset=dict(data_root=train_root, ann_file='annotations/goliath_308.json',
                  pipeline=train_pipeline))
 val_dataloader = dict(
@@ -46,7 +46,7 @@ test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=val_root + 'annotations/goliath_308.json')
 test_evaluator = val_evaluator
 
-max_epochs = 30
+max_epochs = 20
 optim_wrapper = dict(optimizer=dict(lr=2e-3, weight_decay=0.05),
                      paramwise_cfg=dict(num_layers=4, layer_decay_rate=0.9))
 param_scheduler = [

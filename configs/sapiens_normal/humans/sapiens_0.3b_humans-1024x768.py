@@ -1,0 +1,11 @@
+# Sapiens-0.3B, surface normals of the person, 1024x768, 200 epochs (release settings,
+# sapiens-facts §6); evaluated with SurfaceNormalMetric (angular error on the person).
+_base_ = [
+    '../../_base_/models/sapiens_normal.py',
+    '../../_base_/datasets/humans_normal-1024x768.py',
+    '../../_base_/schedules/sapiens_dense_200e.py',
+    '../../_base_/default_runtime_mmseg.py',
+]
+default_hooks = dict(
+    checkpoint=dict(save_best='normal/mean', rule='less'),
+    visualization=dict(type='NormalVisualizationHook', interval=50, max_images=16))

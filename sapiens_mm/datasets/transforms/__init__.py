@@ -1,0 +1,9 @@
+from .depth_target import GenerateHumanDepthTarget
+from .formatting import PackDenseInputs
+from .geometric import DenseRandomFlip, DenseRandomRotate, ForegroundRandomCrop
+from .loading import LoadBodyPartAnnotations, LoadHumanDepth, LoadHumanNormal
+
+__all__ = [
+    'LoadBodyPartAnnotations', 'LoadHumanDepth', 'LoadHumanNormal', 'DenseRandomFlip',
+    'DenseRandomRotate', 'ForegroundRandomCrop', 'GenerateHumanDepthTarget', 'PackDenseInputs'
+]

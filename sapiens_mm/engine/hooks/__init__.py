@@ -1,0 +1,9 @@
+from .body_part_visualization_hook import BodyPartVisualizationHook, colorize_parts
+from .dense_visualization_hook import DenseVisualizationHook
+from .depth_visualization_hook import DepthVisualizationHook, colorize_depth
+from .normal_visualization_hook import NormalVisualizationHook, colorize_normals
+
+__all__ = [
+    'DenseVisualizationHook', 'BodyPartVisualizationHook', 'DepthVisualizationHook',
+    'NormalVisualizationHook', 'colorize_parts', 'colorize_depth', 'colorize_normals'
+]

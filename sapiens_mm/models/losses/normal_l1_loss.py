@@ -1,0 +1,45 @@
+"""L1 loss of surface normals over the person (sapiens-facts §6, the release's ``L1Loss``)."""
+from typing import Optional
+
+import torch.nn as nn
+from torch import Tensor
+
+from sapiens_mm.registry import register_model
+
+__all__ = ['NormalL1Loss']
+
+
+@register_model
+class NormalL1Loss(nn.Module):
+    """``sum over valid pixels and the 3 channels of |p - t|``, divided by the number of valid
+    pixels (not pixels x 3, as the release), times ``loss_weight``. It pulls the raw prediction
+    towards the unit target, the only unit-length constraint besides the scale-free cosine.
+
+    Args:
+        loss_weight (float): multiplies the loss. Defaults to 1.0.
+        loss_name (str): key in the loss dict. Defaults to ``'loss_normal_l1'``.
+
+    Shapes: ``pred`` and ``target`` (B, C, H, W); ``valid_mask`` (B, H, W) bool, by default
+    ``|target| > 0.5``. No valid pixel gives 0 (with a graph).
+    """
+
+    def __init__(self, loss_weight: float = 1.0, loss_name: str = 'loss_normal_l1'):
+        super().__init__()
+        self.loss_weight = loss_weight
+        self._loss_name = loss_name
+
+    def forward(self, pred: Tensor, target: Tensor,
+                valid_mask: Optional[Tensor] = None) -> Tensor:
+        if pred.shape != target.shape:
+            raise ValueError(f'pred {tuple(pred.shape)} and target {tuple(target.shape)} differ')
+        if valid_mask is None:
+            valid_mask = target.norm(dim=1) > 0.5
+        valid = valid_mask.to(pred.dtype)
+        count = valid.sum()
+        if count == 0:
+            return pred.sum() * 0
+        return self.loss_weight * ((pred - target).abs().sum(dim=1) * valid).sum() / count
+
+    @property
+    def loss_name(self) -> str:
+        return self._loss_name

@@ -1,0 +1,3 @@
+from .normal_estimator import NormalEstimator
+
+__all__ = ['NormalEstimator']
