@@ -46,9 +46,26 @@ cp $(ls "$DATA"/val/images/*.png | head -n 6) "$OUT/pose_vis_input/"
 "$PY" tools/pose_demo.py "$OUT/pose_vis_input" "$POSE_CFG" "$POSE_CKPT" --out "$OUT/pose_vis" \
     --kpt-thr 0.2
 
+for task in seg depth normal; do
+    echo "== 3 $task"
+    CFG="configs/sapiens_$task/synthetic/sapiens_tiny_${task}_synthetic-256x192.py"
+    rm -rf "$OUT/$task" "$OUT/${task}_untrained" "$OUT/${task}_test"
+    "$PY" tools/test.py "$CFG" none --work-dir "$OUT/${task}_untrained"
+    "$PY" tools/train.py "$CFG" --work-dir "$OUT/$task" \
+        --cfg-options "model.backbone.init_cfg.checkpoint=$BACKBONE"
+    "$PY" tools/test.py "$CFG" "$(cat "$OUT/$task/last_checkpoint")" --work-dir "$OUT/${task}_test"
+done
+"$PY" tools/misc/dense_baselines.py "$DATA/val" --out-dir "$OUT/baselines"
+
 echo "== 4 results"
 "$PY" tools/misc/demo_summary.py --out "$OUT/summary.md" \
     --row pose "$OUT/pose_untrained" "$OUT/pose_test" \
-    goliath/AP,goliath/AR,goliath/body/AP,goliath/foot/AP,goliath/hand/AP,goliath/face/AP
-echo "demo done: label previews in $DATA/*/preview, features in $OUT/features,"
-echo "pose pictures in $OUT/pose_vis, results in $OUT/summary.md"
+    goliath/AP,goliath/AP\ .5,goliath/AR,goliath/body/AP,goliath/foot/AP,goliath/hand/AP,goliath/face/AP - \
+    --row segmentation "$OUT/seg_untrained" "$OUT/seg_test" mIoU,mAcc,aAcc - \
+    --row depth "$OUT/depth_untrained" "$OUT/depth_test" \
+    depth/aligned_rmse,depth/aligned_abs_rel,depth/aligned_delta1 "$OUT/baselines/depth" \
+    --row normals "$OUT/normal_untrained" "$OUT/normal_test" \
+    normal/mean,normal/median,normal/a11.25,normal/a30 "$OUT/baselines/normal"
+echo "demo done: label previews in $DATA/*/preview, MAE features in $OUT/features, pose"
+echo "pictures in $OUT/pose_vis, part/depth/normal pictures in $OUT/{seg,depth,normal}_test/vis,"
+echo "results in $OUT/summary.md"

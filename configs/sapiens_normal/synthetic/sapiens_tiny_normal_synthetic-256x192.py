@@ -10,7 +10,9 @@ _base_ = [
 image_size = (256, 192)  # (h, w)
 model = dict(
     data_preprocessor=dict(size=image_size),
-    backbone=dict(arch='sapiens_tiny', img_size=image_size, init_cfg=None),
+    # random init; the demo passes its MAE backbone: model.backbone.init_cfg.checkpoint=PATH
+    backbone=dict(arch='sapiens_tiny', img_size=image_size,
+                  init_cfg=dict(type='Pretrained', checkpoint=None)),
     decode_head=dict(in_channels=128, channels=64))
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 max_epochs = 4

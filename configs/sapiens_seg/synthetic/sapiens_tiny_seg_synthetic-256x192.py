@@ -1,5 +1,5 @@
 # Tiny body-part segmentation on the synthetic humans (CPU, minutes): sapiens_tiny backbone
-# (128 wide, 4 layers, random init), 64-channel head, 256x192, 4 epochs, mIoU every 2 epochs.
+# (128 wide, 4 layers; random init unless a checkpoint is given), 64-channel head, 256x192, 4 epochs, mIoU every 2 epochs.
 # Data: the synthetic generator's data/demo/synthetic/{train,val}; another directory of the
 # same layout via --cfg-options {train,val,test}_dataloader.dataset.data_root=DIR/{train,val}.
 _base_ = [
@@ -11,7 +11,9 @@ _base_ = [
 image_size = (256, 192)  # (h, w)
 model = dict(
     data_preprocessor=dict(size=image_size),
-    backbone=dict(arch='sapiens_tiny', img_size=image_size, init_cfg=None),
+    # random init; the demo passes its MAE backbone: model.backbone.init_cfg.checkpoint=PATH
+    backbone=dict(arch='sapiens_tiny', img_size=image_size,
+                  init_cfg=dict(type='Pretrained', checkpoint=None)),
     decode_head=dict(in_channels=128, channels=64))
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 max_epochs = 4

@@ -1,0 +1,64 @@
+"""Trivial baselines of the dense tasks on a split, with the same metrics as the models.
+
+    python tools/misc/dense_baselines.py DATA_DIR --out-dir outputs/demo/baselines
+
+* depth: a constant prediction (the same relative depth everywhere on the person), scored by
+  ``HumanDepthMetric`` (its scale-and-shift alignment turns it into the mean depth);
+* normals: every normal facing the camera, (0, 0, -1) in the OpenCV camera frame, scored by
+  ``SurfaceNormalMetric``.
+
+Writes ``<out-dir>/{depth,normal}/baseline/baseline.json`` in the format of ``tools/test.py``'s
+metric files (one JSON line, keys prefixed ``depth/`` and ``normal/``), so that
+``tools/misc/demo_summary.py`` can show them beside the models.
+"""
+import argparse
+import glob
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+
+import numpy as np  # noqa: E402
+
+from sapiens_mm.evaluation.metrics.human_depth_metric import HumanDepthMetric  # noqa: E402
+from sapiens_mm.evaluation.metrics.surface_normal_metric import \
+    SurfaceNormalMetric  # noqa: E402
+
+
+def write(out_dir: str, task: str, metrics: dict) -> str:
+    path = os.path.join(out_dir, task, 'baseline', 'baseline.json')
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        f.write(json.dumps({f'{task}/{k}': float(v) for k, v in metrics.items()}) + '\n')
+    return path
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('data_dir', help='a split with depth/ and normal/ arrays')
+    parser.add_argument('--out-dir', required=True)
+    args = parser.parse_args()
+    depth_files = sorted(glob.glob(os.path.join(args.data_dir, 'depth', '*.npy')))
+    normal_files = sorted(glob.glob(os.path.join(args.data_dir, 'normal', '*.npy')))
+    if not depth_files or not normal_files:
+        sys.exit(f'{args.data_dir}: no depth/*.npy or normal/*.npy arrays')
+
+    depth = HumanDepthMetric(pred_space='relative')
+    results = [depth.image_errors(np.full_like(gt, 0.5), gt)
+               for gt in (np.load(f) for f in depth_files)]
+    print('depth, constant:', write(args.out_dir, 'depth', depth.compute_metrics(results)))
+
+    normal = SurfaceNormalMetric()
+    stats = []
+    for f in normal_files:
+        gt = np.load(f).transpose(2, 0, 1)  # (3, H, W)
+        pred = np.zeros_like(gt)
+        pred[2] = -1.0  # facing the camera
+        stats.append(normal.image_stats(pred, gt))
+    print('normals, facing the camera:',
+          write(args.out_dir, 'normal', normal.compute_metrics(stats)))
+
+
+if __name__ == '__main__':
+    main()
