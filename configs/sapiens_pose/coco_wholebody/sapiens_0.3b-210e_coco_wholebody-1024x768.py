@@ -1,37 +1,19 @@
-# Sapiens-0.3B, COCO-WholeBody 133 keypoints, 1024x768, 210 epochs (release settings).
-# Validation uses the person detections of the release (AP-H 70 on COCO val2017).
-_base_ = [
-    '../../_base_/models/sapiens_pose_topdown.py',
-    '../../_base_/schedules/sapiens_pose_210e.py',
-    '../../_base_/default_runtime_mmpose.py',
-]
+# Sapiens-0.3B, COCO-WholeBody 133 keypoints, 1024x768, 210 epochs (release settings): the COCO
+# config with the whole-body dataset, metainfo, evaluator and layer decay 0.75.
+_base_ = '../coco/sapiens_0.3b-210e_coco-1024x768.py'
 model = dict(head=dict(out_channels=133))
-optim_wrapper = dict(optimizer=dict(lr=5e-4), paramwise_cfg=dict(layer_decay_rate=0.75))
-default_hooks = dict(checkpoint=dict(save_best='coco-wholebody/AP', rule='greater', max_keep_ckpts=1))
+optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.75))
+default_hooks = dict(checkpoint=dict(save_best='coco-wholebody/AP'))
 
 dataset_type = 'CocoWholeBodyDataset'
 data_root = 'data/coco/'
 metainfo = dict(from_file='configs/_base_/datasets/coco_wholebody.py')  # mmpose's own metainfo
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root, data_mode='topdown', metainfo=metainfo,
-                 ann_file='annotations/coco_wholebody_train_v1.0.json', data_prefix=dict(img='train2017/'),
-                 pipeline={{_base_.train_pipeline}}))
-val_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(type=dataset_type, data_root=data_root, data_mode='topdown', metainfo=metainfo,
-                 ann_file='annotations/coco_wholebody_val_v1.0.json',
-                 bbox_file=data_root + 'person_detection_results/'
-                 'COCO_val2017_detections_AP_H_70_person.json',
-                 data_prefix=dict(img='val2017/'), test_mode=True,
-                 pipeline={{_base_.val_pipeline}}))
+train_dataloader = dict(dataset=dict(
+    type=dataset_type, metainfo=metainfo,
+    ann_file='annotations/coco_wholebody_train_v1.0.json'))
+val_dataloader = dict(dataset=dict(
+    type=dataset_type, metainfo=metainfo, ann_file='annotations/coco_wholebody_val_v1.0.json'))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='CocoWholeBodyMetric', ann_file=data_root + 'annotations/coco_wholebody_val_v1.0.json')
+val_evaluator = dict(_delete_=True, type='CocoWholeBodyMetric',
+                     ann_file=data_root + 'annotations/coco_wholebody_val_v1.0.json')
 test_evaluator = val_evaluator

@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sapiens_mm.registry import register_model
+from .foreground_average import foreground_average
 
 __all__ = ['NormalCosineLoss']
 
@@ -32,17 +33,11 @@ class NormalCosineLoss(nn.Module):
 
     def forward(self, pred: Tensor, target: Tensor,
                 valid_mask: Optional[Tensor] = None) -> Tensor:
-        if pred.shape != target.shape:
-            raise ValueError(f'pred {tuple(pred.shape)} and target {tuple(target.shape)} differ')
-        if valid_mask is None:
-            valid_mask = target.norm(dim=1) > 0.5
-        valid = valid_mask.to(pred.dtype)
-        count = valid.sum()
-        if count == 0:
-            return pred.sum() * 0
-        cos = (F.normalize(pred, dim=1, eps=self.eps) *
-               F.normalize(target, dim=1, eps=self.eps)).sum(dim=1)
-        return self.loss_weight * ((1 - cos) * valid).sum() / count
+        def one_minus_cos(p, t):
+            return 1 - (F.normalize(p, dim=1, eps=self.eps) *
+                        F.normalize(t, dim=1, eps=self.eps)).sum(dim=1)
+
+        return self.loss_weight * foreground_average(one_minus_cos, pred, target, valid_mask)
 
     @property
     def loss_name(self) -> str:

@@ -5,6 +5,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from sapiens_mm.registry import register_model
+from .foreground_average import foreground_average
 
 __all__ = ['NormalL1Loss']
 
@@ -30,15 +31,8 @@ class NormalL1Loss(nn.Module):
 
     def forward(self, pred: Tensor, target: Tensor,
                 valid_mask: Optional[Tensor] = None) -> Tensor:
-        if pred.shape != target.shape:
-            raise ValueError(f'pred {tuple(pred.shape)} and target {tuple(target.shape)} differ')
-        if valid_mask is None:
-            valid_mask = target.norm(dim=1) > 0.5
-        valid = valid_mask.to(pred.dtype)
-        count = valid.sum()
-        if count == 0:
-            return pred.sum() * 0
-        return self.loss_weight * ((pred - target).abs().sum(dim=1) * valid).sum() / count
+        return self.loss_weight * foreground_average(
+            lambda p, t: (p - t).abs().sum(dim=1), pred, target, valid_mask)
 
     @property
     def loss_name(self) -> str:
