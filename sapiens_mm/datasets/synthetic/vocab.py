@@ -9,29 +9,22 @@
   matching exactly as the original ``goliath.py`` builds ``coco_wholebody_to_goliath_mapping``
   (53 shared keypoints).
 """
-import os
 import runpy
 from functools import lru_cache
 from typing import Dict, List, Tuple
+
+from ..body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
+from ..pose.metainfo import GOLIATH_METAINFO
 
 __all__ = [
     'SEG_CLASSES', 'SEG_PALETTE', 'SEG_FLIP_PAIRS', 'CLASS_ID', 'seg_flip_lut', 'goliath_info',
     'coco17_indices', 'coco_wholebody_names', 'wholebody_to_goliath', 'COCO_WB_PARTS'
 ]
 
-SEG_CLASSES: Tuple[str, ...] = (
-    'Background', 'Apparel', 'Face_Neck', 'Hair', 'Left_Foot', 'Left_Hand', 'Left_Lower_Arm',
-    'Left_Lower_Leg', 'Left_Shoe', 'Left_Sock', 'Left_Upper_Arm', 'Left_Upper_Leg',
-    'Lower_Clothing', 'Right_Foot', 'Right_Hand', 'Right_Lower_Arm', 'Right_Lower_Leg',
-    'Right_Shoe', 'Right_Sock', 'Right_Upper_Arm', 'Right_Upper_Leg', 'Torso', 'Upper_Clothing',
-    'Lower_Lip', 'Upper_Lip', 'Lower_Teeth', 'Upper_Teeth', 'Tongue')
-
-SEG_PALETTE: Tuple[Tuple[int, int, int], ...] = (
-    (50, 50, 50), (255, 218, 0), (128, 200, 255), (255, 0, 109), (189, 0, 204), (255, 0, 218),
-    (0, 160, 204), (0, 255, 145), (204, 0, 131), (182, 0, 255), (255, 109, 0), (0, 255, 255),
-    (72, 0, 255), (204, 131, 0), (255, 0, 0), (72, 255, 0), (189, 204, 0), (182, 255, 0),
-    (102, 0, 204), (32, 72, 204), (0, 145, 255), (14, 204, 0), (0, 128, 72), (235, 205, 119),
-    (115, 227, 112), (157, 113, 143), (132, 93, 50), (82, 21, 114))
+# The 28 classes and their palette are the task vocabulary (one definition for the datasets,
+# the heads' configs and the generator).
+SEG_CLASSES: Tuple[str, ...] = BODY_PART_CLASSES
+SEG_PALETTE: Tuple[Tuple[int, int, int], ...] = BODY_PART_PALETTE
 
 CLASS_ID: Dict[str, int] = {name: i for i, name in enumerate(SEG_CLASSES)}
 
@@ -49,15 +42,11 @@ def seg_flip_lut() -> List[int]:
     return lut
 
 
-_GOLIATH_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..',
-                               'configs', '_base_', 'datasets', 'goliath.py')
-
-
 @lru_cache(maxsize=1)
 def goliath_info() -> dict:
     """Goliath metainfo: ``names`` (308), ``swap`` (index of each flip partner, self if none),
     ``skeleton`` (65 links as 0-based index pairs), ``colors`` (RGB) and ``groups``."""
-    cfg = runpy.run_path(os.path.normpath(_GOLIATH_CONFIG))
+    cfg = runpy.run_path(GOLIATH_METAINFO)
     info = cfg['dataset_info']
     kinfo = info['keypoint_info']
     names = [kinfo[i]['name'] for i in range(len(kinfo))]
