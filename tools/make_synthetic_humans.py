@@ -26,15 +26,24 @@ def main():
                         help='image height and width in pixels')
     parser.add_argument('--max-people', type=int, default=3,
                         help='each image shows 1..K people')
+    parser.add_argument('--max-view-yaw', type=float, default=None, metavar='DEG',
+                        help='camera within DEG degrees of the main person\'s face direction '
+                        '(default: any direction, back views included)')
+    parser.add_argument('--close-up-prob', type=float, default=0.25,
+                        help='share of close-ups where the person overflows the frame')
     parser.add_argument('--workers', type=int, default=1, help='processes')
     parser.add_argument('--previews', type=int, default=8,
                         help='write preview panels for the first P images')
     args = parser.parse_args()
     if args.num < 0 or args.max_people < 1 or args.workers < 1 or min(args.size) < 8:
         parser.error('need --num >= 0, --max-people >= 1, --workers >= 1, --size >= 8 8')
+    if not 0 <= args.close_up_prob <= 1 or (args.max_view_yaw is not None
+                                             and not 0 <= args.max_view_yaw <= 180):
+        parser.error('need 0 <= --close-up-prob <= 1 and 0 <= --max-view-yaw <= 180')
     meta = generate_split(args.out, args.num, seed=args.seed, size=tuple(args.size),
                           max_people=args.max_people, workers=args.workers,
-                          previews=args.previews)
+                          previews=args.previews, max_view_yaw=args.max_view_yaw,
+                          close_up_prob=args.close_up_prob)
     rate = args.num / max(meta['seconds'], 1e-9)
     print(f'\nwrote {args.num} images ({meta["num_annotations"]} annotated people of '
           f'{meta["num_people_rendered"]} rendered) to {args.out} in {meta["seconds"]:.1f} s: '

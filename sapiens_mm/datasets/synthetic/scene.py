@@ -92,6 +92,12 @@ class _Person:
     pelvis: np.ndarray   # (3,) world
     head: np.ndarray     # (3,) world
 
+    def facing_yaw(self) -> float:
+        """The camera yaw (radians, as in ``_sample_camera``) that looks this person in the
+        face: the camera's forward axis points against the head -> nose direction."""
+        d = self.keypoints[0] - self.head  # Goliath keypoint 0 is the nose
+        return float(np.arctan2(-d[0], -d[2]))
+
 
 def _sample_person(rng: np.random.Generator, index: int) -> _Person:
     shape, outfit, colours = sample_shape(rng), sample_outfit(rng), sample_colours(rng)
@@ -129,19 +135,22 @@ def _place(rng, people: List[_Person]) -> List[_Person]:
     return placed
 
 
-def _sample_camera(rng, size: Tuple[int, int], main: _Person) -> Camera:
+def _sample_camera(rng, size: Tuple[int, int], main: _Person,
+                   max_view_yaw: Optional[float] = None, close_up_prob: float = 0.25) -> Camera:
     h, w = size
     f = (h / 2) / np.tan(np.deg2rad(rng.uniform(35, 65)) / 2)
     box = main.solids.aabb()
     lo, hi = box[:, 0].min(0), box[:, 1].max(0)
     span = max(hi[1] - lo[1], 0.3)
-    if rng.random() < 0.25:  # close-up: the person overflows the frame
+    if rng.random() < close_up_prob:  # close-up: the person overflows the frame
         fill = rng.uniform(1.0, 1.7)
         target = main.pelvis + rng.uniform(0.2, 1.0) * (main.head - main.pelvis)
     else:
         fill = rng.uniform(0.45, 0.95)
         target = (lo + hi) / 2
     yaw, pitch = rng.uniform(0, 2 * np.pi), rng.uniform(-0.2, 0.45)
+    if max_view_yaw is not None:  # seen from the front, within +-max_view_yaw degrees
+        yaw = main.facing_yaw() + np.deg2rad(max_view_yaw) * (yaw / np.pi - 1.0)
     forward = np.array([np.sin(yaw) * np.cos(pitch), -np.sin(pitch), np.cos(yaw) * np.cos(pitch)])
     rot = look_at_rotation(forward, float(np.clip(rng.normal(0, 0.06), -0.15, 0.15)))
     dist = f * span / (fill * h)
@@ -157,11 +166,18 @@ def _sample_camera(rng, size: Tuple[int, int], main: _Person) -> Camera:
 
 
 def sample_scene(rng: np.random.Generator, size: Tuple[int, int] = (256, 192),
-                 max_people: int = 3) -> Scene:
-    """A random scene of 1..``max_people`` people for an image of ``size`` = (H, W) pixels."""
+                 max_people: int = 3, max_view_yaw: Optional[float] = None,
+                 close_up_prob: float = 0.25) -> Scene:
+    """A random scene of 1..``max_people`` people for an image of ``size`` = (H, W) pixels.
+
+    The camera looks at the first person from any direction, or, with ``max_view_yaw``
+    (degrees), from within that angle of their face direction (an easier distribution: no back
+    views, so left and right are never ambiguous). ``close_up_prob`` is the share of close-ups
+    in which the person overflows the frame. The random draws are the same for every option, so
+    a seed gives the same people, poses and backgrounds whatever the options."""
     num = int(rng.integers(1, max_people + 1))
     people = _place(rng, [_sample_person(rng, i) for i in range(num)])
-    cam = _sample_camera(rng, size, people[0])
+    cam = _sample_camera(rng, size, people[0], max_view_yaw, close_up_prob)
     solids, keypoints, insets, bones = [], [], [], []
     for i, person in enumerate(people):
         s = person.solids.transformed(cam.rot, -cam.rot @ cam.pos)

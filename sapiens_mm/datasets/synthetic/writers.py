@@ -33,7 +33,7 @@ import json
 import os
 import time
 from multiprocessing import get_all_start_methods, get_context
-from typing import Tuple
+from typing import Optional, Tuple
 
 import cv2
 import numpy as np
@@ -53,11 +53,12 @@ _ANN_FILES = {'goliath_308': ce.goliath_record, 'coco_17': ce.coco17_record,
 
 
 def render_sample(seed: int, index: int, size: Tuple[int, int] = (256, 192),
-                  max_people: int = 3) -> Tuple[Scene, dict]:
+                  max_people: int = 3, **scene_options) -> Tuple[Scene, dict]:
     """Scene and render of image ``index`` of the split with ``seed`` (independent streams per
-    image, so the result does not depend on the order or the process it is made in)."""
+    image, so the result does not depend on the order or the process it is made in).
+    ``scene_options``: ``max_view_yaw``, ``close_up_prob`` of :func:`.scene.sample_scene`."""
     rng = np.random.default_rng([int(seed), int(index)])
-    scene = sample_scene(rng, size, max_people)
+    scene = sample_scene(rng, size, max_people, **scene_options)
     return scene, render_scene(scene)
 
 
@@ -67,9 +68,9 @@ def _imwrite(path: str, img: np.ndarray):
 
 
 def write_sample(out_dir: str, seed: int, index: int, size: Tuple[int, int], max_people: int,
-                 preview: bool) -> dict:
+                 preview: bool, scene_options: Optional[dict] = None) -> dict:
     """Render image ``index`` and write its files; returns its annotation record."""
-    _, r = render_sample(seed, index, size, max_people)
+    _, r = render_sample(seed, index, size, max_people, **(scene_options or {}))
     name = f'{index:06d}'
     _imwrite(os.path.join(out_dir, 'images', name + '.png'), r['image'][..., ::-1])
     _imwrite(os.path.join(out_dir, 'backgrounds', name + '.png'), r['background'][..., ::-1])
@@ -115,13 +116,18 @@ def _coco_files(records) -> dict:
 
 def generate_split(out_dir: str, num: int, seed: int = 0, size: Tuple[int, int] = (256, 192),
                    max_people: int = 3, workers: int = 1, previews: int = 8,
-                   progress: bool = True) -> dict:
+                   progress: bool = True, max_view_yaw: Optional[float] = None,
+                   close_up_prob: float = 0.25) -> dict:
     """Write ``num`` images and their labels into ``out_dir`` (layout in the module docstring).
-    Returns the meta dict (also written to ``meta.json``) plus ``seconds`` taken."""
+    ``max_view_yaw`` (degrees) and ``close_up_prob``: camera options of
+    :func:`.scene.sample_scene`. Returns the meta dict (also written to ``meta.json``) plus
+    ``seconds`` taken."""
+    scene_options = dict(max_view_yaw=max_view_yaw, close_up_prob=float(close_up_prob))
     for sub in SUBDIRS:
         os.makedirs(os.path.join(out_dir, sub), exist_ok=True)
     size = (int(size[0]), int(size[1]))
-    jobs = [(out_dir, seed, i, size, max_people, i < previews) for i in range(num)]
+    jobs = [(out_dir, seed, i, size, max_people, i < previews, scene_options)
+            for i in range(num)]
     start = time.perf_counter()
     bar = None
     if progress:
@@ -150,6 +156,7 @@ def generate_split(out_dir: str, num: int, seed: int = 0, size: Tuple[int, int] 
     meta = dict(
         generator='sapiens_mm.datasets.synthetic', version=GENERATOR_VERSION, seed=int(seed),
         size=list(size), max_people=int(max_people), num_images=int(num),
+        max_view_yaw=max_view_yaw, close_up_prob=float(close_up_prob),
         num_people_rendered=int(sum(r['num_rendered'] for r in records)),
         num_annotations=int(sum(len(r['people']) for r in records)),
         class_histogram={n: int(c) for n, c in zip(SEG_CLASSES, pixels)},

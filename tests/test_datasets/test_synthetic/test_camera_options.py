@@ -1,0 +1,70 @@
+"""The camera options of the synthetic scenes: front views only, and the close-up share."""
+import numpy as np
+
+from sapiens_mm.datasets.synthetic import render_sample
+from sapiens_mm.datasets.synthetic.scene import sample_scene
+from sapiens_mm.datasets.synthetic.vocab import goliath_info
+
+SIZE = (128, 96)
+
+
+def _shoulders():
+    names = goliath_info()['names']
+    return names.index('left_shoulder'), names.index('right_shoulder')
+
+
+def _left_on_image_right(max_view_yaw, n=30):
+    """How many of ``n`` single-person renders show both shoulders, and in how many of them
+    the person's left shoulder is right of the right shoulder in the image (a front view)."""
+    ls, rs = _shoulders()
+    seen = front = 0
+    for i in range(n):
+        k = render_sample(3, i, SIZE, 1, max_view_yaw=max_view_yaw, close_up_prob=0.0)[1][
+            'keypoints'][0]
+        if k[ls, 2] > 0 and k[rs, 2] > 0:
+            seen += 1
+            front += int(k[ls, 0] > k[rs, 0])
+    return seen, front
+
+
+def test_front_views_show_the_persons_left_on_the_image_right():
+    seen, front = _left_on_image_right(max_view_yaw=30)
+    assert seen >= 20 and front == seen
+    seen, front = _left_on_image_right(max_view_yaw=None)  # any direction: back views too
+    assert 0 < front < seen
+
+
+def test_the_camera_looks_at_the_face_within_the_given_angle():
+    for i in range(20):
+        rng = np.random.default_rng([7, i])
+        scene = sample_scene(rng, SIZE, 1, max_view_yaw=20, close_up_prob=0.0)
+        kp = scene.keypoints[0]  # camera frame: z forward
+        names = goliath_info()['names']
+        ears = kp[[names.index('left_ear'), names.index('right_ear')]]
+        ear_axis = ears[0] - ears[1]  # points to the person's left
+        # seen from the front, the person's left is the camera's +x; yaw within 20 deg, plus
+        # the head's own turn on the neck and a little pitch/roll
+        horizontal = ear_axis[[0, 2]] / np.linalg.norm(ear_axis[[0, 2]])
+        assert horizontal[0] > np.cos(np.deg2rad(75)), (i, horizontal)
+
+
+def test_options_keep_the_people_and_their_poses():
+    a = sample_scene(np.random.default_rng([1, 2]), SIZE, 3)
+    b = sample_scene(np.random.default_rng([1, 2]), SIZE, 3, max_view_yaw=45, close_up_prob=0.0)
+    assert a.num_people == b.num_people
+    assert np.array_equal(a.background, b.background)
+    # same people in the same pose: the distances between keypoints do not depend on the camera
+    da = np.linalg.norm(a.keypoints[0, :, None] - a.keypoints[0, None], axis=-1)
+    db = np.linalg.norm(b.keypoints[0, :, None] - b.keypoints[0, None], axis=-1)
+    assert np.allclose(da, db, atol=1e-9)
+
+
+def test_no_close_ups_keeps_the_main_person_mostly_in_frame():
+    def inside_share(prob):
+        shares = []
+        for i in range(30):
+            k = render_sample(4, i, SIZE, 1, close_up_prob=prob)[1]['keypoints'][0]
+            shares.append(np.mean(k[:, 2] > 0))
+        return np.array(shares)
+    assert inside_share(0.0).min() > inside_share(1.0).min()
+    assert np.mean(inside_share(1.0) < 0.9) > np.mean(inside_share(0.0) < 0.9)
