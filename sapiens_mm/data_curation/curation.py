@@ -118,7 +118,8 @@ def _prefetched(root: str, paths: Sequence[str], threads: int) -> Iterable:
 
 
 def _round(a: np.ndarray, nd: int) -> list:
-    return [round(float(v), nd) for v in np.asarray(a).ravel()]
+    """Nested lists of ``a`` rounded to ``nd`` decimals (JSON-friendly)."""
+    return np.round(np.asarray(a, dtype=np.float64), nd).tolist()
 
 
 def curate_images(paths: Sequence[str], root: str, out_dir: str, detector,

@@ -92,10 +92,13 @@ class CocoBoxDetector:
     Boxes are the annotations' ``bbox`` (xywh -> xyxy) of the person category; crowd
     annotations are skipped. Scores follow a fixed rule:
 
-    * ``score_rule='keypoints'`` (default): the fraction of the annotation's keypoints with
-      visibility 2 (visible), i.e. how much of the person is seen; annotations without
-      keypoints fall back to ``'fill'``.
-    * ``score_rule='fill'``: the annotation's pixel area over its box area.
+    * ``score_rule='keypoints'`` (default): the fraction of the annotation's keypoints that
+      lie in the image (visibility > 0), i.e. how much of the body is in the frame (a person
+      cut by the image border scores low, as with a real detector);
+    * ``score_rule='visible'``: the fraction with visibility 2 (not occluded, self-occlusion
+      included, so this is low for most people);
+    * ``score_rule='fill'``: the annotation's pixel area over its box area (also what the
+      two rules above fall back to for annotations without keypoints);
     * ``score_rule='one'``: 1.0 for every box.
 
     Args:
@@ -104,7 +107,7 @@ class CocoBoxDetector:
         person_name (str): category name of people. Defaults to ``'person'``.
     """
     wants_path = True
-    SCORE_RULES = ('keypoints', 'fill', 'one')
+    SCORE_RULES = ('keypoints', 'visible', 'fill', 'one')
 
     def __init__(self, ann_file: str, score_rule: str = 'keypoints',
                  person_name: str = 'person'):
@@ -141,9 +144,9 @@ class CocoBoxDetector:
     def _score(self, ann: dict) -> float:
         rule = self.score_rule
         kpts = ann.get('keypoints') or []
-        if rule == 'keypoints' and len(kpts) >= 3:
+        if rule in ('keypoints', 'visible') and len(kpts) >= 3:
             vis = np.asarray(kpts, dtype=np.float32).reshape(-1, 3)[:, 2]
-            return float((vis == 2).mean())
+            return float((vis > 0).mean() if rule == 'keypoints' else (vis == 2).mean())
         if rule == 'one':
             return 1.0
         w, h = ann['bbox'][2], ann['bbox'][3]
