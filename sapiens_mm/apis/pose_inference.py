@@ -6,7 +6,8 @@ detector (an mmdet config + checkpoint, as the release uses RTMDet, or any calla
 mmpose) top-down model with mmpose's ``inference_topdown``; the heatmap decoding is batched in
 torch when the config's codec is ``BatchUDPHeatmap``.
 """
-from typing import Callable, List, Optional, Sequence, Union
+import os
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import mmcv
 import numpy as np
@@ -23,7 +24,9 @@ class MMDetPersonDetector:
     """Person boxes from an mmdet detector: class ``cat_id``, score > ``score_thr``, then NMS.
 
     Defaults follow the release's demo (category 0, score 0.3, NMS IoU 0.3).
-    ``__call__(img_bgr)`` returns (N, 4) float32 xyxy boxes in pixels.
+    ``__call__(img_bgr)`` returns (N, 4) float32 xyxy boxes in pixels; :meth:`detect` returns
+    the boxes and their (N,) scores (the ``PersonDetector`` protocol of
+    :mod:`sapiens_mm.data_curation`).
     """
 
     def __init__(self, config: str, checkpoint: Optional[str], device: str = 'cpu',
@@ -31,8 +34,13 @@ class MMDetPersonDetector:
         from mmdet.apis import init_detector
         self.model = init_detector(config, checkpoint, device=device)
         self.cat_id, self.score_thr, self.nms_thr = cat_id, score_thr, nms_thr
+        #: identifies the detector in curation ledgers (config and checkpoint file names)
+        self.name = 'mmdet:{}:{}:cat{}'.format(
+            os.path.basename(config) if isinstance(config, str) else type(config).__name__,
+            os.path.basename(checkpoint) if checkpoint else 'random-init', cat_id)
 
-    def __call__(self, img: np.ndarray) -> np.ndarray:
+    def detect(self, img: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """(N, 4) float32 xyxy boxes [px] and (N,) float32 scores of the persons in ``img``."""
         from mmdet.apis import inference_detector
         from mmengine.registry import init_default_scope
         init_default_scope('mmdet')
@@ -41,7 +49,10 @@ class MMDetPersonDetector:
         dets = np.concatenate([pred.bboxes[keep], pred.scores[keep, None]], axis=1)
         if len(dets):
             dets = dets[nms(dets, self.nms_thr)]
-        return dets[:, :4].astype(np.float32)
+        return dets[:, :4].astype(np.float32), dets[:, 4].astype(np.float32)
+
+    def __call__(self, img: np.ndarray) -> np.ndarray:
+        return self.detect(img)[0]
 
 
 class TopdownPoseInferencer:

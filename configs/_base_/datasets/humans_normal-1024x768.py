@@ -4,6 +4,9 @@
 # normal_convention. No rotation augmentation, as the release.
 dataset_type = 'HumanNormalDataset'
 data_root = 'data/humans'
+# Non-human images pasted behind the person (RandomBackground); make them with
+# tools/make_background_set.py (COCO images without people, or rendered backgrounds).
+background_root = 'data/backgrounds'
 normal_convention = 'opencv'
 crop_size = (1024, 768)  # (h, w)
 scale = (768, 1024)  # (w, h), mmcv order
@@ -11,6 +14,7 @@ scale = (768, 1024)  # (w, h), mmcv order
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadHumanNormal'),
+    dict(type='RandomBackground', background_root=background_root, prob=0.5),
     dict(type='RandomResize', scale=scale, ratio_range=(0.2, 2.0), keep_ratio=True),
     dict(type='ForegroundRandomCrop', crop_size=crop_size, min_foreground_ratio=0.1),
     dict(type='Resize', scale=scale, keep_ratio=False),  # fixed size: normals are not padded

@@ -1,8 +1,12 @@
 # Body-part segmentation data at 1024x768 (sapiens-facts §4.3), layout
-# {data_root}/{train,val}/{images,seg}/{id}.png. The release also pasted people onto random
-# non-human backgrounds (RandomBackground, internal image set); that step is not reproduced.
+# {data_root}/{train,val}/{images,seg}/{id}.png. As the release, people are pasted onto random
+# non-human backgrounds (RandomBackground, p=0.8, colour-harmonised; the person is every pixel
+# not labelled Background, since this data has no mask file).
 dataset_type = 'BodyPartSegDataset'
 data_root = 'data/humans'
+# Non-human images pasted behind the person (RandomBackground); make them with
+# tools/make_background_set.py (COCO images without people, or rendered backgrounds).
+background_root = 'data/backgrounds'
 crop_size = (1024, 768)  # (h, w)
 scale = (768, 1024)  # (w, h), mmcv order
 # Left/right class pairs swapped by a horizontal flip (28-class vocabulary).
@@ -11,6 +15,8 @@ flip_swap_pairs = [(4, 13), (5, 14), (6, 15), (7, 16), (8, 17), (9, 18), (10, 19
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadBodyPartAnnotations'),
+    dict(type='RandomBackground', background_root=background_root, prob=0.8,
+         harmonize_prob=1.0),  # person on a non-human image, colours harmonised
     dict(type='RandomResize', scale=scale, ratio_range=(0.2, 2.0), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='Resize', scale=scale, keep_ratio=False),

@@ -2,8 +2,10 @@ from .depth_target import GenerateHumanDepthTarget
 from .formatting import PackDenseInputs
 from .geometric import DenseRandomFlip, DenseRandomRotate, ForegroundRandomCrop
 from .loading import LoadBodyPartAnnotations, LoadHumanDepth, LoadHumanNormal
+from .random_background import RandomBackground
 
 __all__ = [
     'LoadBodyPartAnnotations', 'LoadHumanDepth', 'LoadHumanNormal', 'DenseRandomFlip',
-    'DenseRandomRotate', 'ForegroundRandomCrop', 'GenerateHumanDepthTarget', 'PackDenseInputs'
+    'DenseRandomRotate', 'ForegroundRandomCrop', 'GenerateHumanDepthTarget', 'PackDenseInputs',
+    'RandomBackground'
 ]

@@ -1,0 +1,259 @@
+"""Non-human background images for ``RandomBackground`` (pasting people onto new scenes).
+
+Sources:
+
+* a COCO-format dataset (:func:`build_background_set`): the images none of whose annotations
+  is a person (images without any annotation count as person-free, as the annotation says
+  nothing is there). With ``crop_persons=True`` the images *with* people also contribute their
+  largest axis-aligned rectangle that overlaps no person box (crowd boxes included), when both
+  its sides reach ``min_crop_side`` pixels. People nobody annotated cannot be excluded.
+* the synthetic generator: ``tools/make_synthetic_humans.py`` writes every image's background
+  without its people to ``DIR/backgrounds/``, usable as it is;
+  :func:`write_synthetic_backgrounds` renders backgrounds only (no people), faster.
+
+:func:`list_background_files` turns a folder or a list file into the file list that
+``RandomBackground`` draws from.
+"""
+import json
+import os
+import os.path as osp
+import shutil
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+from mmengine.utils import ProgressBar
+
+from .image_io import atomic_write_text, list_images, read_path_list
+
+__all__ = ['person_category_ids', 'largest_free_rect', 'build_background_set',
+           'write_synthetic_backgrounds', 'list_background_files', 'MAKE_BACKGROUNDS_HINT']
+
+#: What to tell a user whose background folder is missing.
+MAKE_BACKGROUNDS_HINT = (
+    'make one with `python tools/make_background_set.py coco ANN.json --image-root IMAGES '
+    '--out DIR` (COCO images without people) or `python tools/make_background_set.py '
+    'synthetic --out DIR --num N` (rendered backgrounds), or use the backgrounds/ folder '
+    'that tools/make_synthetic_humans.py writes')
+
+
+def person_category_ids(coco: dict, names: Sequence[str] = ('person', ),
+                        ids: Optional[Iterable[int]] = None, source: str = 'COCO file') -> set:
+    """Ids of the person categories: ``ids`` if given, else those whose name is in ``names``."""
+    if ids is not None:
+        return set(int(i) for i in ids)
+    found = {c['id'] for c in coco.get('categories', []) if c.get('name') in names}
+    if not found:
+        raise ValueError(f'{source} has no category named {list(names)}; pass the person '
+                         'category id(s) explicitly (--person-category-id)')
+    return found
+
+
+def largest_free_rect(width: int, height: int,
+                      boxes: np.ndarray) -> Optional[Tuple[int, int, int, int]]:
+    """Largest-area axis-aligned rectangle of the image that overlaps none of ``boxes``.
+
+    Args:
+        width, height (int): image size [px].
+        boxes (np.ndarray): (N, 4) xyxy boxes [px]; each is grown to whole pixels.
+
+    Returns:
+        (x0, y0, x1, y1) integer pixel bounds (x1, y1 exclusive), or None if every pixel is
+        covered. Exact: the box edges cut the image into a grid of cells that are either fully
+        covered or free, and every maximal free rectangle lies on that grid.
+    """
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    x0 = np.clip(np.floor(boxes[:, 0]), 0, width).astype(int)
+    y0 = np.clip(np.floor(boxes[:, 1]), 0, height).astype(int)
+    x1 = np.clip(np.ceil(boxes[:, 2]), 0, width).astype(int)
+    y1 = np.clip(np.ceil(boxes[:, 3]), 0, height).astype(int)
+    keep = (x1 > x0) & (y1 > y0)
+    x0, y0, x1, y1 = x0[keep], y0[keep], x1[keep], y1[keep]
+    xs = np.unique(np.concatenate([[0, width], x0, x1]))
+    ys = np.unique(np.concatenate([[0, height], y0, y1]))
+    covered = np.zeros((len(ys) - 1, len(xs) - 1), bool)
+    for a, b, c, d in zip(np.searchsorted(xs, x0), np.searchsorted(xs, x1),
+                          np.searchsorted(ys, y0), np.searchsorted(ys, y1)):
+        covered[c:d, a:b] = True
+    widths = np.diff(xs)
+    best, best_area = None, 0
+    for top in range(len(ys) - 1):
+        free = np.ones(len(xs) - 1, bool)
+        for bottom in range(top, len(ys) - 1):
+            free &= ~covered[bottom]
+            if not free.any():
+                break
+            # longest run of free columns, weighted by the column widths
+            w_free = np.where(free, widths, 0)
+            run_start, run_w, j_best, w_best = 0, 0, None, 0
+            for j, (f, w) in enumerate(zip(free, w_free)):
+                if f:
+                    if run_w == 0:
+                        run_start = j
+                    run_w += w
+                    if run_w > w_best:
+                        w_best, j_best = run_w, (run_start, j)
+                else:
+                    run_w = 0
+            area = w_best * (ys[bottom + 1] - ys[top])
+            if area > best_area:
+                best_area = area
+                best = (int(xs[j_best[0]]), int(ys[top]), int(xs[j_best[1] + 1]),
+                        int(ys[bottom + 1]))
+    return best
+
+
+def _load_coco(ann_file: str) -> dict:
+    if not osp.isfile(ann_file):
+        raise FileNotFoundError(f'COCO annotation file {ann_file} does not exist')
+    with open(ann_file) as f:
+        try:
+            coco = json.load(f)
+        except json.JSONDecodeError as e:
+            raise ValueError(f'{ann_file} is not valid JSON ({e})') from e
+    for key in ('images', 'annotations'):
+        if not isinstance(coco.get(key), list):
+            raise ValueError(f'{ann_file} has no {key!r} list; is it a COCO instances file?')
+    return coco
+
+
+def build_background_set(ann_file: str, image_root: str, out_dir: str,
+                         crop_persons: bool = False, min_crop_side: int = 128,
+                         mode: str = 'copy', skip_missing: bool = False,
+                         person_names: Sequence[str] = ('person', ),
+                         person_ids: Optional[Iterable[int]] = None,
+                         progress: bool = True) -> dict:
+    """Collect the person-free images of a COCO dataset into ``out_dir``.
+
+    Args:
+        ann_file (str): COCO json (``images``, ``annotations``, ``categories``).
+        image_root (str): folder the images' ``file_name`` are relative to.
+        out_dir (str): output folder; gets ``backgrounds.txt`` (one image path a line,
+            relative to ``out_dir`` for copies, absolute for ``mode='list'``), ``summary.json``
+            and, unless listing only, ``images/`` with the copies and crops.
+        crop_persons (bool): also write the largest person-free crop of images with people.
+        min_crop_side (int): a crop needs both sides >= this [px]. Defaults to 128.
+        mode (str): ``'copy'`` the files (default), or ``'list'`` them where they are (no
+            crops then).
+        skip_missing (bool): leave out images whose file is missing instead of failing.
+        person_names, person_ids: which categories are people (see
+            :func:`person_category_ids`).
+        progress (bool): show a progress bar.
+
+    Returns:
+        dict: the summary (counts; also in ``summary.json``).
+    """
+    if mode not in ('copy', 'list'):
+        raise ValueError(f"mode must be 'copy' or 'list', got {mode!r}")
+    if crop_persons and mode == 'list':
+        raise ValueError('crop_persons writes new image files; it needs mode="copy"')
+    if not osp.isdir(image_root):
+        raise FileNotFoundError(f'image folder {image_root} does not exist')
+    coco = _load_coco(ann_file)
+    pids = person_category_ids(coco, person_names, person_ids, source=ann_file)
+    person_boxes: Dict[int, List[list]] = {}
+    for ann in coco['annotations']:
+        if ann.get('category_id') in pids:
+            person_boxes.setdefault(ann['image_id'], []).append(ann['bbox'])
+    free = [im for im in coco['images'] if im['id'] not in person_boxes]
+    with_people = [im for im in coco['images'] if im['id'] in person_boxes] \
+        if crop_persons else []
+    jobs = [(im, None) for im in free] + [(im, person_boxes[im['id']]) for im in with_people]
+    missing = [osp.join(image_root, im['file_name']) for im, _ in jobs
+               if not osp.isfile(osp.join(image_root, im['file_name']))]
+    if missing and not skip_missing:
+        shown = '\n  '.join(missing[:10])
+        raise FileNotFoundError(f'{len(missing)} image file(s) of {ann_file} are missing under '
+                                f'{image_root} (use --skip-missing to leave them out):\n  '
+                                f'{shown}')
+    missing = set(missing)
+    os.makedirs(out_dir, exist_ok=True)
+    listed, n_copied, n_cropped, n_no_crop, n_unreadable = [], 0, 0, 0, []
+    bar = ProgressBar(len(jobs)) if progress and jobs else None
+    for im, boxes in jobs:
+        src = osp.join(image_root, im['file_name'])
+        if bar is not None:
+            bar.update()
+        if src in missing:
+            continue
+        if mode == 'list':
+            listed.append(osp.abspath(src))
+            continue
+        rel = osp.join('images', im['file_name']).replace(os.sep, '/')
+        if boxes is None:
+            dst = osp.join(out_dir, rel)
+            os.makedirs(osp.dirname(dst), exist_ok=True)
+            if not (osp.isfile(dst) and osp.getsize(dst) == osp.getsize(src)):
+                shutil.copyfile(src, dst)
+            listed.append(rel)
+            n_copied += 1
+            continue
+        img = cv2.imread(src, cv2.IMREAD_COLOR)
+        if img is None:
+            n_unreadable.append(src)
+            continue
+        xyxy = np.array([[x, y, x + w, y + h] for x, y, w, h in boxes], np.float64)
+        rect = largest_free_rect(img.shape[1], img.shape[0], xyxy)
+        if rect is None or min(rect[2] - rect[0], rect[3] - rect[1]) < min_crop_side:
+            n_no_crop += 1
+            continue
+        stem, ext = osp.splitext(rel)
+        rel = f'{stem}_crop{ext or ".png"}'
+        dst = osp.join(out_dir, rel)
+        os.makedirs(osp.dirname(dst), exist_ok=True)
+        if not cv2.imwrite(dst, img[rect[1]:rect[3], rect[0]:rect[2]]):
+            raise OSError(f'could not write {dst}')
+        listed.append(rel)
+        n_cropped += 1
+    summary = dict(ann_file=osp.abspath(ann_file), image_root=osp.abspath(image_root),
+                   mode=mode, num_images=len(coco['images']), person_category_ids=sorted(pids),
+                   num_person_free=len(free), num_with_people=len(person_boxes),
+                   num_copied=n_copied, num_cropped=n_cropped,
+                   num_too_small_to_crop=n_no_crop, num_missing=len(missing),
+                   unreadable=n_unreadable, num_listed=len(listed),
+                   crop_persons=crop_persons, min_crop_side=min_crop_side)
+    atomic_write_text(osp.join(out_dir, 'backgrounds.txt'), ''.join(p + '\n' for p in listed))
+    atomic_write_text(osp.join(out_dir, 'summary.json'), json.dumps(summary, indent=1) + '\n')
+    return summary
+
+
+def write_synthetic_backgrounds(out_dir: str, num: int, size: Tuple[int, int] = (1024, 768),
+                                seed: int = 0, progress: bool = True) -> List[str]:
+    """Render ``num`` people-free backgrounds of ``size`` = (H, W) into ``out_dir/images``
+    with the synthetic generator's background model; image i depends on (seed, i) only.
+    Writes ``backgrounds.txt``; returns the listed paths (relative to ``out_dir``)."""
+    from sapiens_mm.datasets.synthetic.background import make_background
+    os.makedirs(osp.join(out_dir, 'images'), exist_ok=True)
+    bar = ProgressBar(num) if progress and num else None
+    rels = []
+    for i in range(num):
+        rgb = make_background(np.random.default_rng([int(seed), i]), tuple(size))
+        rel = f'images/{i:06d}.png'
+        if not cv2.imwrite(osp.join(out_dir, rel), rgb[..., ::-1]):
+            raise OSError(f'could not write {osp.join(out_dir, rel)}')
+        rels.append(rel)
+        if bar is not None:
+            bar.update()
+    atomic_write_text(osp.join(out_dir, 'backgrounds.txt'), ''.join(p + '\n' for p in rels))
+    return rels
+
+
+def list_background_files(source: str) -> List[str]:
+    """Background image paths from ``source``: a folder (searched recursively; a
+    ``backgrounds.txt`` in it is used instead when present) or a list file (one path a line,
+    relative paths resolved against the list file's folder)."""
+    if osp.isdir(source):
+        list_file = osp.join(source, 'backgrounds.txt')
+        if osp.isfile(list_file):
+            return list_background_files(list_file)
+        files = [osp.join(source, p) for p in list_images(source)]
+    elif osp.isfile(source):
+        base = osp.dirname(osp.abspath(source))
+        files = [p if osp.isabs(p) else osp.join(base, p) for p in read_path_list(source)]
+    else:
+        raise FileNotFoundError(f'background folder or list {source} does not exist; '
+                                + MAKE_BACKGROUNDS_HINT)
+    if not files:
+        raise FileNotFoundError(f'no background image in {source}; ' + MAKE_BACKGROUNDS_HINT)
+    return files
+

@@ -1,0 +1,120 @@
+"""Image listing and checked reading, and atomic file writes, for the curation tools.
+
+:func:`read_image_checked` raises :class:`ImageReadError` (with a short reason) for a missing
+or empty file, a JPEG without its end-of-image marker or a PNG without its ``IEND`` chunk
+(a truncated download or copy: OpenCV would decode the part that is there and pad the rest with
+grey), and bytes OpenCV cannot decode. The curation tool records these as rejected images
+instead of stopping.
+"""
+import os
+import os.path as osp
+import tempfile
+from typing import Iterable, List, Optional
+
+import cv2
+import numpy as np
+
+__all__ = ['IMAGE_SUFFIXES', 'ImageReadError', 'read_image_checked', 'list_images',
+           'read_path_list', 'atomic_write_text', 'atomic_save']
+
+#: Suffixes (lower case) of the files taken as images when a folder is walked.
+IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
+
+
+class ImageReadError(Exception):
+    """An image file that cannot be used; ``str(err)`` is the reason."""
+
+
+def read_image_checked(path: str) -> np.ndarray:
+    """BGR uint8 (H, W, 3) image at ``path``; :class:`ImageReadError` if unusable."""
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise ImageReadError('missing file') from None
+    except OSError as e:
+        raise ImageReadError(f'cannot read ({e.strerror or e})') from None
+    if not data:
+        raise ImageReadError('empty file')
+    if data[:3] == b'\xff\xd8\xff' and b'\xff\xd9' not in data[-1024:]:
+        raise ImageReadError('truncated JPEG (no end-of-image marker)')
+    if data[:8] == b'\x89PNG\r\n\x1a\n' and b'IEND' not in data[-64:]:
+        raise ImageReadError('truncated PNG (no IEND chunk)')
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if img is None:
+        raise ImageReadError('not a decodable image')
+    return img
+
+
+def list_images(root: str, suffixes: Iterable[str] = IMAGE_SUFFIXES) -> List[str]:
+    """Image files under ``root`` (recursive), as sorted '/'-separated paths relative to it."""
+    if not osp.isdir(root):
+        raise FileNotFoundError(f'image folder {root} does not exist')
+    suffixes = tuple(s.lower() for s in suffixes)
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        dirnames.sort()
+        rel = osp.relpath(dirpath, root)
+        for name in filenames:
+            if name.lower().endswith(suffixes):
+                out.append(name if rel == '.' else osp.join(rel, name).replace(os.sep, '/'))
+    return sorted(out)
+
+
+def read_path_list(list_file: str) -> List[str]:
+    """Non-empty, non-comment (#) lines of a text file, stripped; duplicates are an error."""
+    if not osp.isfile(list_file):
+        raise FileNotFoundError(f'list file {list_file} does not exist')
+    with open(list_file) as f:
+        paths = [line.strip() for line in f]
+    paths = [p for p in paths if p and not p.startswith('#')]
+    seen, dups = set(), []
+    for p in paths:
+        if p in seen:
+            dups.append(p)
+        seen.add(p)
+    if dups:
+        raise ValueError(f'list file {list_file} names {len(dups)} path(s) twice, e.g. '
+                         f'{dups[:3]}')
+    return paths
+
+
+def _tmp_beside(path: str, suffix: str = ''):
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix='.' + osp.basename(path) + '.', suffix=suffix + '.tmp',
+                               dir=folder)
+    return fd, tmp
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
+    fd, tmp = _tmp_beside(path)
+    try:
+        with os.fdopen(fd, 'w') as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def atomic_save(path: str, save_fn, suffix: Optional[str] = None) -> None:
+    """Atomically create ``path`` with ``save_fn(tmp_path)`` (e.g. a figure's ``savefig``).
+
+    The temporary file keeps ``path``'s extension (or ``suffix``) so that writers that choose
+    the format by extension work.
+    """
+    fd, tmp = _tmp_beside(path, suffix if suffix is not None else osp.splitext(path)[1])
+    os.close(fd)
+    tmp_ext = tmp[:-len('.tmp')]  # name ending in the real extension
+    try:
+        save_fn(tmp_ext)
+        os.replace(tmp_ext, path)
+    finally:
+        for p in (tmp, tmp_ext):
+            if osp.exists(p):
+                os.remove(p)
