@@ -10,7 +10,7 @@ import torch
 from sapiens_mm.datasets import write_procedural_images
 from sapiens_mm.models.backbones import SapiensViT
 
-MAE_CFG = 'configs/sapiens_mae/mae_sapiens_tiny-p16_4xb4-20e_demo-128.py'
+MAE_CFG = 'configs/sapiens_mae/mae_sapiens_tiny-p16_1xb16-8e_demo-128.py'
 
 
 def run(args, cwd):
@@ -26,6 +26,7 @@ def test_mae_pretrain_clean_load_and_extract(tmp_path, repo_root):
     work = tmp_path / 'work'
     run(['tools/train.py', MAE_CFG, '--work-dir', str(work), '--cfg-options',
          f'train_dataloader.dataset.data_root={images}', 'train_cfg.max_epochs=2',
+         'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
          'default_hooks.checkpoint.interval=1', 'default_hooks.logger.interval=1'], repo_root)
     ckpt = (work / 'last_checkpoint').read_text().strip()
     assert ckpt.endswith('epoch_2.pth')

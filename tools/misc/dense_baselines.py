@@ -2,13 +2,16 @@
 
     python tools/misc/dense_baselines.py DATA_DIR --out-dir outputs/demo/baselines
 
+* part segmentation: every pixel Background, scored by mmseg's ``IoUMetric`` (mIoU, mAcc, aAcc
+  in %, as ``tools/test.py`` reports them; aAcc is then the background share of the pixels);
 * depth: a constant prediction (the same relative depth everywhere on the person), scored by
   ``HumanDepthMetric`` (its scale-and-shift alignment turns it into the mean depth);
 * normals: every normal facing the camera, (0, 0, -1) in the OpenCV camera frame, scored by
   ``SurfaceNormalMetric``.
 
-Writes ``<out-dir>/{depth,normal}/baseline/baseline.json`` in the format of ``tools/test.py``'s
-metric files (one JSON line, keys prefixed ``depth/`` and ``normal/``), so that
+Writes ``<out-dir>/{seg,depth,normal}/baseline/baseline.json`` in the format of
+``tools/test.py``'s metric files (one JSON line; keys ``mIoU``..., ``depth/...``, ``normal/...``),
+so that
 ``tools/misc/demo_summary.py`` can show them beside the models.
 """
 import argparse
@@ -19,30 +22,55 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 
+import cv2  # noqa: E402
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from mmseg.evaluation.metrics import IoUMetric  # noqa: E402
+
+from sapiens_mm.datasets.body_part_classes import BODY_PART_CLASSES  # noqa: E402
 
 from sapiens_mm.evaluation.metrics.human_depth_metric import HumanDepthMetric  # noqa: E402
 from sapiens_mm.evaluation.metrics.surface_normal_metric import \
     SurfaceNormalMetric  # noqa: E402
 
 
-def write(out_dir: str, task: str, metrics: dict) -> str:
+def write(out_dir: str, task: str, metrics: dict, prefix: bool = True) -> str:
     path = os.path.join(out_dir, task, 'baseline', 'baseline.json')
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
-        f.write(json.dumps({f'{task}/{k}': float(v) for k, v in metrics.items()}) + '\n')
+        f.write(json.dumps({(f'{task}/{k}' if prefix else k): float(v)
+                            for k, v in metrics.items()}) + '\n')
     return path
+
+
+def all_background_seg(seg_files) -> dict:
+    """mmseg ``IoUMetric`` of predicting Background (0) on every pixel of the label maps."""
+    metric = IoUMetric(iou_metrics=['mIoU'])
+    metric.dataset_meta = dict(classes=BODY_PART_CLASSES)
+    results = []
+    for f in seg_files:
+        gt = cv2.imread(f, cv2.IMREAD_UNCHANGED)
+        if gt is None or gt.ndim != 2:
+            sys.exit(f'{f}: not a single-channel label PNG')
+        gt = torch.from_numpy(gt.astype(np.int64))
+        results.append(metric.intersect_and_union(torch.zeros_like(gt), gt,
+                                                  len(BODY_PART_CLASSES), 255))
+    return metric.compute_metrics(results)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('data_dir', help='a split with depth/ and normal/ arrays')
+    parser.add_argument('data_dir', help='a split with seg/ label maps, depth/ and normal/ arrays')
     parser.add_argument('--out-dir', required=True)
     args = parser.parse_args()
+    seg_files = sorted(glob.glob(os.path.join(args.data_dir, 'seg', '*.png')))
     depth_files = sorted(glob.glob(os.path.join(args.data_dir, 'depth', '*.npy')))
     normal_files = sorted(glob.glob(os.path.join(args.data_dir, 'normal', '*.npy')))
-    if not depth_files or not normal_files:
-        sys.exit(f'{args.data_dir}: no depth/*.npy or normal/*.npy arrays')
+    if not seg_files or not depth_files or not normal_files:
+        sys.exit(f'{args.data_dir}: no seg/*.png, depth/*.npy or normal/*.npy files')
+
+    print('segmentation, all background:',
+          write(args.out_dir, 'seg', all_background_seg(seg_files), prefix=False))
 
     depth = HumanDepthMetric(pred_space='relative')
     results = [depth.image_errors(np.full_like(gt, 0.5), gt)
