@@ -65,8 +65,8 @@ done
 echo "== 4 results"
 "$PY" tools/misc/demo_summary.py --out "$OUT/summary.md" \
     --row pose "$OUT/pose_untrained" "$OUT/pose_test" \
-    goliath/AP,goliath/AP\ .5,goliath/AR,goliath/body/AP,goliath/foot/AP,goliath/hand/AP,goliath/face/AP - \
-    --row segmentation "$OUT/seg_untrained" "$OUT/seg_test" mIoU,mAcc,aAcc - \
+    goliath/AP,goliath/AP\ .5,goliath/AR,goliath/body/AP,goliath/body/AP\ .5,goliath/body/AR,goliath/foot/AP,goliath/hand/AP,goliath/face/AP - \
+    --row segmentation "$OUT/seg_untrained" "$OUT/seg_test" mIoU,mAcc,aAcc "$OUT/baselines/seg" \
     --row depth "$OUT/depth_untrained" "$OUT/depth_test" \
     depth/aligned_rmse,depth/aligned_abs_rel,depth/aligned_delta1 "$OUT/baselines/depth" \
     --row normals "$OUT/normal_untrained" "$OUT/normal_test" \

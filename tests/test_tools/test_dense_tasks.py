@@ -48,7 +48,8 @@ def test_tiny_config_trains_and_evaluates(tmp_path, repo_root, task):
 
     work = tmp_path / 'train'
     run(['tools/train.py', config, '--work-dir', str(work), '--cfg-options', *data_opts,
-         'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+         'train_cfg.max_epochs=1', 'train_cfg.val_interval=1', 'train_dataloader.batch_size=2',
+         'train_dataloader.num_workers=0',
          'default_hooks.checkpoint.interval=1', 'default_hooks.logger.interval=1'], repo_root)
     ckpt = (work / 'last_checkpoint').read_text().strip()
     assert ckpt.endswith('epoch_1.pth')

@@ -36,7 +36,7 @@ val_pipeline = [
 train_root = 'data/demo/synthetic/train/'
 val_root = 'data/demo/synthetic/val/'
 train_dataloader = dict(
-    batch_size=32, num_workers=1, persistent_workers=False,
+    batch_size=16, num_workers=1, persistent_workers=False,
     dataset=dict(data_root=train_root, ann_file='annotations/goliath_308.json',
                  pipeline=train_pipeline))
 val_dataloader = dict(
@@ -47,7 +47,7 @@ test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=val_root + 'annotations/goliath_308.json')
 test_evaluator = val_evaluator
 
-# 12 epochs of the demo's 2000 one-person training images: 756 iterations of batch 32
+# 12 epochs of the demo's 2000 one-person training images: 1500 iterations of batch 16
 max_epochs = 12
 optim_wrapper = dict(optimizer=dict(lr=2e-3, weight_decay=0.05),
                      paramwise_cfg=dict(num_layers=4, layer_decay_rate=0.9))
