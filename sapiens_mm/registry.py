@@ -72,3 +72,16 @@ register_mmseg_transform = _register_into((MMENGINE_TRANSFORMS, MMSEG_TRANSFORMS
 register_mmseg_metric = _register_into((MMENGINE_METRICS, MMSEG_METRICS))
 #: Class decorator: register a runner hook into mmseg's and mmengine's ``HOOKS``.
 register_mmseg_hook = _register_into((MMENGINE_HOOKS, MMSEG_HOOKS))
+
+# ---------------------------------------------------------------------------------------------
+# Engine-level classes (fault-tolerance hooks, optimizer wrappers, FSDP policy functions) go
+# into mmengine's root registries only: every scope's registry falls back to its root parent.
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS  # noqa: E402
+from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS  # noqa: E402
+
+#: Class decorator: register a runner hook into mmengine's root ``HOOKS``.
+register_engine_hook = _register_into((MMENGINE_HOOKS, ))
+#: Class decorator: register an optimizer wrapper into mmengine's root ``OPTIM_WRAPPERS``.
+register_optim_wrapper = _register_into((MMENGINE_OPTIM_WRAPPERS, ))
+#: Decorator: register a function (FSDP wrap policy, checkpointing check) in ``FUNCTIONS``.
+register_function = _register_into((MMENGINE_FUNCTIONS, ))

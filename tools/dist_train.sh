@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Distributed training with torchrun: tools/dist_train.sh CONFIG GPUS [train.py args...]
+# Without GPUs the processes train on the CPU over gloo (sapiens_mm.apis.distributed).
 # Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT (defaults 1, 0, 127.0.0.1, 29500).
 set -euo pipefail
 
@@ -10,7 +11,7 @@ fi
 CONFIG=$1
 GPUS=$2
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PY="$ROOT/.venv/bin/python"
+PY="${PYTHON:-$ROOT/.venv/bin/python}"  # PYTHON: another interpreter
 [[ -x "$PY" ]] || PY=python
 
 exec "$PY" -m torch.distributed.run \

@@ -3,7 +3,9 @@
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
         [--cfg-options KEY=VALUE ...] [--launcher {none,pytorch,slurm,mpi}]
 
-Multi-GPU: ``tools/dist_train.sh CONFIG GPUS [args...]``.
+Multi-GPU: ``tools/dist_train.sh CONFIG GPUS [args...]`` (without GPUs: CPU processes over gloo).
+A config with a ``strategy`` (FSDP, DeepSpeed) trains with mmengine's ``FlexibleRunner``.
+``--amp``: fp16 ``AmpOptimWrapper`` with CUDA, bf16 ``AutocastOptimWrapper`` without.
 """
 import os.path as osp
 import sys

@@ -2,16 +2,18 @@
 default_scope = 'mmpose'
 custom_imports = dict(imports=['sapiens_mm'], allow_failed_imports=False)
 
+# AtomicCheckpointHook: CheckpointHook with crash-safe saves; NonFiniteLossHook: stop at the
+# first NaN/inf loss term before the backward pass (README, 'Training at scale').
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
+    checkpoint=dict(type='AtomicCheckpointHook', interval=10, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='PoseVisualizationHook', enable=False),
     badcase=dict(type='BadCaseAnalysisHook', enable=False, out_dir='badcase',
                  metric_type='loss', badcase_thr=5))
-custom_hooks = [dict(type='SyncBuffersHook')]
+custom_hooks = [dict(type='SyncBuffersHook'), dict(type='NonFiniteLossHook')]
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

@@ -2,14 +2,17 @@
 default_scope = 'mmpretrain'
 custom_imports = dict(imports=['sapiens_mm'], allow_failed_imports=False)
 
+# AtomicCheckpointHook: CheckpointHook with crash-safe saves; NonFiniteLossHook: stop at the
+# first NaN/inf loss term before the backward pass (README, 'Training at scale').
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=100),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=3),
+    checkpoint=dict(type='AtomicCheckpointHook', interval=5, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )
+custom_hooks = [dict(type='NonFiniteLossHook')]
 env_cfg = dict(
     cudnn_benchmark=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

@@ -5,12 +5,15 @@
 default_scope = 'mmseg'
 custom_imports = dict(imports=['sapiens_mm'], allow_failed_imports=False)
 
+# AtomicCheckpointHook: CheckpointHook with crash-safe saves; NonFiniteLossHook: stop at the
+# first NaN/inf loss term before the backward pass (README, 'Training at scale').
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=10, max_keep_ckpts=3),
+    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=True, interval=10, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'))
+custom_hooks = [dict(type='NonFiniteLossHook')]
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

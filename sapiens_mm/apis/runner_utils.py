@@ -19,6 +19,8 @@ from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from .distributed import is_flexible_runner_config, prepare_cpu_distributed
+
 __all__ = ['parse_train_args', 'parse_test_args', 'load_train_config', 'load_test_config',
            'add_dump_results', 'build_runner']
 
@@ -55,7 +57,8 @@ def parse_train_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace
         '--resume', nargs='?', const='auto',
         help='resume from CKPT, or without CKPT from the latest checkpoint in the work dir')
     parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision (AmpOptimWrapper, dynamic loss scale)')
+                        help='automatic mixed precision: AmpOptimWrapper (fp16, dynamic loss '
+                        'scale) with CUDA, bf16 autocast (AutocastOptimWrapper) without')
     return _parse(parser, argv)
 
 
@@ -84,18 +87,25 @@ def _load_config(args: argparse.Namespace) -> Config:
 
 
 def _enable_amp(cfg: Config) -> None:
-    """Switch a plain ``OptimWrapper`` to ``AmpOptimWrapper`` with dynamic loss scaling."""
+    """Switch a plain ``OptimWrapper`` to mixed precision: mmengine's ``AmpOptimWrapper``
+    (fp16 autocast, dynamic loss scaling) with CUDA; without CUDA, where ``AmpOptimWrapper``
+    refuses to build, :class:`~sapiens_mm.engine.AutocastOptimWrapper` (bf16 autocast, no loss
+    scale: bf16 has fp32's exponent range)."""
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
     wrapper_name = wrapper if isinstance(wrapper, str) else wrapper.__name__
-    if wrapper_name == 'AmpOptimWrapper':
-        print_log('--amp: the config already uses AmpOptimWrapper; left unchanged',
+    if wrapper_name in ('AmpOptimWrapper', 'AutocastOptimWrapper'):
+        print_log(f'--amp: the config already uses {wrapper_name}; left unchanged',
                   logger='current', level=logging.WARNING)
         return
     if wrapper_name != 'OptimWrapper':
-        raise ValueError(f'--amp replaces OptimWrapper by AmpOptimWrapper, but the config '
-                         f'uses optim_wrapper.type={wrapper_name!r}')
-    cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        raise ValueError(f'--amp replaces OptimWrapper by a mixed-precision wrapper, but the '
+                         f'config uses optim_wrapper.type={wrapper_name!r}')
+    if torch.cuda.is_available():
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    else:
+        cfg.optim_wrapper.type = 'AutocastOptimWrapper'
+        cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
 
 
 def load_train_config(args: argparse.Namespace) -> Config:
@@ -141,7 +151,15 @@ def add_dump_results(runner: Runner, out_file: str) -> None:
 
 def build_runner(cfg: Config) -> Runner:
     """Build the Runner: the ``runner_type`` registered in ``RUNNERS`` if the config names
-    one, mmengine's ``Runner`` otherwise."""
+    one, mmengine's ``FlexibleRunner`` if it has a ``strategy`` (FSDP, DeepSpeed ...),
+    mmengine's ``Runner`` otherwise.
+
+    With a launcher and no CUDA, the gloo process group is created first and the DDP/FSDP
+    wrapper is put on the CPU (:func:`~sapiens_mm.apis.distributed.prepare_cpu_distributed`).
+    """
+    prepare_cpu_distributed(cfg)
+    if is_flexible_runner_config(cfg):
+        cfg.setdefault('runner_type', 'FlexibleRunner')
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)

@@ -315,8 +315,10 @@ def test_train_config_flags(plain_config):
                              '--cfg-options', 'optim_wrapper.optimizer.lr=0.5'))
     assert cfg.resume is True and cfg.load_from is None
     assert cfg.work_dir == 'w' and cfg.launcher == 'pytorch'
-    assert cfg.optim_wrapper == dict(type='AmpOptimWrapper', loss_scale='dynamic',
-                                     optimizer=dict(type='SGD', lr=0.5))
+    # --amp: fp16 AmpOptimWrapper with CUDA, bf16 AutocastOptimWrapper without.
+    amp = (dict(type='AmpOptimWrapper', loss_scale='dynamic') if torch.cuda.is_available() else
+           dict(type='AutocastOptimWrapper', dtype='bfloat16'))
+    assert cfg.optim_wrapper == dict(**amp, optimizer=dict(type='SGD', lr=0.5))
     cfg = load_train_config(_args(parse_train_args, plain_config, '--resume', 'x/epoch_3.pth'))
     assert cfg.resume is True and cfg.load_from == 'x/epoch_3.pth'
 
@@ -366,6 +368,7 @@ def test_dist_scripts_call_torchrun(script, argv, expected, tmp_path):
     fake_python.chmod(0o755)
     env = dict(os.environ, NNODES='2', NODE_RANK='1', PORT='29999')
     env.pop('MASTER_ADDR', None)
+    env.pop('PYTHON', None)
     out = subprocess.run(['bash', str(tmp_path / 'tools' / script), *argv], env=env,
                          stdout=subprocess.PIPE, text=True, check=True).stdout.split('\n')[:-1]
     gpus = argv[1] if script == 'dist_train.sh' else argv[2]

@@ -33,6 +33,11 @@ class SapiensHeatmapHead(HeatmapHead):
     ``conv_out_channels=(768, 768)``, ``conv_kernel_sizes=(1, 1)``.
     """
 
+    def forward(self, feats):
+        """Heatmaps (B, K, 4h, 4w), in fp32 also under bf16 autocast: the loss, mmpose's
+        accuracy (numpy has no bfloat16) and the decoder then all see fp32."""
+        return super().forward(feats).float()
+
     def _make_deconv_layers(self, in_channels: int, layer_out_channels: Sequence[int],
                             layer_kernel_sizes: Sequence[int]) -> nn.Module:
         layers = []

@@ -1,0 +1,31 @@
+"""Functions the FSDP configs name in mmengine's ``FUNCTIONS`` registry.
+
+``FSDPStrategy(model_wrapper=dict(auto_wrap_policy='sapiens_vit_block_wrap_policy'),
+activation_checkpointing=dict(check_fn='is_sapiens_vit_block'))`` shards each transformer layer
+of the backbone as its own FSDP unit (its parameters are gathered only while that layer runs)
+and recomputes each layer's activations in the backward pass (torch's
+``apply_activation_checkpointing``). The layer class is mmpretrain's ``TransformerEncoderLayer``,
+which ``SapiensViT`` (a ``VisionTransformer``) is made of; the remaining modules (patch
+embedding, final norm, head) form the root unit.
+"""
+import torch.nn as nn
+from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
+from torch.distributed.fsdp.wrap import transformer_auto_wrap_policy
+
+from sapiens_mm.registry import register_function
+
+__all__ = ['sapiens_vit_block_wrap_policy', 'is_sapiens_vit_block']
+
+
+@register_function
+def sapiens_vit_block_wrap_policy(module: nn.Module, recurse: bool,
+                                  nonwrapped_numel: int) -> bool:
+    """FSDP auto-wrap policy: one FSDP unit per ViT transformer layer."""
+    return transformer_auto_wrap_policy(module, recurse, nonwrapped_numel,
+                                        transformer_layer_cls={TransformerEncoderLayer})
+
+
+@register_function
+def is_sapiens_vit_block(module: nn.Module) -> bool:
+    """Activation-checkpointing ``check_fn``: True for a ViT transformer layer."""
+    return isinstance(module, TransformerEncoderLayer)
