@@ -43,6 +43,7 @@ def test_backbone_benchmark_tiny(tmp_path):
     assert report['archs'][0]['flops'] == 2 * (4 * (12 * 12 * 128 ** 2 + 2 * 12 ** 2 * 128)
                                                + 12 * 128 * 768)
     assert set(report['rates']) >= {'fp32', 'bf16'}
+    assert set(report['archs'][0]['matmul_gflops_in_run']) == {'fp32', 'bf16'}
     with open(js) as f:
         assert json.load(f)['archs'][0]['arch'] == 'sapiens_tiny'
     text = open(md).read()
