@@ -1,0 +1,50 @@
+"""The benchmark scripts run end to end on a tiny arch and write their tables (figures are
+printed, never asserted; what is checked is the report's content and consistency)."""
+import json
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, 'tools', 'benchmark'))
+
+import benchmark_backbone  # noqa: E402
+from markdown_section import write_section  # noqa: E402
+
+
+def test_write_section_replaces_only_its_block(tmp_path):
+    path = str(tmp_path / 'docs' / 'bench.md')
+    write_section(path, 'a', 'table A v1')
+    write_section(path, 'b', 'table B')
+    with open(path, 'a') as f:
+        f.write('hand-written note\n')
+    write_section(path, 'a', 'table A v2')
+    text = open(path).read()
+    assert 'table A v2' in text and 'table A v1' not in text
+    assert text.count('<!-- begin a -->') == 1 and 'table B' in text
+    assert 'hand-written note' in text and text.index('table A v2') < text.index('table B')
+
+
+def test_backbone_benchmark_tiny(tmp_path):
+    md, js = str(tmp_path / 'b.md'), str(tmp_path / 'b.json')
+    report = benchmark_backbone.main([
+        '--archs', 'sapiens_tiny', '--img-size', '64', '48', '--repeats', '1', '--levers',
+        '--json', js, '--markdown', md])
+    variants = report['archs'][0]['variants']
+    assert set(variants) == {
+        'reference fp32', 'ours fp32 (fused layers)', 'reference bf16 autocast',
+        'ours bf16 weights, upstream forward', 'ours bf16 fused, no prepack',
+        'ours bf16 (fused layers)'}
+    # same weights: fp32 agrees with the reference to rounding, bf16 closely
+    assert variants['reference fp32']['max_abs_err'] == 0
+    assert variants['ours fp32 (fused layers)']['rel_err'] < 1e-4
+    for name in ('ours bf16 (fused layers)', 'reference bf16 autocast'):
+        assert variants[name]['cosine'] > 0.99
+    assert variants['reference fp32']['x_ref_fp32'] == 1.0
+    assert report['archs'][0]['flops'] == 2 * (4 * (12 * 12 * 128 ** 2 + 2 * 12 ** 2 * 128)
+                                               + 12 * 128 * 768)
+    assert set(report['rates']) >= {'fp32', 'bf16'}
+    assert set(report['archs'][0]['matmul_gflops_in_run']) == {'fp32', 'bf16'}
+    with open(js) as f:
+        assert json.load(f)['archs'][0]['arch'] == 'sapiens_tiny'
+    text = open(md).read()
+    assert '| ours bf16 (fused layers) |' in text and 'load average' in text

@@ -1,0 +1,235 @@
+"""Training step time and peak memory of the tiny configs (and, with --large, the 0.3B pose).
+
+    python tools/benchmark/benchmark_train_step.py [--settings pose_tiny,seg_tiny,...] \
+        [--large] [--bf16] [--iters 5] [--warmup 2] [--threads 2] \
+        [--json docs/benchmarks_train_step.json] [--markdown docs/benchmarks.md]
+
+Each setting (config x batch size x precision) runs in a fresh Python process, so that its
+peak resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) is its own. The process
+builds the config's model, train dataloader and optimizer wrapper through mmengine's
+``Runner`` (the optimizer, layer decay and data preprocessor of the config), pre-fetches the
+batches from a small synthetic split written by the built-in generator, and times
+``model.train_step(batch, optim_wrapper)`` (data preprocessing, forward, loss, backward,
+optimizer step). Step time is the median over ``--iters`` steps after ``--warmup`` steps.
+Reported memory: RSS peak before the first step (model, optimizer, data) and the peak over the
+run; their difference is what training adds (activations, gradients, optimizer states).
+
+Settings: ``pose_tiny`` (128x96, batch 16), ``seg_tiny`` / ``depth_tiny`` / ``normal_tiny``
+(256x192, batch 2) at their config batch sizes; ``--large`` adds ``pose_0.3b`` (1024x768,
+batch 1; minutes per step on 2 cores and ~10 GB). ``--bf16`` adds each setting under
+``torch.autocast('cpu', dtype=torch.bfloat16)`` (fp32 weights; a measurement, not a training
+mode of the configs). Asserts nothing.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+#: name -> (config, kind of data root, batch size or None for the config's)
+SETTINGS = {
+    'pose_tiny': ('configs/sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py',
+                  'pose', None),
+    'seg_tiny': ('configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-256x192.py',
+                 'dense', None),
+    'depth_tiny': ('configs/sapiens_depth/synthetic/sapiens_tiny_depth_synthetic-256x192.py',
+                   'dense', None),
+    'normal_tiny': ('configs/sapiens_normal/synthetic/'
+                    'sapiens_tiny_normal_synthetic-256x192.py', 'dense', None),
+    'pose_0.3b': ('configs/sapiens_pose/goliath/sapiens_0.3b-210e_goliath-1024x768.py',
+                  'pose', 1),
+}
+TINY = ['pose_tiny', 'seg_tiny', 'depth_tiny', 'normal_tiny']
+
+
+def load_average() -> str:
+    try:
+        with open('/proc/loadavg') as f:
+            return ' '.join(f.read().split()[:3])
+    except OSError:
+        return 'n/a'
+
+
+def peak_rss_mib() -> float:
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+# --------------------------------------------------------------------- worker (one setting)
+def run_worker(spec: dict) -> dict:
+    import torch
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    import sapiens_mm  # noqa: F401  (registers the classes)
+    from sapiens_mm.analysis.complexity import count_parameters
+
+    if spec['threads']:
+        torch.set_num_threads(spec['threads'])
+    torch.manual_seed(0)
+    config, kind, batch = SETTINGS[spec['setting']]
+    cfg = Config.fromfile(os.path.join(ROOT, config))
+    loader_cfg = cfg.train_dataloader
+    if kind == 'pose':
+        loader_cfg.dataset.data_root = spec['data_root'] + '/'
+        loader_cfg.dataset.ann_file = 'annotations/goliath_308.json'
+    else:
+        loader_cfg.dataset.data_root = spec['data_root']
+    loader_cfg.batch_size = batch or loader_cfg.batch_size
+    loader_cfg.num_workers = 0
+    loader_cfg.persistent_workers = False
+    cfg.work_dir = spec['work_dir']
+    for split in ('val', 'test'):
+        cfg[f'{split}_dataloader'] = cfg[f'{split}_cfg'] = cfg[f'{split}_evaluator'] = None
+    cfg.default_hooks.pop('visualization', None)
+    cfg.default_hooks.pop('checkpoint', None)
+    cfg.custom_hooks = []
+    cfg.log_level = 'WARNING'
+
+    runner = Runner.from_cfg(cfg)
+    model = runner.model
+    loader = runner.build_dataloader(cfg.train_dataloader)
+    optim_wrapper = runner.build_optim_wrapper(cfg.optim_wrapper)
+    steps = spec['warmup'] + spec['iters']
+    batches, it = [], iter(loader)
+    while len(batches) < min(steps, spec['distinct_batches']):
+        try:
+            batches.append(next(it))
+        except StopIteration:
+            it = iter(loader)
+    model.train()
+    rss_before = peak_rss_mib()
+    times = []
+    for i in range(steps):
+        data = batches[i % len(batches)]
+        start = time.perf_counter()
+        if spec['bf16']:
+            with torch.autocast('cpu', dtype=torch.bfloat16):
+                losses = model.train_step(data, optim_wrapper)
+        else:
+            losses = model.train_step(data, optim_wrapper)
+        times.append(time.perf_counter() - start)
+        loss = sum(float(torch.as_tensor(v).detach()) for k, v in losses.items() if 'loss' in k)
+        print(f'[{spec["setting"]}] step {i + 1}/{steps}: {times[-1]:.3f} s, loss {loss:.4g}',
+              flush=True)
+    return dict(setting=spec['setting'], config=config, batch_size=loader_cfg.batch_size,
+                precision='bf16 autocast' if spec['bf16'] else 'fp32',
+                params=count_parameters(model), step_times=times[spec['warmup']:],
+                step_s=statistics.median(times[spec['warmup']:]),
+                rss_before_steps_mib=rss_before, peak_rss_mib=peak_rss_mib())
+
+
+# --------------------------------------------------------------------- parent
+def markdown(report: dict) -> str:
+    lines = ['## Training step (forward + backward + optimizer)', '',
+             f'Machine: {report["machine"]}, {report["threads"]} threads; load average '
+             f'{report["load_before"]} before, {report["load_after"]} after. Median of '
+             f'{report["iters"]} steps after {report["warmup"]} warm-up steps; one fresh '
+             'process per row (peak RSS = `ru_maxrss`).', '',
+             f'Command: `{report["command"]}`', '',
+             '| setting | config | batch | precision | params (M) | s/step | samples/s | '
+             'RSS before steps (MiB) | peak RSS (MiB) | added by training (MiB) |',
+             '|---|---|---|---|---|---|---|---|---|---|']
+    for r in report['results']:
+        if 'error' in r:
+            lines.append(f'| {r["setting"]} | | | {r["precision"]} | | failed: '
+                         f'{r["error"]} | | | | |')
+            continue
+        lines.append(
+            f'| {r["setting"]} | `{os.path.basename(r["config"])}` | {r["batch_size"]} | '
+            f'{r["precision"]} | {r["params"] / 1e6:.1f} | {r["step_s"]:.3f} | '
+            f'{r["batch_size"] / r["step_s"]:.2f} | {r["rss_before_steps_mib"]:.0f} | '
+            f'{r["peak_rss_mib"]:.0f} | '
+            f'{r["peak_rss_mib"] - r["rss_before_steps_mib"]:.0f} |')
+    return '\n'.join(lines) + '\n'
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--settings', default=','.join(TINY),
+                        help=f'comma-separated, from {list(SETTINGS)}')
+    parser.add_argument('--large', action='store_true', help='add pose_0.3b (slow, ~10 GB)')
+    parser.add_argument('--bf16', action='store_true',
+                        help='also run each setting under bf16 autocast')
+    parser.add_argument('--iters', type=int, default=5)
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--threads', type=int, default=None)
+    parser.add_argument('--data-dir', default=None,
+                        help='reuse/write the synthetic split here (default: a temp dir)')
+    parser.add_argument('--json', default=None)
+    parser.add_argument('--markdown', default=None)
+    parser.add_argument('--worker', default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        spec = json.loads(args.worker)
+        result = run_worker(spec)
+        with open(spec['result'], 'w') as f:
+            json.dump(result, f)
+        return result
+
+    settings = [s.strip() for s in args.settings.split(',') if s.strip()]
+    if args.large and 'pose_0.3b' not in settings:
+        settings.append('pose_0.3b')
+    unknown = [s for s in settings if s not in SETTINGS]
+    if unknown:
+        parser.error(f'unknown settings {unknown}; choose from {list(SETTINGS)}')
+
+    import torch
+    from benchmark_backbone import machine
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_instance('benchmark_train_step', log_level='INFO')
+    threads = args.threads or torch.get_num_threads()
+    load_before = load_average()
+    logger.info(f'{machine()}; {threads} threads; load {load_before}')
+    with tempfile.TemporaryDirectory() as tmp:
+        data_root = args.data_dir or os.path.join(tmp, 'train')
+        if not os.path.exists(os.path.join(data_root, 'annotations', 'goliath_308.json')):
+            from sapiens_mm.datasets.synthetic import generate_split
+            logger.info(f'writing a synthetic split to {data_root}')
+            generate_split(data_root, 24, seed=0, size=(256, 192), previews=0)
+        results = []
+        for setting in settings:
+            for bf16 in ([False, True] if args.bf16 else [False]):
+                spec = dict(setting=setting, bf16=bf16, iters=args.iters, warmup=args.warmup,
+                            threads=threads, data_root=data_root,
+                            work_dir=os.path.join(tmp, 'work'),
+                            distinct_batches=4,
+                            result=os.path.join(tmp, f'{setting}_{int(bf16)}.json'))
+                logger.info(f'{setting} ({"bf16 autocast" if bf16 else "fp32"}): '
+                            f'fresh process (load {load_average()})')
+                proc = subprocess.run([sys.executable, os.path.abspath(__file__), '--worker',
+                                       json.dumps(spec)], cwd=ROOT)
+                if proc.returncode != 0 or not os.path.exists(spec['result']):
+                    results.append(dict(setting=setting, precision='bf16 autocast' if bf16
+                                        else 'fp32', error=f'exit code {proc.returncode}'))
+                    continue
+                with open(spec['result']) as f:
+                    results.append(json.load(f))
+    report = dict(machine=machine(), threads=threads, iters=args.iters, warmup=args.warmup,
+                  load_before=load_before, load_after=load_average(), results=results,
+                  command='python ' + ' '.join(
+                      [os.path.relpath(os.path.abspath(__file__))]
+                      + (sys.argv[1:] if argv is None else list(argv))))
+    table = markdown(report)
+    print(table)
+    if args.markdown:
+        from markdown_section import write_section
+        write_section(args.markdown, 'benchmark_train_step', table)
+        logger.info(f'wrote {args.markdown}')
+    if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, 'w') as f:
+            json.dump(report, f, indent=1)
+        logger.info(f'wrote {args.json}')
+    return report
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,28 @@
+"""Write a benchmark's markdown table into a shared results file, replacing only its section.
+
+Each benchmark script owns the text between ``<!-- begin NAME -->`` and ``<!-- end NAME -->``
+of the file (e.g. ``docs/benchmarks.md``); other sections and hand-written text are kept. A
+missing file or section is created (a new section is appended).
+"""
+import os
+import re
+
+HEADER = '# Benchmarks\n\nWritten by the scripts in `tools/benchmark/`; see the README.\n'
+
+
+def write_section(path: str, name: str, text: str) -> None:
+    """Replace (or append) section ``name`` of the markdown file ``path`` with ``text``."""
+    begin, end = f'<!-- begin {name} -->', f'<!-- end {name} -->'
+    block = f'{begin}\n{text.rstrip()}\n{end}'
+    old = HEADER
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+    pattern = re.compile(re.escape(begin) + r'.*?' + re.escape(end), re.S)
+    if pattern.search(old):
+        new = pattern.sub(lambda _: block, old)
+    else:
+        new = old.rstrip() + '\n\n' + block + '\n'
+    os.makedirs(os.path.dirname(os.path.abspath(path)) or '.', exist_ok=True)
+    with open(path, 'w') as f:
+        f.write(new if new.endswith('\n') else new + '\n')
