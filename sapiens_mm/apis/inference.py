@@ -108,6 +108,22 @@ def count_inputs(source: str) -> int:
     return len(list_images(source))
 
 
+#: Backbone config keys without effect on an eval-mode forward pass.
+_TRAINING_ONLY_KEYS = ('init_cfg', 'pretrained', 'drop_path_rate', 'drop_rate', 'with_cp',
+                       'frozen_stages')
+#: Data-preprocessor keys that only concern labels.
+_LABEL_ONLY_KEYS = ('seg_pad_val', )
+
+
+def _canonical(obj) -> str:
+    """Order-independent text of a (nested) config value, to compare two configs."""
+    if isinstance(obj, dict):
+        return '{' + ','.join(f'{k!r}:{_canonical(obj[k])}' for k in sorted(obj)) + '}'
+    if isinstance(obj, (list, tuple)):
+        return '[' + ','.join(_canonical(v) for v in obj) + ']'
+    return repr(obj)
+
+
 class _TaskModel:
     """One built model with its task, name, input pipeline and sharing keys."""
 
@@ -119,8 +135,8 @@ class _TaskModel:
             config, checkpoint, self.name = zoo_config(spec), spec, spec
         else:
             config, checkpoint = spec
-            self.name = osp.splitext(osp.basename(config))[0] if isinstance(config, str) \
-                else 'model'
+            src = config if isinstance(config, str) else (config.filename or 'model')
+            self.name = osp.splitext(osp.basename(src))[0]
         cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
         kind = cfg.model.type
         if kind == 'TopdownPoseEstimator':
@@ -149,14 +165,17 @@ class _TaskModel:
                     continue
                 steps.append(t)
             self.pipeline = Compose([TRANSFORMS.build(t) for t in steps])
-            self.input_key = repr(steps) + repr(cfg.model.data_preprocessor)
+            pre = {k: v for k, v in cfg.model.data_preprocessor.items()
+                   if k not in _LABEL_ONLY_KEYS}
+            # packers differ only in the label fields they pack
+            self.input_key = _canonical([t for t in steps if not t['type'].startswith('Pack')]) \
+                + _canonical(pre)
             self.shareable = cfg.model.get('test_cfg', {}).get('mode', 'whole') == 'whole' \
                 and not getattr(self.model, 'with_neck', False)
         else:
             self.input_key, self.shareable = None, False
-        bb = copy.deepcopy(cfg.model.backbone)
-        bb.pop('init_cfg', None)
-        self.backbone_key = repr(bb)
+        self.backbone_key = _canonical({k: v for k, v in cfg.model.backbone.items()
+                                        if k not in _TRAINING_ONLY_KEYS})
 
     def same_backbone(self, other: '_TaskModel') -> bool:
         """Same backbone config and exactly equal backbone tensors."""
