@@ -49,12 +49,6 @@ def load_model_weights(model: torch.nn.Module, path: str,
     if not loaded:
         raise CheckpointError(f'{path}: none of its {len(sd)} keys matches '
                               f'{type(model).__name__} (checkpoint keys: {_short(sd)})')
-    mismatched = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}'
-                  for k in loaded if sd[k].shape != own[k].shape]
-    if mismatched:
-        raise CheckpointError(f'{path}: {len(mismatched)} shape mismatches with '
-                              f'{type(model).__name__} (another size, keypoint or class '
-                              'count?): ' + '; '.join(mismatched[:6]))
     missing = [k for k in own if k not in sd]
     missing_head = [k for k in missing if k.startswith(_HEAD_PREFIXES)]
     if missing_head:
@@ -63,6 +57,12 @@ def load_model_weights(model: torch.nn.Module, path: str,
             f'{path}: has no weights for {len(missing_head)} head tensors of '
             f'{type(model).__name__} ({_short(missing_head, 4)}); the file holds {heads} '
             '- a checkpoint of another task?')
+    mismatched = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}'
+                  for k in loaded if sd[k].shape != own[k].shape]
+    if mismatched:
+        raise CheckpointError(f'{path}: {len(mismatched)} shape mismatches with '
+                              f'{type(model).__name__} (another size, keypoint or class '
+                              'count?): ' + '; '.join(mismatched[:6]))
     model.load_state_dict({k: sd[k] for k in loaded}, strict=False)
     unexpected = [k for k in sd if k not in own]
     logger.info(f'Loaded {len(loaded)}/{len(own)} tensors of {type(model).__name__} '
