@@ -235,6 +235,11 @@ class SapiensInferencer:
                     f'{self.models[t].task} ({self.models[t].name})' for t in g))
 
     # ------------------------------------------------------------------ set-up
+    def set_sharing(self, share: bool = True) -> List[List[str]]:
+        """Re-detect the shared backbones (e.g. after changing weights); returns the groups."""
+        self.groups = self._group(share)
+        return self.groups
+
     def _pick_dtype(self, dtype: str) -> Optional[torch.dtype]:
         dev = torch.device(self.device)
         if dtype == 'fp32':
