@@ -42,7 +42,7 @@ from mmengine.logging import MMLogger
 from mmengine.utils import ProgressBar
 
 from sapiens_mm.checkpoint import load_model_weights, resolve_checkpoint
-from sapiens_mm.checkpoint.model_zoo import MODEL_ZOO, zoo_config
+from sapiens_mm.checkpoint.model_zoo import zoo_config
 from sapiens_mm.datasets.body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
 
 __all__ = ['SapiensInferencer', 'task_of', 'iter_inputs', 'VIDEO_EXTENSIONS']
@@ -129,9 +129,7 @@ class _TaskModel:
 
     def __init__(self, spec: ModelSpec, device: str):
         from mmseg.registry import TRANSFORMS
-        if isinstance(spec, str):
-            if spec not in MODEL_ZOO:
-                resolve_checkpoint(spec)  # raises with close names
+        if isinstance(spec, str):  # a released name (unknown names raise with close ones)
             config, checkpoint, self.name = zoo_config(spec), spec, spec
         else:
             config, checkpoint = spec
