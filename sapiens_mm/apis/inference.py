@@ -223,10 +223,8 @@ class SapiensInferencer:
             for tm in self.models.values():  # decode in float32
                 head = tm.model.head if tm.task == 'pose' else tm.model.decode_head
                 head.register_forward_hook(lambda m, i, o: o.float())
-        self.groups = self._group(share_backbone)
-        self.pose_group = None
-        if pose_on_dense and 'pose' in self.models:
-            self.pose_group = self._pose_group()
+        self.pose_on_dense = pose_on_dense
+        self.set_sharing(share_backbone)
         for g in self.groups:
             if len(g) > 1:
                 self.logger.info('shared backbone pass for: ' + ', '.join(
@@ -234,8 +232,13 @@ class SapiensInferencer:
 
     # ------------------------------------------------------------------ set-up
     def set_sharing(self, share: bool = True) -> List[List[str]]:
-        """Re-detect the shared backbones (e.g. after changing weights); returns the groups."""
+        """(Re-)detect the shared backbones (e.g. after changing weights); returns the groups
+        of dense tasks that share a pass (``pose_group``: the index of the group pose decodes
+        from, or None)."""
         self.groups = self._group(share)
+        self.pose_group = None
+        if self.pose_on_dense and 'pose' in self.models:
+            self.pose_group = self._pose_group()
         return self.groups
 
     def _pick_dtype(self, dtype: str) -> Optional[torch.dtype]:
