@@ -4,7 +4,7 @@ shared backbone pass, on the same images, and the largest output difference betw
     python tools/benchmark/benchmark_shared_backbone.py [--arch sapiens_tiny] [--size 256 192]
         [--images 2] [--batch-size 2] [--repeats 3] [--threads 2]
     python tools/benchmark/benchmark_shared_backbone.py --arch sapiens_0.3b --size 1024 768 \
-        --images 1 --batch-size 1 --repeats 1
+        --images 1 --batch-size 1 --repeats 1 --no-warmup
 
 Weights are random, the three backbones made equal (heads fine-tuned on one frozen backbone);
 the normal model gets the seg/depth patch padding (0) so that the three inputs and backbones
@@ -63,6 +63,7 @@ def main():
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--dtype', default='fp32', choices=['fp32', 'bf16'])
+    p.add_argument('--no-warmup', action='store_true', help='skip the warm-up pass')
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -75,7 +76,8 @@ def main():
     rng = np.random.default_rng(0)
     h, w = args.size
     images = [rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for _ in range(args.images)]
-    inf(images[:1])  # warm-up
+    if not args.no_warmup:
+        inf(images[:1])
     t_sep, sep = best_of(lambda: inf(images), args.repeats)
     assert inf.set_sharing(True) == [['seg', 'depth', 'normal']]
     t_sh, sh = best_of(lambda: inf(images), args.repeats)

@@ -62,7 +62,8 @@ def bf16_delta(task, module, x):
         k32 = torch.as_tensor(codec.batch_decode(ref)[0][0])
         k16 = torch.as_tensor(codec.batch_decode(got)[0][0])
         px = (k16 - k32).norm(dim=-1)
-        return f'{raw}; keypoints: mean {px.mean():.3g} px, median {px.median():.3g} px, ' \
+        return f'{raw}; keypoints: median {px.median():.3g} px, within 1 px ' \
+               f'{100 * (px < 1).float().mean():.1f} %, mean {px.mean():.3g} px, ' \
                f'max {px.max():.3g} px'
     if task == 'seg':
         agree = (got.argmax(1) == ref.argmax(1)).float().mean()
