@@ -1,0 +1,96 @@
+"""Loading a whole task model (backbone + head) from any released checkpoint layout.
+
+:func:`load_model_weights` accepts what :func:`~sapiens_mm.checkpoint.load_backbone_weights`
+accepts (flat ``*_clean.pth``, raw MAE, ``.safetensors``) and task checkpoints
+(``{'state_dict': {'backbone.*', 'head.*' | 'decode_head.*'}, 'meta'}``). A backbone-only file
+fills the backbone and leaves the head as initialised, with a warning; a task file must fill
+the model: keys of the model's task head missing from it are an error, so a pose checkpoint
+given to a segmentation config fails loudly instead of predicting with a random head.
+"""
+from typing import Dict, List, Optional
+
+import torch
+from mmengine.logging import MMLogger
+
+from .loading import (CheckpointError, _short, load_backbone_weights, load_checkpoint_file,
+                      model_state_dict)
+
+__all__ = ['load_model_weights', 'save_model_checkpoint']
+
+_HEAD_PREFIXES = ('head.', 'decode_head.', 'auxiliary_head.', 'neck.')
+
+
+def _is_task_layout(sd: Dict[str, torch.Tensor]) -> bool:
+    return any(k.startswith('backbone.') for k in sd) and any(
+        k.startswith(('head.', 'decode_head.')) for k in sd)
+
+
+def load_model_weights(model: torch.nn.Module, path: str,
+                       logger: Optional[MMLogger] = None) -> Dict[str, List[str]]:
+    """Load checkpoint ``path`` (any released layout, ``.pth`` or ``.safetensors``) into a
+    task ``model`` with a ``backbone`` (mmpose ``TopdownPoseEstimator`` or mmseg segmentor).
+
+    Raises :class:`CheckpointError` naming ``path`` when the file is unreadable, when no key
+    matches, when shapes disagree (another model size or keypoint/class count), or when a task
+    checkpoint lacks head weights the model has (a checkpoint of another task).
+
+    Returns:
+        dict with ``loaded``, ``missing`` and ``unexpected`` key lists (model-level keys).
+    """
+    logger = logger or MMLogger.get_current_instance()
+    sd = model_state_dict(load_checkpoint_file(path), path)
+    if not _is_task_layout(sd):  # pretrain file: only the backbone can be filled
+        info = load_backbone_weights(model.backbone, path, logger=logger)
+        logger.warning(f'{path}: a backbone-only checkpoint; the task head of '
+                       f'{type(model).__name__} keeps its initial (random) weights')
+        return {k: [f'backbone.{n}' for n in v] for k, v in info.items()}
+    own = model.state_dict()
+    loaded = [k for k in sd if k in own]
+    if not loaded:
+        raise CheckpointError(f'{path}: none of its {len(sd)} keys matches '
+                              f'{type(model).__name__} (checkpoint keys: {_short(sd)})')
+    missing = [k for k in own if k not in sd]
+    missing_head = [k for k in missing if k.startswith(_HEAD_PREFIXES)]
+    if missing_head:
+        heads = sorted({k.split('.')[0] for k in sd if k.startswith(_HEAD_PREFIXES)})
+        raise CheckpointError(
+            f'{path}: has no weights for {len(missing_head)} head tensors of '
+            f'{type(model).__name__} ({_short(missing_head, 4)}); the file holds {heads} '
+            '- a checkpoint of another task?')
+    mismatched = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}'
+                  for k in loaded if sd[k].shape != own[k].shape]
+    if mismatched:
+        raise CheckpointError(f'{path}: {len(mismatched)} shape mismatches with '
+                              f'{type(model).__name__} (another size, keypoint or class '
+                              'count?): ' + '; '.join(mismatched[:6]))
+    model.load_state_dict({k: sd[k] for k in loaded}, strict=False)
+    unexpected = [k for k in sd if k not in own]
+    logger.info(f'Loaded {len(loaded)}/{len(own)} tensors of {type(model).__name__} '
+                f'from {path}')
+    if missing:
+        logger.warning(f'{path}: keys missing from the checkpoint: {_short(missing)}')
+    if unexpected:
+        logger.info(f'{path}: checkpoint keys not used: {_short(unexpected)}')
+    return dict(loaded=loaded, missing=missing, unexpected=unexpected)
+
+
+def save_model_checkpoint(src: str, dst: str) -> Dict[str, torch.Tensor]:
+    """Re-write checkpoint ``src`` (any layout) as its plain tensor dict at ``dst``.
+
+    ``dst`` ending in ``.safetensors`` is written with safetensors (no pickle, loads without
+    ``torch.load``), anything else as ``{'state_dict': ...}`` with ``torch.save``. Keys are
+    kept as they are (``backbone.*``, ``head.*`` ...), so the result loads wherever ``src``
+    does. Returns the tensor dict.
+    """
+    import os
+    sd = {k: v.detach().contiguous() for k, v in
+          model_state_dict(load_checkpoint_file(src), src).items()}
+    os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
+    tmp = dst + '.tmp'
+    if dst.endswith('.safetensors'):
+        from safetensors.torch import save_file
+        save_file(sd, tmp, metadata={'source': os.path.basename(src)})
+    else:
+        torch.save({'state_dict': sd}, tmp)
+    os.replace(tmp, dst)
+    return sd

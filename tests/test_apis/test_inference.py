@@ -1,0 +1,163 @@
+"""SapiensInferencer: every task on images, folders and videos; the shared backbone pass gives
+the separate runs' results with one backbone forward; outputs on disk; bf16."""
+import json
+import os
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from sapiens_mm.apis.inference import SapiensInferencer
+from sapiens_mm.checkpoint import CheckpointError
+from tests.helpers.tiny_task_models import tiny_config, write_task_checkpoints
+
+DENSE = ('seg', 'depth', 'normal')
+
+
+@pytest.fixture(scope='module')
+def ckpts(tmp_path_factory):
+    """Tiny pose/seg/depth/normal checkpoints (64x48 inputs, patch padding 2 everywhere) on
+    one common backbone, and a seg checkpoint with a backbone of its own."""
+    d = tmp_path_factory.mktemp('task_ckpts')
+    cfgs = {t: tiny_config(t, padding=2) for t in ('pose', ) + DENSE}
+    paths = write_task_checkpoints(str(d), cfgs)
+    other = d / 'other'
+    other.mkdir()
+    paths['seg_other'] = write_task_checkpoints(str(other), {'seg': cfgs['seg']}, seed=1)['seg']
+    return cfgs, paths
+
+
+@pytest.fixture(scope='module')
+def images():
+    rng = np.random.default_rng(0)
+    return [rng.integers(0, 256, (70 + 10 * i, 50, 3), dtype=np.uint8) for i in range(3)]
+
+
+def count_backbone_calls(inferencer):
+    calls = []
+    for tm in inferencer.models.values():
+        tm.model.backbone.register_forward_hook(lambda m, i, o: calls.append(m))
+    return calls
+
+
+def test_shared_pass_equals_separate_runs(ckpts, images):
+    cfgs, paths = ckpts
+    specs = [(cfgs[t], paths[t]) for t in DENSE]
+    shared = SapiensInferencer(specs, batch_size=3)
+    separate = SapiensInferencer(specs, batch_size=3, share_backbone=False)
+    assert shared.groups == [list(DENSE)] and len(separate.groups) == 3
+    n_shared, n_sep = count_backbone_calls(shared), count_backbone_calls(separate)
+    a, b = shared(images), separate(images)
+    assert len(n_shared) == 1 and len(n_sep) == 3  # one batch of 3 images
+    for ra, rb, img in zip(a, b, images):
+        h, w = img.shape[:2]
+        assert ra['seg'].shape == (h, w) and ra['depth'].shape == (h, w)
+        assert ra['normal'].shape == (h, w, 3)
+        np.testing.assert_array_equal(ra['seg'], rb['seg'])
+        assert np.abs(ra['depth'] - rb['depth']).max() == 0
+        assert np.abs(ra['normal'] - rb['normal']).max() == 0
+        np.testing.assert_allclose(np.linalg.norm(ra['normal'], axis=-1), 1, atol=1e-4)
+
+
+def test_different_backbone_weights_or_padding_are_not_shared(ckpts):
+    cfgs, paths = ckpts
+    inf = SapiensInferencer([(cfgs['seg'], paths['seg_other']), (cfgs['depth'], paths['depth'])])
+    assert inf.groups == [['seg'], ['depth']]
+    depth0 = tiny_config('depth', padding=0)  # same weights, other patch padding
+    inf = SapiensInferencer([(cfgs['seg'], paths['seg']), (depth0, paths['depth'])])
+    assert inf.groups == [['seg'], ['depth']]
+
+
+def test_pose_topdown_and_on_dense_features(ckpts, images):
+    cfgs, paths = ckpts
+    specs = [(cfgs['pose'], paths['pose']), (cfgs['seg'], paths['seg'])]
+    topdown = SapiensInferencer(specs)
+    on_dense = SapiensInferencer(specs, pose_on_dense=True)
+    assert topdown.pose_group is None and on_dense.pose_group == 0
+    calls = count_backbone_calls(on_dense)
+    # an image at the input size, and the same image with every pixel doubled: the model
+    # sees the same tensor, so keypoints must map to (x + 0.5) * 2 - 0.5 in the big one
+    small = images[0][:64, :48]
+    big = np.repeat(np.repeat(small, 2, axis=0), 2, axis=1)
+    res = on_dense([small, big])
+    assert len(calls) == 1  # one pass for pose and segmentation
+    k_small = res[0]['pose'].pred_instances.keypoints
+    k_big = res[1]['pose'].pred_instances.keypoints
+    assert k_small.shape == (1, 308, 2) and np.isfinite(k_small).all()
+    np.testing.assert_allclose(k_big, (k_small + 0.5) * 2 - 0.5, rtol=1e-4, atol=1e-3)
+    assert res[1]['pose'].pred_instances.bboxes.tolist() == [[0, 0, 96, 128]]
+    # given boxes: one person per box, keypoints in image pixels
+    r = topdown([images[0]], bboxes=[np.array([[0, 0, 25, 35], [20, 30, 50, 70]])])[0]
+    assert r['pose'].pred_instances.keypoints.shape == (2, 308, 2)
+    coco = topdown.pose_to_coco(r['pose'], image_id=7)
+    assert len(coco) == 2 and len(coco[0]['keypoints']) == 308 * 3
+    assert coco[1]['bbox'] == [20.0, 30.0, 30.0, 40.0] and coco[0]['image_id'] == 7
+
+
+def test_run_on_folder_writes_results_and_pictures(ckpts, images, tmp_path):
+    cfgs, paths = ckpts
+    src = tmp_path / 'in'
+    src.mkdir()
+    for i, img in enumerate(images):
+        cv2.imwrite(str(src / f'im{i}.png'), img)
+    (src / 'broken.jpg').write_bytes(b'not an image')
+    inf = SapiensInferencer([(cfgs[t], paths[t]) for t in ('pose', ) + DENSE], batch_size=2)
+    out = tmp_path / 'out'
+    summary = inf.run(str(src), str(out))
+    assert summary['images'] == 3 and summary['failed'] == [str(src / 'broken.jpg')]
+    ref = inf([str(src / 'im1.png')])[0]
+    np.testing.assert_array_equal(cv2.imread(str(out / 'im1_seg.png'), cv2.IMREAD_UNCHANGED),
+                                  ref['seg'])
+    np.testing.assert_allclose(np.load(out / 'im1_depth.npy'), ref['depth'], atol=1e-6)
+    assert np.load(out / 'im1_normal.npy').shape == images[1].shape[:2] + (3, )
+    for name in ('pose', 'seg', 'depth', 'normal'):
+        assert cv2.imread(str(out / f'im1_{name}.jpg')).shape == images[1].shape
+    panel = cv2.imread(str(out / 'im1_panel.jpg'))
+    assert panel.shape == (images[1].shape[0], images[1].shape[1] * 5, 3)
+    kpts = json.loads((out / 'keypoints.json').read_text())
+    ids = json.loads((out / 'image_ids.json').read_text())
+    assert len(kpts) == 3 and {k['image_id'] for k in kpts} == {1, 2, 3}
+    assert [i['file_name'] for i in ids] == ['im0.png', 'im1.png', 'im2.png']
+
+
+def test_run_on_video(ckpts, tmp_path):
+    cfgs, paths = ckpts
+    video = str(tmp_path / 'clip.avi')
+    writer = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*'MJPG'), 5, (48, 64))
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        writer.write(rng.integers(0, 256, (64, 48, 3), dtype=np.uint8))
+    writer.release()
+    inf = SapiensInferencer([(cfgs['depth'], paths['depth'])], batch_size=2)
+    summary = inf.run(video, str(tmp_path / 'out'), video_out=True)
+    assert summary['images'] == 3
+    for i in range(3):
+        assert np.load(tmp_path / 'out' / f'frame_{i:06d}_depth.npy').shape == (64, 48)
+    cap = cv2.VideoCapture(str(tmp_path / 'out' / 'panel.mp4'))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 3
+    cap.release()
+
+
+def test_bf16_close_to_fp32(ckpts, images):
+    cfgs, paths = ckpts
+    specs = [(cfgs[t], paths[t]) for t in DENSE]
+    fp32 = SapiensInferencer(specs, dtype='fp32')(images[:1])[0]
+    bf16 = SapiensInferencer(specs, dtype='bf16')(images[:1])[0]
+    assert bf16['depth'].dtype == np.float32
+    rel = np.abs(bf16['depth'] - fp32['depth']).max() / np.abs(fp32['depth']).max()
+    assert 0 < rel < 0.1
+    cos = (bf16['normal'] * fp32['normal']).sum(-1).clip(-1, 1)
+    assert np.degrees(np.arccos(cos)).mean() < 10
+
+
+def test_bad_inputs_are_named(ckpts, tmp_path):
+    cfgs, paths = ckpts
+    with pytest.raises(CheckpointError, match='pose.pth: has no weights'):
+        SapiensInferencer([(cfgs['seg'], paths['pose'])])
+    with pytest.raises(ValueError, match='two seg models'):
+        SapiensInferencer([(cfgs['seg'], None), (cfgs['seg'], None)])
+    bad = tmp_path / 'x.png'
+    bad.write_bytes(b'junk')
+    with pytest.raises(ValueError, match='x.png: unreadable'):
+        SapiensInferencer([(cfgs['seg'], None)])([str(bad)])

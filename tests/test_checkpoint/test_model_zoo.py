@@ -1,0 +1,110 @@
+"""Released names -> files: local caches first, a clear error offline; whole-model loading of
+the released layouts (task .pth, .safetensors, pretrain-only) made from random weights."""
+import os
+
+import pytest
+import torch
+
+from sapiens_mm.checkpoint import (MODEL_ZOO, CheckpointError, load_model_weights,
+                                   resolve_checkpoint, save_model_checkpoint)
+from sapiens_mm.checkpoint.model_zoo import zoo_config
+from tests.helpers.tiny_task_models import build, tiny_config, write_task_checkpoints
+
+
+def test_zoo_covers_the_release_and_points_at_existing_configs():
+    tasks = {}
+    for name, entry in MODEL_ZOO.items():
+        tasks.setdefault(entry.task, set()).add(entry.size)
+        assert entry.repo == f'facebook/sapiens-{entry.task}-{entry.size}'
+        assert entry.filename.startswith(f'sapiens_{entry.size}_')
+        if entry.task != 'pretrain':
+            assert os.path.isfile(zoo_config(name)), name
+    assert tasks['pretrain'] == tasks['depth'] == tasks['normal'] == {'0.3b', '0.6b', '1b', '2b'}
+    assert tasks['pose'] == tasks['seg'] == {'0.3b', '0.6b', '1b'}  # no 2B released
+    assert MODEL_ZOO['sapiens_1b_pretrain'].filename == 'sapiens_1b_epoch_173_clean.pth'
+
+
+def test_resolve_finds_cached_pth_or_safetensors(tmp_path, monkeypatch):
+    entry = MODEL_ZOO['sapiens_0.3b_depth']
+    a, b = tmp_path / 'a', tmp_path / 'b'
+    a.mkdir(), b.mkdir()
+    monkeypatch.setenv('SAPIENS_MM_CHECKPOINTS', f'{a}{os.pathsep}{b}')
+    st = b / (entry.stem + '.safetensors')
+    st.write_bytes(b'x')
+    assert resolve_checkpoint('sapiens_0.3b_depth') == str(st)
+    pth = a / entry.filename
+    pth.write_bytes(b'x')
+    assert resolve_checkpoint('sapiens_0.3b_depth') == str(pth)  # first folder wins
+    assert resolve_checkpoint(str(st)) == str(st)  # a plain path is returned as is
+
+
+def test_release_layout_root(tmp_path, monkeypatch):
+    monkeypatch.setenv('SAPIENS_MM_CHECKPOINTS', str(tmp_path / 'empty'))
+    monkeypatch.setenv('SAPIENS_CHECKPOINT_ROOT', str(tmp_path))
+    entry = MODEL_ZOO['sapiens_1b_seg_goliath']
+    folder = tmp_path / 'seg' / 'checkpoints' / 'sapiens_1b'
+    folder.mkdir(parents=True)
+    (folder / entry.filename).write_bytes(b'x')
+    assert resolve_checkpoint('sapiens_1b_seg_goliath') == str(folder / entry.filename)
+
+
+def test_offline_error_says_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.setenv('SAPIENS_MM_CHECKPOINTS', str(tmp_path))
+    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
+    with pytest.raises(CheckpointError) as e:
+        resolve_checkpoint('sapiens_0.6b_normal')
+    msg = str(e.value)
+    assert 'sapiens_0.6b_normal_render_people_epoch_200.pth' in msg
+    assert str(tmp_path) in msg and 'HF_HUB_OFFLINE' in msg
+    assert 'huggingface.co/facebook/sapiens-normal-0.6b' in msg
+    with pytest.raises(CheckpointError, match='Did you mean sapiens_0.3b_pose_goliath'):
+        resolve_checkpoint('sapiens_0.3b_pose_golith')
+    with pytest.raises(CheckpointError, match='nope.pth: checkpoint file not found'):
+        resolve_checkpoint('nope.pth')
+
+
+@pytest.fixture(scope='module')
+def seg_ckpt(tmp_path_factory):
+    d = tmp_path_factory.mktemp('seg')
+    cfg = tiny_config('seg')
+    return cfg, write_task_checkpoints(str(d), {'seg': cfg})['seg']
+
+
+def test_task_checkpoint_as_pth_and_safetensors(seg_ckpt, tmp_path):
+    cfg, path = seg_ckpt
+    st = str(tmp_path / 'seg.safetensors')
+    saved = save_model_checkpoint(path, st)
+    assert 'decode_head.conv_seg.weight' in saved
+    x = torch.randn(1, 3, 64, 48)
+    outs = []
+    for p in (path, st):
+        m = build(cfg)
+        info = load_model_weights(m, p)
+        assert info['missing'] == []
+        outs.append(m.eval()._forward(x))
+    assert torch.equal(outs[0], outs[1])
+    assert not torch.equal(outs[0], build(cfg).eval()._forward(x))
+
+
+def test_pretrain_file_fills_only_the_backbone(seg_ckpt, tmp_path):
+    cfg, path = seg_ckpt
+    sd = torch.load(path, weights_only=True)['state_dict']
+    flat = {k[len('backbone.'):]: v for k, v in sd.items() if k.startswith('backbone.')}
+    clean = tmp_path / 'tiny_clean.pth'
+    torch.save(flat, clean)
+    m = build(cfg)
+    info = load_model_weights(m, str(clean))
+    assert 'backbone.ln1.weight' in info['loaded']
+    assert torch.equal(m.backbone.layers[1].attn.qkv.weight,
+                       sd['backbone.layers.1.attn.qkv.weight'])
+    assert not torch.equal(m.decode_head.conv_seg.weight, sd['decode_head.conv_seg.weight'])
+
+
+def test_wrong_size_or_task_is_an_error(seg_ckpt, tmp_path):
+    cfg, path = seg_ckpt
+    depth = build(tiny_config('depth'))
+    with pytest.raises(CheckpointError, match='seg.pth: has no weights for'):
+        load_model_weights(depth, path)
+    other = tiny_config('seg', head_channels=16)
+    with pytest.raises(CheckpointError, match=r'seg.pth: \d+ shape mismatches'):
+        load_model_weights(build(other), path)

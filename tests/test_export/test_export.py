@@ -1,0 +1,91 @@
+"""Export on the tiny arch: ONNX (onnxruntime), TorchScript and torch.export reproduce the
+PyTorch outputs of all four task heads; a free batch size works; bf16 stays close to fp32.
+
+To keep the exports few (each takes seconds), the four heads are exported together on one
+backbone (``MultiTaskExportWrapper``); the per-task wrapper the export tool uses is exported
+once (pose) and checked for every task's output shape.
+"""
+import copy
+
+import pytest
+import torch
+
+from sapiens_mm.export import (MultiTaskExportWrapper, build_export_model, example_input,
+                               export_onnx, export_program, export_torchscript,
+                               onnx_max_abs_diff, program_max_abs_diff,
+                               torchscript_max_abs_diff)
+from tests.helpers.tiny_task_models import tiny_config
+
+TASKS = ('pose', 'seg', 'depth', 'normal')
+HW = (64, 48)
+# expected output (channels, H, W) of each head at 64x48
+SHAPES = dict(pose=(308, 16, 12), seg=(28, 32, 24), depth=(1, 64, 48), normal=(3, 32, 24))
+
+
+@pytest.fixture(scope='module')
+def wrappers():
+    torch.manual_seed(0)
+    out = {}
+    for task in TASKS:
+        w, hw = build_export_model(tiny_config(task, hw=HW, padding=2), None)
+        assert hw == HW and w.task == task
+        for p in w.parameters():  # random, not the zero-bias init
+            p.data.normal_(0, 0.05)
+        out[task] = w
+    shared = out['pose'].model.backbone.state_dict()
+    for w in out.values():  # heads on one common backbone
+        w.model.backbone.load_state_dict(shared)
+    return out
+
+
+@pytest.fixture(scope='module')
+def multi(wrappers):
+    return MultiTaskExportWrapper({t: w.model for t, w in wrappers.items()})
+
+
+def test_task_wrappers_give_the_head_outputs(wrappers, multi):
+    x = example_input(HW, batch=2)
+    with torch.no_grad():
+        joint = multi(x)
+        for task, out in zip(multi.tasks, joint):
+            single = wrappers[task](x)
+            assert single.shape == (2, ) + SHAPES[task]
+            assert torch.equal(single, out)
+
+
+def test_task_torchscript_parity(wrappers, tmp_path):
+    w = wrappers['pose']
+    path = export_torchscript(w, str(tmp_path / 'pose_torchscript.pt'), example_input(HW))
+    assert torchscript_max_abs_diff(w, path, example_input(HW, seed=1)) < 1e-5
+
+
+def test_all_heads_torchscript_and_program_parity(multi, tmp_path):
+    x = example_input(HW)
+    ts = export_torchscript(multi, str(tmp_path / 'all_torchscript.pt'), x)
+    assert torchscript_max_abs_diff(multi, ts, example_input(HW, seed=1)) < 1e-5
+    pt2 = export_program(multi, str(tmp_path / 'all.pt2'), x, dynamic_batch=True)
+    assert program_max_abs_diff(multi, pt2, example_input(HW, batch=3, seed=2)) < 1e-5
+
+
+def test_all_heads_onnx_parity_with_onnxruntime(multi, tmp_path):
+    pytest.importorskip('onnxruntime')
+    pytest.importorskip('onnxscript')
+    path = export_onnx(multi, str(tmp_path / 'all.onnx'), example_input(HW),
+                       dynamic_batch=True)
+    import onnx
+    assert [o.name for o in onnx.load(path).graph.output] == [f'output_{t}' for t in TASKS]
+    assert onnx_max_abs_diff(multi, path, example_input(HW, seed=3)) < 1e-4
+    assert onnx_max_abs_diff(multi, path, example_input(HW, batch=3, seed=4)) < 1e-4
+
+
+def test_bf16_module_close_to_fp32(wrappers, tmp_path):
+    w = wrappers['normal']
+    x = example_input(HW)
+    w16 = copy.deepcopy(w).to(torch.bfloat16)
+    path = export_torchscript(w16, str(tmp_path / 'normal_bf16.pt'), x.bfloat16())
+    with torch.no_grad():
+        ref = w(x)
+        got = torch.jit.load(path)(x.bfloat16())
+    assert got.dtype == torch.bfloat16
+    cos = torch.nn.functional.cosine_similarity(got.float(), ref, dim=1)
+    assert 0.99 < cos.mean() < 1  # close, but not the fp32 numbers

@@ -1,0 +1,66 @@
+"""tools/infer.py, tools/export.py and tools/misc/convert_checkpoint.py from the command line."""
+import importlib.util
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from sapiens_mm.checkpoint import CheckpointError
+
+REPO = Path(__file__).resolve().parents[2]
+SEG = 'configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-256x192.py'
+POSE = 'configs/sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py'
+
+
+def run(tool, *args, ok=True, capsys=None):
+    """Call ``main(argv)`` of ``tools/<tool>`` in this process (no interpreter start-up)."""
+    spec = importlib.util.spec_from_file_location(Path(tool).stem, REPO / 'tools' / tool)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    try:
+        rc = module.main([str(a) for a in args]) or 0
+    except SystemExit as e:
+        rc = e.code if isinstance(e.code, int) else 1
+        if e.code and not isinstance(e.code, int):
+            print(e.code)
+    assert (rc == 0) == ok, f'{tool} {args}: rc {rc}'
+    return capsys.readouterr().out if capsys else ''
+
+
+def test_convert_then_infer_with_safetensors(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    from mmseg.apis import init_model
+    model = init_model(str(REPO / SEG), None, device='cpu')
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, tmp_path / 'seg.pth')
+    out = run('misc/convert_checkpoint.py', tmp_path / 'seg.pth', tmp_path / 'seg.safetensors',
+              capsys=capsys)
+    assert 'wrote' in out and (tmp_path / 'seg.safetensors').is_file()
+    img = np.random.default_rng(0).integers(0, 256, (90, 60, 3), dtype=np.uint8)
+    cv2.imwrite(str(tmp_path / 'a.png'), img)
+    (tmp_path / 'b.png').write_bytes(b'broken')
+    out = run('infer.py', tmp_path, '--out', tmp_path / 'out', '--task', SEG,
+              tmp_path / 'seg.safetensors', '--task', POSE, 'none', ok=False,
+              capsys=capsys)  # b.png: rc 1
+    assert 'skipped' in out and 'b.png' in out
+    labels = cv2.imread(str(tmp_path / 'out' / 'a_seg.png'), cv2.IMREAD_UNCHANGED)
+    assert labels.shape == (90, 60) and labels.max() < 28
+    assert len(json.loads((tmp_path / 'out' / 'keypoints.json').read_text())) == 1
+    assert (tmp_path / 'out' / 'a_panel.jpg').is_file()
+
+
+def test_infer_lists_models_and_names_missing_ones(tmp_path, capsys):
+    assert 'facebook/sapiens-seg-1b' in run('infer.py', '--list-models', capsys=capsys)
+    with pytest.raises(CheckpointError, match='Did you mean sapiens_0.3b_depth'):
+        run('infer.py', tmp_path, '--out', tmp_path / 'o', '--model', 'sapiens_0.3b_depht')
+
+
+def test_export_tool_torchscript(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    out = run('export.py', '--config', POSE, '--out', tmp_path, '--format', 'torchscript',
+              capsys=capsys)
+    assert 'max |exported - torch| = 0' in out
+    traced = torch.jit.load(str(tmp_path / 'sapiens_tiny-goliath_synthetic-128x96_torchscript.pt'))
+    assert traced(torch.zeros(1, 3, 128, 96)).shape == (1, 308, 32, 24)
