@@ -27,7 +27,10 @@ def run(tool, *args, ok=True, capsys=None):
         if e.code and not isinstance(e.code, int):
             print(e.code)
     assert (rc == 0) == ok, f'{tool} {args}: rc {rc}'
-    return capsys.readouterr().out if capsys else ''
+    if capsys is None:
+        return ''
+    captured = capsys.readouterr()
+    return captured.out + captured.err
 
 
 def test_convert_then_infer_with_safetensors(tmp_path, capsys, monkeypatch):
