@@ -2,8 +2,9 @@
 
 * ``KillAtIterHook(iter=k)``: the training process SIGKILLs itself right after iteration ``k``
   (1-based, as logged): an abrupt death at a known point, no clean-up, no exit handlers.
-* ``NaNAtCallKeypointMSELoss(nan_at_call=k)``: mmpose's ``KeypointMSELoss`` whose ``k``-th
-  training call (1-based) returns NaN, as a corrupt batch would.
+* ``NaNAtCallKeypointLoss(nan_at_call=k)``: the tiny pose config's loss
+  (``BatchKeypointOHKMMSELoss``) whose ``k``-th training call (1-based) returns NaN, as a corrupt
+  batch would.
 """
 import os
 import signal
@@ -11,8 +12,9 @@ import signal
 import torch
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
-from mmpose.models.losses import KeypointMSELoss
 from mmpose.registry import MODELS as MMPOSE_MODELS
+
+from sapiens_mm.models.losses import BatchKeypointOHKMMSELoss
 
 
 def _die():
@@ -32,7 +34,7 @@ class KillAtIterHook(Hook):
 
 
 @MMPOSE_MODELS.register_module(force=True)
-class NaNAtCallKeypointMSELoss(KeypointMSELoss):
+class NaNAtCallKeypointLoss(BatchKeypointOHKMMSELoss):
 
     def __init__(self, nan_at_call: int, **kwargs):
         super().__init__(**kwargs)

@@ -119,7 +119,7 @@ def test_sigkill_mid_epoch_then_resume_reproduces_losses(setup, uninterrupted):
 def test_nan_loss_stops_with_iteration_and_term(setup):
     root, config = setup
     proc = train(config, root / 'run_nan', '--cfg-options',
-                 'model.head.loss.type=NaNAtCallKeypointMSELoss', 'model.head.loss.nan_at_call=3',
+                 'model.head.loss.type=NaNAtCallKeypointLoss', 'model.head.loss.nan_at_call=3',
                  check=False)
     assert proc.returncode != 0
     assert 'NonFiniteLossError: Non-finite loss at iteration 3 (epoch 1): loss_kpt=nan' \
