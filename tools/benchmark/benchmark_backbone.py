@@ -32,7 +32,6 @@ cosine similarity). Weights are random (std 0.02) unless ``--checkpoint`` gives 
 checkpoint in any layout ``SapiensViT`` loads. Asserts nothing.
 """
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -51,7 +50,7 @@ from sapiens_mm.models.backbones import SapiensViT  # noqa: E402
 from sapiens_mm.models.backbones.fast_inference import enable_fast_inference  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from markdown_section import write_section  # noqa: E402
+from markdown_section import publish  # noqa: E402
 
 DTYPES = dict(fp32=torch.float32, bf16=torch.bfloat16, fp16=torch.float16)
 
@@ -398,15 +397,7 @@ def main(argv=None):
         report['archs'].append(bench_arch(name, args, device, rates, logger))
     report['load_after'] = load_average()
     table = markdown(report)
-    print(table)
-    if args.markdown:
-        write_section(args.markdown, 'benchmark_backbone', table)
-        logger.info(f'wrote {args.markdown}')
-    if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, 'w') as f:
-            json.dump(report, f, indent=1)
-        logger.info(f'wrote {args.json}')
+    publish(report, table, 'benchmark_backbone', args.markdown, args.json, logger)
     return report
 
 

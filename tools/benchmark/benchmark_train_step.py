@@ -218,16 +218,8 @@ def main(argv=None):
                       [os.path.relpath(os.path.abspath(__file__))]
                       + (sys.argv[1:] if argv is None else list(argv))))
     table = markdown(report)
-    print(table)
-    if args.markdown:
-        from markdown_section import write_section
-        write_section(args.markdown, 'benchmark_train_step', table)
-        logger.info(f'wrote {args.markdown}')
-    if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, 'w') as f:
-            json.dump(report, f, indent=1)
-        logger.info(f'wrote {args.json}')
+    from markdown_section import publish
+    publish(report, table, 'benchmark_train_step', args.markdown, args.json, logger)
     return report
 
 

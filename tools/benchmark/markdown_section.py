@@ -26,3 +26,21 @@ def write_section(path: str, name: str, text: str) -> None:
     os.makedirs(os.path.dirname(os.path.abspath(path)) or '.', exist_ok=True)
     with open(path, 'w') as f:
         f.write(new if new.endswith('\n') else new + '\n')
+
+
+def publish(report: dict, table: str, section: str, markdown_path=None, json_path=None,
+            logger=None) -> None:
+    """Print ``table``; write it as ``section`` of ``markdown_path`` and ``report`` as JSON to
+    ``json_path`` when given (the common ending of every benchmark script)."""
+    import json
+    print(table)
+    if markdown_path:
+        write_section(markdown_path, section, table)
+        if logger:
+            logger.info(f'wrote {markdown_path}')
+    if json_path:
+        os.makedirs(os.path.dirname(os.path.abspath(json_path)), exist_ok=True)
+        with open(json_path, 'w') as f:
+            json.dump(report, f, indent=1)
+        if logger:
+            logger.info(f'wrote {json_path}')
