@@ -50,17 +50,9 @@ from sapiens_mm.models.backbones import SapiensViT  # noqa: E402
 from sapiens_mm.models.backbones.fast_inference import enable_fast_inference  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from markdown_section import publish  # noqa: E402
+from markdown_section import load_average, publish  # noqa: E402
 
 DTYPES = dict(fp32=torch.float32, bf16=torch.bfloat16, fp16=torch.float16)
-
-
-def load_average() -> str:
-    try:
-        with open('/proc/loadavg') as f:
-            return ' '.join(f.read().split()[:3])
-    except OSError:
-        return 'n/a'
 
 
 def machine() -> str:

@@ -33,6 +33,8 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from markdown_section import load_average, publish  # noqa: E402
+
 #: name -> (config, kind of data root, batch size or None for the config's)
 SETTINGS = {
     'pose_tiny': ('configs/sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py',
@@ -47,14 +49,6 @@ SETTINGS = {
                   'pose', 1),
 }
 TINY = ['pose_tiny', 'seg_tiny', 'depth_tiny', 'normal_tiny']
-
-
-def load_average() -> str:
-    try:
-        with open('/proc/loadavg') as f:
-            return ' '.join(f.read().split()[:3])
-    except OSError:
-        return 'n/a'
 
 
 def peak_rss_mib() -> float:
@@ -218,7 +212,6 @@ def main(argv=None):
                       [os.path.relpath(os.path.abspath(__file__))]
                       + (sys.argv[1:] if argv is None else list(argv))))
     table = markdown(report)
-    from markdown_section import publish
     publish(report, table, 'benchmark_train_step', args.markdown, args.json, logger)
     return report
 

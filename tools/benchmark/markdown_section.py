@@ -7,6 +7,15 @@ missing file or section is created (a new section is appended).
 import os
 import re
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages as text ('n/a' where /proc is missing)."""
+    try:
+        with open('/proc/loadavg') as f:
+            return ' '.join(f.read().split()[:3])
+    except OSError:
+        return 'n/a'
+
+
 HEADER = '# Benchmarks\n\nWritten by the scripts in `tools/benchmark/`; see the README.\n'
 
 
