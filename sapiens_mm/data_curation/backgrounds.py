@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 from mmengine.utils import ProgressBar
 
+from .coco_file import load_coco_json
 from .image_io import atomic_write_text, list_images, read_path_list
 
 __all__ = ['person_category_ids', 'largest_free_rect', 'build_background_set',
@@ -103,20 +104,6 @@ def largest_free_rect(width: int, height: int,
     return best
 
 
-def _load_coco(ann_file: str) -> dict:
-    if not osp.isfile(ann_file):
-        raise FileNotFoundError(f'COCO annotation file {ann_file} does not exist')
-    with open(ann_file) as f:
-        try:
-            coco = json.load(f)
-        except json.JSONDecodeError as e:
-            raise ValueError(f'{ann_file} is not valid JSON ({e})') from e
-    for key in ('images', 'annotations'):
-        if not isinstance(coco.get(key), list):
-            raise ValueError(f'{ann_file} has no {key!r} list; is it a COCO instances file?')
-    return coco
-
-
 def build_background_set(ann_file: str, image_root: str, out_dir: str,
                          crop_persons: bool = False, min_crop_side: int = 128,
                          mode: str = 'copy', skip_missing: bool = False,
@@ -149,7 +136,7 @@ def build_background_set(ann_file: str, image_root: str, out_dir: str,
         raise ValueError('crop_persons writes new image files; it needs mode="copy"')
     if not osp.isdir(image_root):
         raise FileNotFoundError(f'image folder {image_root} does not exist')
-    coco = _load_coco(ann_file)
+    coco = load_coco_json(ann_file)
     pids = person_category_ids(coco, person_names, person_ids, source=ann_file)
     person_boxes: Dict[int, List[list]] = {}
     for ann in coco['annotations']:

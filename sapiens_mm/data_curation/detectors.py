@@ -9,13 +9,14 @@ uint8 (H, W, 3) array, ``boxes`` an (N, 4) float array of xyxy pixel boxes and `
 :class:`sapiens_mm.apis.MMDetPersonDetector` (an mmdet config + checkpoint; the release used
 RTMDet) fits through its ``detect`` method; :func:`as_person_detector` wraps either.
 """
-import json
 import os
 import os.path as osp
 from collections import defaultdict
 from typing import Callable, Dict, List, Optional, Protocol, Tuple, runtime_checkable
 
 import numpy as np
+
+from .coco_file import load_coco_json
 
 __all__ = ['PersonDetector', 'as_person_detector', 'CocoBoxDetector', 'detector_name']
 
@@ -113,16 +114,8 @@ class CocoBoxDetector:
                  person_name: str = 'person'):
         if score_rule not in self.SCORE_RULES:
             raise ValueError(f'score_rule must be one of {self.SCORE_RULES}, got {score_rule!r}')
-        if not osp.isfile(ann_file):
-            raise FileNotFoundError(f'CocoBoxDetector: annotation file {ann_file} does not exist')
-        with open(ann_file) as f:
-            try:
-                coco = json.load(f)
-            except json.JSONDecodeError as e:
-                raise ValueError(f'CocoBoxDetector: {ann_file} is not valid JSON ({e})') from e
-        for key in ('images', 'annotations', 'categories'):
-            if key not in coco:
-                raise ValueError(f'CocoBoxDetector: {ann_file} has no {key!r} list')
+        coco = load_coco_json(ann_file, ('images', 'annotations', 'categories'),
+                              context='CocoBoxDetector: ')
         person_ids = {c['id'] for c in coco['categories'] if c.get('name') == person_name}
         if not person_ids:
             raise ValueError(f'CocoBoxDetector: {ann_file} has no category named '
