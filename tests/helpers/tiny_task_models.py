@@ -17,8 +17,8 @@ from mmengine.registry import init_default_scope
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = dict(
     pose='configs/sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py',
-    seg='configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-256x192.py',
-    depth='configs/sapiens_depth/synthetic/sapiens_tiny_depth_synthetic-256x192.py',
+    seg='configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-128x96.py',
+    depth='configs/sapiens_depth/synthetic/sapiens_tiny_depth_synthetic-128x96.py',
     normal='configs/sapiens_normal/synthetic/sapiens_tiny_normal_synthetic-256x192.py')
 
 

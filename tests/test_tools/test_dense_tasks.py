@@ -10,9 +10,9 @@ import pytest
 from tests.helpers.dense_data import write_dense_humans
 
 TASKS = {
-    'seg': ('configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-256x192.py',
+    'seg': ('configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-128x96.py',
             ['aAcc', 'mIoU', 'mAcc']),
-    'depth': ('configs/sapiens_depth/synthetic/sapiens_tiny_depth_synthetic-256x192.py',
+    'depth': ('configs/sapiens_depth/synthetic/sapiens_tiny_depth_synthetic-128x96.py',
               [f'depth/{a}_{e}' for a in ('aligned', 'unaligned')
                for e in ('rmse', 'abs_rel', 'delta1', 'delta2', 'delta3')]),
     'normal': ('configs/sapiens_normal/synthetic/sapiens_tiny_normal_synthetic-256x192.py',

@@ -11,7 +11,7 @@ import torch
 from sapiens_mm.checkpoint import CheckpointError
 
 REPO = Path(__file__).resolve().parents[2]
-SEG = 'configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-256x192.py'
+SEG = 'configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-128x96.py'
 POSE = 'configs/sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py'
 
 

@@ -27,14 +27,16 @@ import sapiens_mm  # noqa: E402,F401
 from sapiens_mm.apis.inference import SapiensInferencer  # noqa: E402
 
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
-TINY = 'configs/sapiens_{t}/synthetic/sapiens_tiny_{t}_synthetic-256x192.py'
+TINY = dict(seg='configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-128x96.py',
+            depth='configs/sapiens_depth/synthetic/sapiens_tiny_depth_synthetic-128x96.py',
+            normal='configs/sapiens_normal/synthetic/sapiens_tiny_normal_synthetic-256x192.py')
 REAL = dict(seg='configs/sapiens_seg/goliath/{a}_goliath-1024x768.py',
             depth='configs/sapiens_depth/humans/{a}_humans-1024x768.py',
             normal='configs/sapiens_normal/humans/{a}_humans-1024x768.py')
 
 
 def dense_config(task, arch, hw):
-    path = TINY.format(t=task) if arch == 'sapiens_tiny' else REAL[task].format(a=arch)
+    path = TINY[task] if arch == 'sapiens_tiny' else REAL[task].format(a=arch)
     cfg = Config.fromfile(osp.join(ROOT, path))
     h, w = hw
     cfg.model.backbone.update(img_size=(h, w), patch_cfg=dict(padding=0), init_cfg=None)

@@ -39,9 +39,9 @@ from markdown_section import load_average, publish  # noqa: E402
 SETTINGS = {
     'pose_tiny': ('configs/sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py',
                   'pose', None),
-    'seg_tiny': ('configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-256x192.py',
+    'seg_tiny': ('configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-128x96.py',
                  'dense', None),
-    'depth_tiny': ('configs/sapiens_depth/synthetic/sapiens_tiny_depth_synthetic-256x192.py',
+    'depth_tiny': ('configs/sapiens_depth/synthetic/sapiens_tiny_depth_synthetic-128x96.py',
                    'dense', None),
     'normal_tiny': ('configs/sapiens_normal/synthetic/'
                     'sapiens_tiny_normal_synthetic-256x192.py', 'dense', None),

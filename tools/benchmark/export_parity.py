@@ -30,8 +30,8 @@ from sapiens_mm.export import (build_export_model, example_input, export_onnx,  
 
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
 TINY = dict(pose='configs/sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py',
-            seg='configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-256x192.py',
-            depth='configs/sapiens_depth/synthetic/sapiens_tiny_depth_synthetic-256x192.py',
+            seg='configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-128x96.py',
+            depth='configs/sapiens_depth/synthetic/sapiens_tiny_depth_synthetic-128x96.py',
             normal='configs/sapiens_normal/synthetic/sapiens_tiny_normal_synthetic-256x192.py')
 REAL = dict(pose='configs/sapiens_pose/goliath/{a}-210e_goliath-1024x768.py',
             seg='configs/sapiens_seg/goliath/{a}_goliath-1024x768.py',
