@@ -51,9 +51,11 @@ cp $(ls "$DATA"/val/images/*.png | head -n 6) "$OUT/pose_vis_input/"
 "$PY" tools/pose_demo.py "$OUT/pose_vis_input" "$POSE_CFG" "$POSE_CKPT" --out "$OUT/pose_vis" \
     --kpt-thr 0.2
 
-for task in seg depth normal; do
+# segmentation and depth train at 128x96, normals at 256x192 (see the configs' headers)
+for task_size in seg:128x96 depth:128x96 normal:256x192; do
+    IFS=: read -r task size <<< "$task_size"
     echo "== 3 $task"
-    CFG="configs/sapiens_$task/synthetic/sapiens_tiny_${task}_synthetic-256x192.py"
+    CFG="configs/sapiens_$task/synthetic/sapiens_tiny_${task}_synthetic-$size.py"
     rm -rf "$OUT/$task" "$OUT/${task}_untrained" "$OUT/${task}_test"
     "$PY" tools/test.py "$CFG" none --work-dir "$OUT/${task}_untrained"
     "$PY" tools/train.py "$CFG" --work-dir "$OUT/$task" \
