@@ -18,6 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -25,19 +26,13 @@ from mmengine.config import Config  # noqa: E402
 
 import sapiens_mm  # noqa: E402,F401
 from sapiens_mm.apis.inference import SapiensInferencer  # noqa: E402
+from task_configs import config_path  # noqa: E402
 
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
-TINY = dict(seg='configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-128x96.py',
-            depth='configs/sapiens_depth/synthetic/sapiens_tiny_depth_synthetic-128x96.py',
-            normal='configs/sapiens_normal/synthetic/sapiens_tiny_normal_synthetic-256x192.py')
-REAL = dict(seg='configs/sapiens_seg/goliath/{a}_goliath-1024x768.py',
-            depth='configs/sapiens_depth/humans/{a}_humans-1024x768.py',
-            normal='configs/sapiens_normal/humans/{a}_humans-1024x768.py')
 
 
 def dense_config(task, arch, hw):
-    path = TINY[task] if arch == 'sapiens_tiny' else REAL[task].format(a=arch)
-    cfg = Config.fromfile(osp.join(ROOT, path))
+    cfg = Config.fromfile(osp.join(ROOT, config_path(task, arch)))
     h, w = hw
     cfg.model.backbone.update(img_size=(h, w), patch_cfg=dict(padding=0), init_cfg=None)
     cfg.model.data_preprocessor.size = (h, w)

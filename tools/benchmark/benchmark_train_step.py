@@ -34,19 +34,15 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from markdown_section import load_average, publish  # noqa: E402
+from task_configs import config_path  # noqa: E402
 
 #: name -> (config, kind of data root, batch size or None for the config's)
 SETTINGS = {
-    'pose_tiny': ('configs/sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py',
-                  'pose', None),
-    'seg_tiny': ('configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-128x96.py',
-                 'dense', None),
-    'depth_tiny': ('configs/sapiens_depth/synthetic/sapiens_tiny_depth_synthetic-128x96.py',
-                   'dense', None),
-    'normal_tiny': ('configs/sapiens_normal/synthetic/'
-                    'sapiens_tiny_normal_synthetic-256x192.py', 'dense', None),
-    'pose_0.3b': ('configs/sapiens_pose/goliath/sapiens_0.3b-210e_goliath-1024x768.py',
-                  'pose', 1),
+    'pose_tiny': (config_path('pose'), 'pose', None),
+    'seg_tiny': (config_path('seg'), 'dense', None),
+    'depth_tiny': (config_path('depth'), 'dense', None),
+    'normal_tiny': (config_path('normal'), 'dense', None),
+    'pose_0.3b': (config_path('pose', 'sapiens_0.3b'), 'pose', 1),
 }
 TINY = ['pose_tiny', 'seg_tiny', 'depth_tiny', 'normal_tiny']
 

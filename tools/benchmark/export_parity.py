@@ -18,6 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
@@ -27,21 +28,13 @@ import sapiens_mm  # noqa: E402,F401
 from sapiens_mm.export import (build_export_model, example_input, export_onnx,  # noqa: E402
                                export_program, export_torchscript, onnx_max_abs_diff,
                                program_max_abs_diff, torchscript_max_abs_diff)
+from task_configs import config_path  # noqa: E402
 
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
-TINY = dict(pose='configs/sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py',
-            seg='configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-128x96.py',
-            depth='configs/sapiens_depth/synthetic/sapiens_tiny_depth_synthetic-128x96.py',
-            normal='configs/sapiens_normal/synthetic/sapiens_tiny_normal_synthetic-256x192.py')
-REAL = dict(pose='configs/sapiens_pose/goliath/{a}-210e_goliath-1024x768.py',
-            seg='configs/sapiens_seg/goliath/{a}_goliath-1024x768.py',
-            depth='configs/sapiens_depth/humans/{a}_humans-1024x768.py',
-            normal='configs/sapiens_normal/humans/{a}_humans-1024x768.py')
 
 
 def task_config(task, arch, hw):
-    cfg = Config.fromfile(osp.join(ROOT, TINY[task] if arch == 'sapiens_tiny'
-                                   else REAL[task].format(a=arch)))
+    cfg = Config.fromfile(osp.join(ROOT, config_path(task, arch)))
     h, w = hw
     cfg.model.backbone.update(img_size=(h, w), init_cfg=None)
     if task == 'pose':
