@@ -1,7 +1,8 @@
 """Write a split of procedurally rendered humans with exact labels (the built-in data).
 
     python tools/make_synthetic_humans.py --out data/synthetic/train --num 1000 --seed 0 \
-        [--size 256 192] [--max-people 3] [--workers 1] [--previews 8]
+        [--size 256 192] [--max-people 3] [--max-view-yaw DEG] [--close-up-prob P] \
+        [--pitch-range LOW HIGH] [--workers 1] [--previews 8]
 
 Each image comes with 28-class part segmentation, person mask, depth (metres), surface normals,
 the background alone, and COCO-style keypoint files (Goliath 308, COCO 17, COCO-WholeBody 133);
@@ -31,6 +32,9 @@ def main():
                         '(default: any direction, back views included)')
     parser.add_argument('--close-up-prob', type=float, default=0.25,
                         help='share of close-ups where the person overflows the frame')
+    parser.add_argument('--pitch-range', type=float, nargs=2, default=None,
+                        metavar=('LOW', 'HIGH'),
+                        help='degrees the camera looks down (negative: up); default -11.5 25.8')
     parser.add_argument('--workers', type=int, default=1, help='processes')
     parser.add_argument('--previews', type=int, default=8,
                         help='write preview panels for the first P images')
@@ -40,10 +44,13 @@ def main():
     if not 0 <= args.close_up_prob <= 1 or (args.max_view_yaw is not None
                                              and not 0 <= args.max_view_yaw <= 180):
         parser.error('need 0 <= --close-up-prob <= 1 and 0 <= --max-view-yaw <= 180')
+    if args.pitch_range is not None and not -60 <= args.pitch_range[0] <= \
+            args.pitch_range[1] <= 60:
+        parser.error('need -60 <= --pitch-range LOW <= HIGH <= 60')
     meta = generate_split(args.out, args.num, seed=args.seed, size=tuple(args.size),
                           max_people=args.max_people, workers=args.workers,
                           previews=args.previews, max_view_yaw=args.max_view_yaw,
-                          close_up_prob=args.close_up_prob)
+                          close_up_prob=args.close_up_prob, pitch_range=args.pitch_range)
     rate = args.num / max(meta['seconds'], 1e-9)
     print(f'\nwrote {args.num} images ({meta["num_annotations"]} annotated people of '
           f'{meta["num_people_rendered"]} rendered) to {args.out} in {meta["seconds"]:.1f} s: '

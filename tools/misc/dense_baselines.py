@@ -5,11 +5,14 @@
 * part segmentation: every pixel Background, scored by mmseg's ``IoUMetric`` (mIoU, mAcc, aAcc
   in %, as ``tools/test.py`` reports them; aAcc is then the background share of the pixels);
 * depth: a constant prediction (the same relative depth everywhere on the person), scored by
-  ``HumanDepthMetric`` (its scale-and-shift alignment turns it into the mean depth);
+  ``HumanDepthMetric`` (its scale-and-shift alignment turns it into the mean depth); and, as a
+  stronger reference, the image row as the prediction (a ramp from top to bottom), which the
+  metric's per-image alignment fits with the best slope and sign: what a model gets from
+  knowing only which way depth runs along the body, and nothing about its shape;
 * normals: every normal facing the camera, (0, 0, -1) in the OpenCV camera frame, scored by
   ``SurfaceNormalMetric``.
 
-Writes ``<out-dir>/{seg,depth,normal}/baseline/baseline.json`` in the format of
+Writes ``<out-dir>/{seg,depth,depth_ramp,normal}/baseline/baseline.json`` in the format of
 ``tools/test.py``'s metric files (one JSON line; keys ``mIoU``..., ``depth/...``, ``normal/...``),
 so that
 ``tools/misc/demo_summary.py`` can show them beside the models.
@@ -34,13 +37,28 @@ from sapiens_mm.evaluation.metrics.surface_normal_metric import \
     SurfaceNormalMetric  # noqa: E402
 
 
-def write(out_dir: str, task: str, metrics: dict, prefix: bool = True) -> str:
-    path = os.path.join(out_dir, task, 'baseline', 'baseline.json')
+def write(out_dir: str, task: str, metrics: dict, prefix: bool = True,
+          folder: str = None) -> str:
+    path = os.path.join(out_dir, folder or task, 'baseline', 'baseline.json')
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
         f.write(json.dumps({(f'{task}/{k}' if prefix else k): float(v)
                             for k, v in metrics.items()}) + '\n')
     return path
+
+
+def depth_baselines(depth_files) -> dict:
+    """``HumanDepthMetric`` of a constant prediction and of the image row as the prediction."""
+    metric = HumanDepthMetric(pred_space='relative')
+    constant, ramp = [], []
+    for f in depth_files:
+        gt = np.load(f)
+        if gt.ndim != 2:
+            sys.exit(f'{f}: not an (H, W) depth array')
+        constant.append(metric.image_errors(np.full_like(gt, 0.5), gt))
+        rows = np.broadcast_to(np.arange(gt.shape[0], dtype=np.float32)[:, None], gt.shape)
+        ramp.append(metric.image_errors(rows / max(gt.shape[0] - 1, 1), gt))
+    return dict(constant=metric.compute_metrics(constant), ramp=metric.compute_metrics(ramp))
 
 
 def all_background_seg(seg_files) -> dict:
@@ -72,10 +90,9 @@ def main():
     print('segmentation, all background:',
           write(args.out_dir, 'seg', all_background_seg(seg_files), prefix=False))
 
-    depth = HumanDepthMetric(pred_space='relative')
-    results = [depth.image_errors(np.full_like(gt, 0.5), gt)
-               for gt in (np.load(f) for f in depth_files)]
-    print('depth, constant:', write(args.out_dir, 'depth', depth.compute_metrics(results)))
+    depth = depth_baselines(depth_files)
+    print('depth, constant:', write(args.out_dir, 'depth', depth['constant']))
+    print('depth, image row:', write(args.out_dir, 'depth', depth['ramp'], folder='depth_ramp'))
 
     normal = SurfaceNormalMetric()
     stats = []

@@ -2,11 +2,18 @@
 
 Ideas as in :mod:`sapiens_mm.datasets.procedural_images`, with more structure so that a model
 cannot find people just by "anything that is not smooth": rectangles, ellipses and line clutter
-in random colours, a tiled or striped floor below a random horizon, sensor noise. All float32
-(this runs once per image and is a visible share of the generator's time).
+in random colours, a tiled or plain floor, sensor noise. All float32 (this runs once per image
+and is a visible share of the generator's time).
+
+With a ``camera`` the floor is the ground plane the people stand on (world y = 0), seen through
+that camera: its horizon, tile perspective and haze follow the camera's height, pitch and roll,
+as in a photograph. That is the cue a model needs to tell, for instance, whether the head or
+the feet are nearer the camera (pitch) -- without it, relative depth along the body is a coin
+toss. Without a camera (or with the camera below the ground) the floor is a flat band below a
+random horizon.
 """
 from functools import lru_cache
-from typing import Tuple
+from typing import Optional, Tuple
 
 import cv2
 import numpy as np
@@ -24,8 +31,38 @@ def _colour(rng) -> np.ndarray:
     return rng.uniform(0, 255, 3).astype(np.float32)
 
 
-def make_background(rng: np.random.Generator, size: Tuple[int, int]) -> np.ndarray:
-    """One (H, W, 3) uint8 RGB background for ``size`` = (H, W) pixels."""
+def _ground_floor(img: np.ndarray, camera, colour: np.ndarray, tile: Optional[float],
+                  haze: np.ndarray) -> None:
+    """Paint the ground plane (world y = 0) seen by ``camera`` into ``img`` in place: ``colour``
+    darkened on every other square of side ``tile`` metres (plain when None), fading into the
+    ``haze`` colour with distance (half-way at 12 m)."""
+    height = float(camera.pos[1])
+    if height <= 0.05:  # at or below the ground: no floor in view
+        return
+    x, y = camera.ray_grid()
+    rays = np.stack(np.broadcast_arrays(x[None, :], y[:, None], np.ones((1, 1))), -1)
+    world = rays.astype(np.float32) @ camera.rot.astype(np.float32)  # camera -> world (rot.T)
+    down = -world[..., 1]
+    hit = down > 1e-6
+    if not hit.any():
+        return
+    t = np.where(hit, height / np.where(hit, down, 1.0), 0.0).astype(np.float32)  # depth z
+    floor = np.broadcast_to(colour, t.shape + (3,)).astype(np.float32)
+    if tile is not None:
+        gx = np.floor((camera.pos[0] + t * world[..., 0]) / tile)
+        gz = np.floor((camera.pos[2] + t * world[..., 2]) / tile)
+        check = ((gx + gz) % 2) * np.exp(-t / 6.0)  # the pattern blurs out with distance
+        floor = floor * (1 - np.float32(0.35) * check)[..., None]
+    fog = (1 - np.exp(-t / 17.3))[..., None]  # exp(-12 / 17.3) = 0.5
+    floor = floor * (1 - fog) + haze * fog
+    img[hit] = floor[hit]
+
+
+def make_background(rng: np.random.Generator, size: Tuple[int, int],
+                    camera=None) -> np.ndarray:
+    """One (H, W, 3) uint8 RGB background for ``size`` = (H, W) pixels; with ``camera`` (a
+    :class:`.camera.Camera`), the floor is the ground plane seen by it (module docstring). The
+    random draws are the same with or without a camera."""
     h, w = size
     yy, xx = _grid(h, w)
     angle = rng.uniform(0, np.pi)
@@ -38,15 +75,22 @@ def make_background(rng: np.random.Generator, size: Tuple[int, int]) -> np.ndarr
         phase = np.float32(2 * np.pi * np.cos(a2) / period) * xx + \
             np.float32(2 * np.pi * np.sin(a2) / period) * yy
         img += np.float32(rng.uniform(5, 35)) * np.sin(phase)[..., None]
-    if rng.random() < 0.7:  # floor below a horizon, tiled or plain, with perspective rows
+    if rng.random() < 0.85:  # a floor: tiled or plain
         top = int(rng.uniform(0.3, 0.8) * h)
-        floor_y, floor_x = yy[top:] - (top - 1), xx[top:]  # rows below the horizon, depth > 0
-        floor = np.broadcast_to(_colour(rng), floor_y.shape + (3,))
-        if rng.random() < 0.6:
-            u = np.floor((floor_x - w / 2) / floor_y * np.float32(rng.uniform(5, 20)))
-            v = np.floor(np.float32(rng.uniform(50, 300)) / floor_y)
-            floor = floor * (1 - np.float32(0.35) * ((u + v) % 2))[..., None]
-        img[top:] = floor
+        colour = _colour(rng)
+        tiled = rng.random() < 0.6
+        spread, rows = rng.uniform(5, 20), rng.uniform(50, 300)  # the flat band's tiling
+        if camera is not None:
+            haze = img.reshape(-1, 3).mean(0)  # the wall's mean colour
+            _ground_floor(img, camera, colour, 0.25 + 0.05 * spread if tiled else None, haze)
+        else:  # flat band below a horizon at row ``top``, with perspective rows
+            floor_y, floor_x = yy[top:] - (top - 1), xx[top:]  # rows below the horizon
+            floor = np.broadcast_to(colour, floor_y.shape + (3,))
+            if tiled:
+                u = np.floor((floor_x - w / 2) / floor_y * np.float32(spread))
+                v = np.floor(np.float32(rows) / floor_y)
+                floor = floor * (1 - np.float32(0.35) * ((u + v) % 2))[..., None]
+            img[top:] = floor
     img = np.ascontiguousarray(img)
     for _ in range(rng.integers(2, 9)):  # clutter
         col = _colour(rng).tolist()

@@ -54,6 +54,7 @@ NEAR = 0.05  # metres; nothing nearer is rendered
 _TOL_ABS = 0.01  # metres, see module docstring
 _TOL_PIXELS = 1.0  # pixel footprints, see module docstring
 _MIN_DEPTH = 0.3  # metres; the closest any person may come to the camera
+PITCH_RANGE = (-11.5, 25.8)  # degrees the camera looks down (negative: up), by default
 
 
 @dataclass
@@ -136,7 +137,8 @@ def _place(rng, people: List[_Person]) -> List[_Person]:
 
 
 def _sample_camera(rng, size: Tuple[int, int], main: _Person,
-                   max_view_yaw: Optional[float] = None, close_up_prob: float = 0.25) -> Camera:
+                   max_view_yaw: Optional[float] = None, close_up_prob: float = 0.25,
+                   pitch_range: Optional[Tuple[float, float]] = None) -> Camera:
     h, w = size
     f = (h / 2) / np.tan(np.deg2rad(rng.uniform(35, 65)) / 2)
     box = main.solids.aabb()
@@ -148,7 +150,9 @@ def _sample_camera(rng, size: Tuple[int, int], main: _Person,
     else:
         fill = rng.uniform(0.45, 0.95)
         target = (lo + hi) / 2
-    yaw, pitch = rng.uniform(0, 2 * np.pi), rng.uniform(-0.2, 0.45)
+    yaw, u = rng.uniform(0, 2 * np.pi), rng.uniform()
+    lo, hi = np.deg2rad(PITCH_RANGE if pitch_range is None else pitch_range)
+    pitch = lo + u * (hi - lo)  # the same draw for any range
     if max_view_yaw is not None:  # seen from the front, within +-max_view_yaw degrees
         yaw = main.facing_yaw() + np.deg2rad(max_view_yaw) * (yaw / np.pi - 1.0)
     forward = np.array([np.sin(yaw) * np.cos(pitch), -np.sin(pitch), np.cos(yaw) * np.cos(pitch)])
@@ -167,17 +171,21 @@ def _sample_camera(rng, size: Tuple[int, int], main: _Person,
 
 def sample_scene(rng: np.random.Generator, size: Tuple[int, int] = (256, 192),
                  max_people: int = 3, max_view_yaw: Optional[float] = None,
-                 close_up_prob: float = 0.25) -> Scene:
+                 close_up_prob: float = 0.25,
+                 pitch_range: Optional[Tuple[float, float]] = None) -> Scene:
     """A random scene of 1..``max_people`` people for an image of ``size`` = (H, W) pixels.
 
     The camera looks at the first person from any direction, or, with ``max_view_yaw``
     (degrees), from within that angle of their face direction (an easier distribution: no back
     views, so left and right are never ambiguous). ``close_up_prob`` is the share of close-ups
-    in which the person overflows the frame. The random draws are the same for every option, so
-    a seed gives the same people, poses and backgrounds whatever the options."""
+    in which the person overflows the frame. ``pitch_range`` = (low, high) degrees that the
+    camera looks down (negative: up), default ``PITCH_RANGE``; a narrow range that does not
+    cross 0 makes the depth order along the body (head or feet nearer) unambiguous. The random
+    draws are the same for every option, so a seed gives the same people, poses and background
+    draws whatever the options (the floor in the background follows the camera)."""
     num = int(rng.integers(1, max_people + 1))
     people = _place(rng, [_sample_person(rng, i) for i in range(num)])
-    cam = _sample_camera(rng, size, people[0], max_view_yaw, close_up_prob)
+    cam = _sample_camera(rng, size, people[0], max_view_yaw, close_up_prob, pitch_range)
     solids, keypoints, insets, bones = [], [], [], []
     for i, person in enumerate(people):
         s = person.solids.transformed(cam.rot, -cam.rot @ cam.pos)
@@ -189,7 +197,7 @@ def sample_scene(rng: np.random.Generator, size: Tuple[int, int] = (256, 192),
         insets.append(person.body.anchors.inset)
         bones.append(person.body.anchors.bone)
     light = normalize(np.array([rng.uniform(-1, 1), rng.uniform(-1, 0.2), rng.uniform(-1, -0.2)]))
-    return Scene(camera=cam, background=make_background(rng, size), light=light,
+    return Scene(camera=cam, background=make_background(rng, size, cam), light=light,
                  ambient=float(rng.uniform(0.3, 0.55)), diffuse=float(rng.uniform(0.45, 0.8)),
                  solids=SolidSet.concat(solids), keypoints=np.stack(keypoints),
                  keypoint_inset=np.stack(insets), keypoint_bone=np.stack(bones),

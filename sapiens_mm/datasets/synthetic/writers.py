@@ -41,12 +41,12 @@ import numpy as np
 from . import coco_export as ce
 from .appearance import BODY_MODEL_CLASSES
 from .preview import make_preview
-from .scene import Scene, render_scene, sample_scene
+from .scene import PITCH_RANGE, Scene, render_scene, sample_scene
 from .vocab import SEG_CLASSES, goliath_info
 
 __all__ = ['GENERATOR_VERSION', 'SUBDIRS', 'render_sample', 'write_sample', 'generate_split']
 
-GENERATOR_VERSION = '1.0'
+GENERATOR_VERSION = '1.1'  # 1.1: the floor is the ground plane seen by the camera
 SUBDIRS = ('images', 'seg', 'mask', 'depth', 'normal', 'backgrounds', 'annotations', 'preview')
 _ANN_FILES = {'goliath_308': ce.goliath_record, 'coco_17': ce.coco17_record,
               'coco_wholebody_133': ce.wholebody_record}
@@ -56,7 +56,8 @@ def render_sample(seed: int, index: int, size: Tuple[int, int] = (256, 192),
                   max_people: int = 3, **scene_options) -> Tuple[Scene, dict]:
     """Scene and render of image ``index`` of the split with ``seed`` (independent streams per
     image, so the result does not depend on the order or the process it is made in).
-    ``scene_options``: ``max_view_yaw``, ``close_up_prob`` of :func:`.scene.sample_scene`."""
+    ``scene_options``: ``max_view_yaw``, ``close_up_prob``, ``pitch_range`` of
+    :func:`.scene.sample_scene`."""
     rng = np.random.default_rng([int(seed), int(index)])
     scene = sample_scene(rng, size, max_people, **scene_options)
     return scene, render_scene(scene)
@@ -117,12 +118,16 @@ def _coco_files(records) -> dict:
 def generate_split(out_dir: str, num: int, seed: int = 0, size: Tuple[int, int] = (256, 192),
                    max_people: int = 3, workers: int = 1, previews: int = 8,
                    progress: bool = True, max_view_yaw: Optional[float] = None,
-                   close_up_prob: float = 0.25) -> dict:
+                   close_up_prob: float = 0.25,
+                   pitch_range: Optional[Tuple[float, float]] = None) -> dict:
     """Write ``num`` images and their labels into ``out_dir`` (layout in the module docstring).
-    ``max_view_yaw`` (degrees) and ``close_up_prob``: camera options of
+    ``max_view_yaw`` (degrees), ``close_up_prob`` and ``pitch_range`` (degrees): camera options of
     :func:`.scene.sample_scene`. Returns the meta dict (also written to ``meta.json``) plus
     ``seconds`` taken."""
-    scene_options = dict(max_view_yaw=max_view_yaw, close_up_prob=float(close_up_prob))
+    if pitch_range is not None:
+        pitch_range = (float(pitch_range[0]), float(pitch_range[1]))
+    scene_options = dict(max_view_yaw=max_view_yaw, close_up_prob=float(close_up_prob),
+                         pitch_range=pitch_range)
     for sub in SUBDIRS:
         os.makedirs(os.path.join(out_dir, sub), exist_ok=True)
     size = (int(size[0]), int(size[1]))
@@ -157,6 +162,7 @@ def generate_split(out_dir: str, num: int, seed: int = 0, size: Tuple[int, int] 
         generator='sapiens_mm.datasets.synthetic', version=GENERATOR_VERSION, seed=int(seed),
         size=list(size), max_people=int(max_people), num_images=int(num),
         max_view_yaw=max_view_yaw, close_up_prob=float(close_up_prob),
+        pitch_range=list(pitch_range or PITCH_RANGE),
         num_people_rendered=int(sum(r['num_rendered'] for r in records)),
         num_annotations=int(sum(len(r['people']) for r in records)),
         class_histogram={n: int(c) for n, c in zip(SEG_CLASSES, pixels)},

@@ -2,7 +2,7 @@
 import numpy as np
 
 from sapiens_mm.datasets.synthetic import render_sample
-from sapiens_mm.datasets.synthetic.scene import sample_scene
+from sapiens_mm.datasets.synthetic.scene import PITCH_RANGE, sample_scene
 from sapiens_mm.datasets.synthetic.vocab import goliath_info
 
 SIZE = (128, 96)
@@ -49,10 +49,13 @@ def test_the_camera_looks_at_the_face_within_the_given_angle():
 
 
 def test_options_keep_the_people_and_their_poses():
-    a = sample_scene(np.random.default_rng([1, 2]), SIZE, 3)
-    b = sample_scene(np.random.default_rng([1, 2]), SIZE, 3, max_view_yaw=45, close_up_prob=0.0)
+    rng_a, rng_b = np.random.default_rng([1, 2]), np.random.default_rng([1, 2])
+    a = sample_scene(rng_a, SIZE, 3)
+    b = sample_scene(rng_b, SIZE, 3, max_view_yaw=45, close_up_prob=0.0, pitch_range=(10, 25))
     assert a.num_people == b.num_people
-    assert np.array_equal(a.background, b.background)
+    # the same draws: the generators end in the same state (the floor in the background
+    # follows the camera, so the pictures differ)
+    assert rng_a.random() == rng_b.random()
     # same people in the same pose: the distances between keypoints do not depend on the camera
     da = np.linalg.norm(a.keypoints[0, :, None] - a.keypoints[0, None], axis=-1)
     db = np.linalg.norm(b.keypoints[0, :, None] - b.keypoints[0, None], axis=-1)
@@ -68,3 +71,21 @@ def test_no_close_ups_keeps_the_main_person_mostly_in_frame():
         return np.array(shares)
     assert inside_share(0.0).min() > inside_share(1.0).min()
     assert np.mean(inside_share(1.0) < 0.9) > np.mean(inside_share(0.0) < 0.9)
+
+
+def test_the_pitch_range_bounds_how_far_the_camera_looks_down():
+    def pitches(pitch_range):
+        out = []
+        for i in range(20):
+            cam = sample_scene(np.random.default_rng([9, i]), SIZE, 1,
+                               pitch_range=pitch_range).camera
+            out.append(np.rad2deg(np.arcsin(-cam.rot[2, 1])))  # forward axis, world y up
+        return np.array(out)
+    narrow = pitches((10, 25))
+    assert narrow.min() >= 10 - 1e-6 and narrow.max() <= 25 + 1e-6
+    assert narrow.max() - narrow.min() > 5  # drawn, not fixed
+    wide = pitches(None)
+    assert wide.min() < 0 < wide.max()  # the default also looks up
+    # the same uniform draw is mapped into each range
+    np.testing.assert_allclose((narrow - 10) / 15, (wide - PITCH_RANGE[0]) /
+                               (PITCH_RANGE[1] - PITCH_RANGE[0]), atol=1e-6)

@@ -173,10 +173,21 @@ def test_cli_writes_a_tiny_split(tmp_path):
     proc = subprocess.run(
         [sys.executable, os.path.join(REPO, 'tools', 'make_synthetic_humans.py'), '--out',
          str(out), '--num', '3', '--seed', '1', '--size', '64', '48', '--max-people', '2',
-         '--previews', '1'], capture_output=True, text=True, cwd=str(tmp_path), timeout=300)
+         '--previews', '1', '--pitch-range', '10', '25'], capture_output=True, text=True,
+        cwd=str(tmp_path), timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert 'images/s' in proc.stdout
     assert sorted(os.listdir(out / 'images')) == ['000000.png', '000001.png', '000002.png']
     assert (out / 'annotations' / 'coco_wholebody_133.json').is_file()
-    assert json.loads((out / 'meta.json').read_text())['max_people'] == 2
+    meta = json.loads((out / 'meta.json').read_text())
+    assert meta['max_people'] == 2 and meta['pitch_range'] == [10, 25]
     assert cv2.imread(str(out / 'images' / '000002.png')).shape == (64, 48, 3)
+
+
+def test_cli_rejects_a_reversed_pitch_range(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, os.path.join(REPO, 'tools', 'make_synthetic_humans.py'), '--out',
+         str(tmp_path / 'x'), '--num', '1', '--pitch-range', '25', '10'],
+        capture_output=True, text=True, cwd=str(tmp_path), timeout=300)
+    assert proc.returncode == 2 and '--pitch-range' in proc.stderr
+    assert not (tmp_path / 'x').exists()
