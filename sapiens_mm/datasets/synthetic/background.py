@@ -7,10 +7,10 @@ and is a visible share of the generator's time).
 
 With a ``camera`` the floor is the ground plane the people stand on (world y = 0), seen through
 that camera: its horizon, tile perspective and haze follow the camera's height, pitch and roll,
-as in a photograph. That is the cue a model needs to tell, for instance, whether the head or
-the feet are nearer the camera (pitch) -- without it, relative depth along the body is a coin
-toss. Without a camera (or with the camera below the ground) the floor is a flat band below a
-random horizon.
+as in a photograph, so the picture carries the cue to whether the head or the feet are nearer
+the camera (the tiny demo model does not learn to read it in 1000 iterations; the demo narrows
+the pitch instead, see ``tools/run_demo.sh``). Without a camera (or with the camera below the
+ground) the floor is a flat band below a random horizon.
 """
 from functools import lru_cache
 from typing import Optional, Tuple

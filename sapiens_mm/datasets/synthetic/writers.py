@@ -46,7 +46,7 @@ from .vocab import SEG_CLASSES, goliath_info
 
 __all__ = ['GENERATOR_VERSION', 'SUBDIRS', 'render_sample', 'write_sample', 'generate_split']
 
-GENERATOR_VERSION = '1.1'  # 1.1: the floor is the ground plane seen by the camera
+GENERATOR_VERSION = '1.1'  # 1.1: floor = ground plane seen by the camera; pitch_range
 SUBDIRS = ('images', 'seg', 'mask', 'depth', 'normal', 'backgrounds', 'annotations', 'preview')
 _ANN_FILES = {'goliath_308': ce.goliath_record, 'coco_17': ce.coco17_record,
               'coco_wholebody_133': ce.wholebody_record}
