@@ -34,7 +34,8 @@ def main():
                         help='share of close-ups where the person overflows the frame')
     parser.add_argument('--pitch-range', type=float, nargs=2, default=None,
                         metavar=('LOW', 'HIGH'),
-                        help='degrees the camera looks down (negative: up); default -11.5 25.8')
+                        help='degrees the camera looks down (negative: up); '
+                        'default -11.46 25.78 (-0.2 .. 0.45 rad)')
     parser.add_argument('--workers', type=int, default=1, help='processes')
     parser.add_argument('--previews', type=int, default=8,
                         help='write preview panels for the first P images')

@@ -54,7 +54,8 @@ NEAR = 0.05  # metres; nothing nearer is rendered
 _TOL_ABS = 0.01  # metres, see module docstring
 _TOL_PIXELS = 1.0  # pixel footprints, see module docstring
 _MIN_DEPTH = 0.3  # metres; the closest any person may come to the camera
-PITCH_RANGE = (-11.5, 25.8)  # degrees the camera looks down (negative: up), by default
+# degrees the camera looks down (negative: up), by default: -11.46 .. 25.78 (-0.2 .. 0.45 rad)
+PITCH_RANGE = tuple(float(a) for a in np.rad2deg([-0.2, 0.45]))
 
 
 @dataclass
