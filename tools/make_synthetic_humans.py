@@ -16,6 +16,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
 from sapiens_mm.datasets.synthetic import generate_split  # noqa: E402
+from sapiens_mm.datasets.synthetic.scene import PITCH_RANGE  # noqa: E402
 
 
 def main():
@@ -34,8 +35,8 @@ def main():
                         help='share of close-ups where the person overflows the frame')
     parser.add_argument('--pitch-range', type=float, nargs=2, default=None,
                         metavar=('LOW', 'HIGH'),
-                        help='degrees the camera looks down (negative: up); '
-                        'default -11.46 25.78 (-0.2 .. 0.45 rad)')
+                        help='degrees the camera looks down (negative: up); default '
+                        '%.2f %.2f' % PITCH_RANGE)
     parser.add_argument('--workers', type=int, default=1, help='processes')
     parser.add_argument('--previews', type=int, default=8,
                         help='write preview panels for the first P images')

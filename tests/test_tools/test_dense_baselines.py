@@ -27,14 +27,13 @@ def _person(depth_of_row):
 
 
 def test_the_row_ramp_fits_depth_that_runs_along_the_rows_either_way(baselines, tmp_path):
-    files = []
-    for i, fn in enumerate([lambda r: 2.0 + 0.02 * r, lambda r: 3.0 - 0.01 * r]):
-        files.append(tmp_path / f'{i}.npy')
-        np.save(files[-1], _person(fn))
-    out = baselines.depth_baselines([str(f) for f in files])
+    people = [_person(lambda r: 2.0 + 0.02 * r), _person(lambda r: 3.0 - 0.01 * r)]
+    files = [str(tmp_path / f'{i}.npy') for i in range(len(people))]
+    for f, z in zip(files, people):
+        np.save(f, z)
+    out = baselines.depth_baselines(files)
     assert out['ramp']['aligned_abs_rel'] < 1e-6 and out['ramp']['aligned_delta1'] == 1.0
     # the constant becomes each person's mean depth: its error is the spread around it
-    people = [_person(fn) for fn in (lambda r: 2.0 + 0.02 * r, lambda r: 3.0 - 0.01 * r)]
     rel = np.concatenate([np.abs(z[z > 0].mean() - z[z > 0]) / z[z > 0] for z in people])
     np.testing.assert_allclose(out['constant']['aligned_abs_rel'], rel.mean(), rtol=1e-4)
 
