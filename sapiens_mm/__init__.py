@@ -2,10 +2,15 @@
 
 Importing the package (or ``custom_imports=dict(imports=['sapiens_mm'])`` in a config) registers
 every sapiens_mm class into the registries of mmengine, mmpretrain, mmpose and mmseg.
+:func:`get_config_path` and :func:`list_configs` reach the configs shipped with the package.
 """
 from .version import __version__  # noqa: F401
 from .checkpoint.safe_globals import register_safe_globals
+from .utils.config_paths import get_config_path, list_configs, register_config_scheme
 
 register_safe_globals()  # lets weights-only torch.load read mmengine checkpoints (resume)
+register_config_scheme()  # `_base_ = ['sapiens_mm::sapiens_pose/...py']` in downstream configs
 
 from . import codecs, datasets, engine, evaluation, models  # noqa: E402,F401  (registration)
+
+__all__ = ['__version__', 'get_config_path', 'list_configs']

@@ -92,7 +92,8 @@ log "OpenMMLab packages and runtime requirements"
 "${PIP[@]}" install -q "${C[@]}" -r "$ROOT/requirements/runtime.txt" \
     "mmengine>=0.10.4,<0.11" "mmpretrain>=1.2.0,<1.3" "mmsegmentation>=1.2.2,<1.3" "mmdet>=3.3.0,<3.4"
 "${PIP[@]}" install -q "${C[@]}" --no-deps "mmpose>=1.3.2,<1.4"
-"${PIP[@]}" install -q "${C[@]}" -r "$ROOT/requirements/tests.txt"
+"${PIP[@]}" install -q "${C[@]}" -r "$ROOT/requirements/tests.txt" \
+    -r "$ROOT/requirements/export.txt" -r "$ROOT/requirements/tensorboard.txt"
 # mmengine declares opencv-python (GUI build, needs libGL): keep only the headless one.
 if "$PY" -m pip show -q opencv-python >/dev/null 2>&1; then
     "${PIP[@]}" uninstall -q -y opencv-python

@@ -43,6 +43,7 @@ from mmengine.utils import ProgressBar
 
 from sapiens_mm.checkpoint import load_model_weights, resolve_checkpoint
 from sapiens_mm.checkpoint.model_zoo import zoo_config
+from sapiens_mm.utils.config_paths import config_file
 from sapiens_mm.datasets.body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
 
 __all__ = ['SapiensInferencer', 'task_of', 'iter_inputs', 'VIDEO_EXTENSIONS']
@@ -135,7 +136,8 @@ class _TaskModel:
             config, checkpoint = spec
             src = config if isinstance(config, str) else (config.filename or 'model')
             self.name = osp.splitext(osp.basename(src))[0]
-        cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
+        cfg = Config.fromfile(config_file(config)) if isinstance(config, str) \
+            else copy.deepcopy(config)
         kind = cfg.model.type
         if kind == 'TopdownPoseEstimator':
             from mmpose.apis import init_model

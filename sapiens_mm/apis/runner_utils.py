@@ -19,6 +19,7 @@ from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from ..utils.config_paths import config_file
 from .distributed import is_flexible_runner_config, prepare_cpu_distributed
 
 __all__ = ['parse_train_args', 'parse_test_args', 'load_train_config', 'load_test_config',
@@ -72,7 +73,7 @@ def parse_test_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def _load_config(args: argparse.Namespace) -> Config:
     """Read the config and apply ``--cfg-options``, ``--launcher`` and ``--work-dir``."""
-    cfg = Config.fromfile(args.config)
+    cfg = Config.fromfile(config_file(args.config))
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher

@@ -1,16 +1,20 @@
-"""Names of the released Sapiens checkpoints -> files, found in a local cache or on the Hub.
+"""Names of the released Sapiens checkpoints -> files, found in local folders or the Hub cache.
 
-Each :class:`ZooEntry` names the Hugging Face repository and file of one released state-dict
-checkpoint (``docs/{PRETRAIN,POSE,SEG,DEPTH,NORMAL}_README.md`` of the release and its
-``facebook/sapiens-{task}-{size}`` Hub repositories) and the sapiens_mm config it fits.
-:func:`resolve_checkpoint` turns a name (or a plain path) into a local file:
+The zoo is data: one OpenMMLab ``metafile.yml`` per task (``configs/sapiens_{mae,pose,seg,
+depth,normal}/metafile.yml``, listed by ``model-index.yml``, both shipped in the package's
+``.mim`` folder like mmpose's), each model naming its Hugging Face repository
+(``Metadata.Hub Repo``, the release's ``facebook/sapiens-{task}-{size}``), its file (the last
+part of ``Weights``, also its name in the release's ``sapiens_host`` tree), an optional
+``Metadata.Hub Revision`` (a branch, tag or commit; default ``main``) and the sapiens_mm config
+it fits. :func:`resolve_checkpoint` turns a name (or a plain path) into a local file:
 
 1. a path that exists is returned as it is;
 2. a zoo name is looked up, as ``FILE`` and as ``STEM.safetensors``, in ``$SAPIENS_MM_CHECKPOINTS``
-   (``:``-separated folders), ``~/.cache/sapiens_mm/checkpoints``, and the release's
-   ``$SAPIENS_CHECKPOINT_ROOT/{task}/checkpoints/{size}/`` layout;
-3. only then, if ``huggingface_hub`` is installed and ``HF_HUB_OFFLINE`` is not set, it is
-   downloaded from the Hub into the first cache folder.
+   (``:``-separated folders) and the release's ``$SAPIENS_CHECKPOINT_ROOT/{task}/checkpoints/
+   sapiens_{size}/`` layout;
+3. then through ``huggingface_hub.hf_hub_download`` with its own cache (``$HF_HUB_CACHE``,
+   default ``~/.cache/huggingface/hub``): a file already in the cache is used without network;
+   ``HF_HUB_OFFLINE=1`` or ``local_files_only=True`` stop there, otherwise it is downloaded.
 
 When nothing works the :class:`CheckpointError` lists every place it looked, why the download
 did not happen, and where to put the file by hand. Nothing is ever fetched at import time.
@@ -21,12 +25,11 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
+from ..utils.config_paths import get_config_path, model_index_path
 from .loading import CheckpointError
 
-__all__ = ['ZooEntry', 'MODEL_ZOO', 'resolve_checkpoint', 'cache_dirs', 'zoo_config']
-
-_CONFIG_ROOT = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-                        'configs')
+__all__ = ['ZooEntry', 'MODEL_ZOO', 'load_model_index', 'resolve_checkpoint', 'local_dirs',
+           'hub_cache_dir', 'zoo_config']
 
 
 @dataclass(frozen=True)
@@ -39,54 +42,56 @@ class ZooEntry:
         repo: Hugging Face repository id.
         filename: file name in that repository (and in the release's ``sapiens_host`` tree).
         config: sapiens_mm config, relative to ``configs/`` (None for pretrain files).
+        revision: Hub revision the file is pinned to (branch, tag or commit hash).
     """
     task: str
     size: str
     repo: str
     filename: str
     config: Optional[str] = None
+    revision: str = 'main'
 
     @property
     def stem(self) -> str:
         return osp.splitext(self.filename)[0]
 
 
-def _zoo() -> Dict[str, ZooEntry]:
-    zoo = {}
-    pretrain = {'0.3b': 1600, '0.6b': 1600, '1b': 173, '2b': 660}
-    pose_ap = {'0.3b': 573, '0.6b': 609, '1b': 639}  # Goliath AP x 10; no 2B released
-    seg = {'0.3b': (7673, 194), '0.6b': (7777, 178), '1b': (7994, 151)}  # mIoU x 100, epoch
-    depth = {'0.3b': 100, '0.6b': 70, '1b': 88, '2b': 25}
-    normal = {'0.3b': 66, '0.6b': 200, '1b': 115, '2b': 70}
-    for size, ep in pretrain.items():
-        zoo[f'sapiens_{size}_pretrain'] = ZooEntry(
-            'pretrain', size, f'facebook/sapiens-pretrain-{size}',
-            f'sapiens_{size}_epoch_{ep}_clean.pth')
-    for size, ap in pose_ap.items():
-        zoo[f'sapiens_{size}_pose_goliath'] = ZooEntry(
-            'pose', size, f'facebook/sapiens-pose-{size}',
-            f'sapiens_{size}_goliath_best_goliath_AP_{ap}.pth',
-            f'sapiens_pose/goliath/sapiens_{size}-210e_goliath-1024x768.py')
-    for size, (miou, ep) in seg.items():
-        zoo[f'sapiens_{size}_seg_goliath'] = ZooEntry(
-            'seg', size, f'facebook/sapiens-seg-{size}',
-            f'sapiens_{size}_goliath_best_goliath_mIoU_{miou}_epoch_{ep}.pth',
-            f'sapiens_seg/goliath/sapiens_{size}_goliath-1024x768.py')
-    for size, ep in depth.items():
-        zoo[f'sapiens_{size}_depth'] = ZooEntry(
-            'depth', size, f'facebook/sapiens-depth-{size}',
-            f'sapiens_{size}_render_people_epoch_{ep}.pth',
-            f'sapiens_depth/humans/sapiens_{size}_humans-1024x768.py')
-    for size, ep in normal.items():
-        zoo[f'sapiens_{size}_normal'] = ZooEntry(
-            'normal', size, f'facebook/sapiens-normal-{size}',
-            f'sapiens_{size}_normal_render_people_epoch_{ep}.pth',
-            f'sapiens_normal/humans/sapiens_{size}_humans-1024x768.py')
+def load_model_index(index_file: Optional[str] = None) -> Dict[str, ZooEntry]:
+    """Read ``model-index.yml`` and the metafiles it imports into name -> :class:`ZooEntry`.
+
+    Raises:
+        CheckpointError: a missing metafile, a duplicate model name or an entry without
+            ``Metadata.Task``/``Size``/``Hub Repo`` or ``Weights``; the message names the file.
+    """
+    from mmengine.fileio import load
+    index_file = index_file or model_index_path()
+    root = osp.dirname(index_file)
+    zoo: Dict[str, ZooEntry] = {}
+    for rel in load(index_file)['Import']:
+        path = osp.join(root, rel)
+        if not osp.isfile(path):
+            raise CheckpointError(f'{index_file}: imports {rel}, which does not exist')
+        for model in load(path).get('Models') or []:
+            name = model.get('Name')
+            meta = model.get('Metadata') or {}
+            missing = [k for k in ('Task', 'Size', 'Hub Repo') if k not in meta]
+            if not name or missing or 'Weights' not in model:
+                raise CheckpointError(f'{path}: model {name!r} lacks '
+                                      f'{", ".join(missing) or "Name or Weights"}')
+            if name in zoo:
+                raise CheckpointError(f'{path}: model name {name} is listed twice')
+            config = model.get('Config')
+            if config is not None and config.startswith('configs/'):
+                config = config[len('configs/'):]
+            zoo[name] = ZooEntry(task=str(meta['Task']), size=str(meta['Size']),
+                                 repo=str(meta['Hub Repo']),
+                                 filename=str(model['Weights']).rsplit('/', 1)[-1],
+                                 config=config, revision=str(meta.get('Hub Revision', 'main')))
     return zoo
 
 
 #: name -> :class:`ZooEntry`, e.g. ``MODEL_ZOO['sapiens_0.3b_seg_goliath']``.
-MODEL_ZOO: Dict[str, ZooEntry] = _zoo()
+MODEL_ZOO: Dict[str, ZooEntry] = load_model_index()
 
 
 def zoo_config(name: str) -> str:
@@ -94,13 +99,12 @@ def zoo_config(name: str) -> str:
     entry = _entry(name)
     if entry.config is None:
         raise CheckpointError(f'{name}: a pretrain checkpoint has no task config')
-    return osp.join(_CONFIG_ROOT, entry.config)
+    return get_config_path(entry.config)
 
 
-def cache_dirs() -> List[str]:
-    """Local folders searched, in order: ``$SAPIENS_MM_CHECKPOINTS`` then the user cache."""
-    dirs = [d for d in os.environ.get('SAPIENS_MM_CHECKPOINTS', '').split(os.pathsep) if d]
-    return dirs + [osp.join(osp.expanduser('~'), '.cache', 'sapiens_mm', 'checkpoints')]
+def local_dirs() -> List[str]:
+    """The folders of ``$SAPIENS_MM_CHECKPOINTS`` (searched before the Hub cache)."""
+    return [d for d in os.environ.get('SAPIENS_MM_CHECKPOINTS', '').split(os.pathsep) if d]
 
 
 def _entry(name: str) -> ZooEntry:
@@ -114,7 +118,7 @@ def _entry(name: str) -> ZooEntry:
 
 def _candidates(entry: ZooEntry) -> List[str]:
     names = [entry.filename, entry.stem + '.safetensors']
-    paths = [osp.join(d, n) for d in cache_dirs() for n in names]
+    paths = [osp.join(d, n) for d in local_dirs() for n in names]
     root = os.environ.get('SAPIENS_CHECKPOINT_ROOT')
     if root:  # the release's sapiens_host/{task}/checkpoints/sapiens_{size}/ layout
         folder = osp.join(root, entry.task, 'checkpoints', f'sapiens_{entry.size}')
@@ -122,31 +126,57 @@ def _candidates(entry: ZooEntry) -> List[str]:
     return paths
 
 
-def _download(entry: ZooEntry, cache: str) -> str:
-    """Fetch from the Hub; raises with the reason when it cannot."""
-    if os.environ.get('HF_HUB_OFFLINE', '0').lower() in ('1', 'true', 'yes'):
-        raise RuntimeError('HF_HUB_OFFLINE is set')
+def _offline() -> bool:
+    """``HF_HUB_OFFLINE`` as huggingface_hub reads it (any of 1/true/yes/on)."""
+    return os.environ.get('HF_HUB_OFFLINE', '').strip().lower() in ('1', 'true', 'yes', 'on')
+
+
+def _from_hub(entry: ZooEntry, revision: str, local_files_only: bool) -> str:
+    """The file from the Hub cache (downloaded unless offline); raises with the reason."""
     try:
         from huggingface_hub import hf_hub_download
     except ImportError:
         raise RuntimeError('huggingface_hub is not installed (pip install huggingface_hub)')
-    os.makedirs(cache, exist_ok=True)
+    offline = local_files_only or _offline()
     try:
-        return hf_hub_download(entry.repo, entry.filename, local_dir=cache)
-    except Exception as e:  # offline, no access, renamed file ...
-        raise RuntimeError(f'download from {entry.repo} failed: {type(e).__name__}: '
-                           f'{str(e).splitlines()[0][:200] if str(e) else ""}')
+        return hf_hub_download(entry.repo, entry.filename, revision=revision,
+                               local_files_only=offline)
+    except Exception as e:  # not cached while offline, no network, no access, renamed file
+        why = str(e).splitlines()[0][:200] if str(e) else ''
+        mode = ('not in the Hub cache and '
+                + ('HF_HUB_OFFLINE is set' if _offline() else 'local_files_only=True')
+                if offline else f'download from {entry.repo} failed')
+        raise RuntimeError(f'{mode} ({type(e).__name__}: {why})')
 
 
-def resolve_checkpoint(name_or_path: str, download: bool = True) -> str:
+def hub_cache_dir() -> str:
+    """huggingface_hub's cache folder (``$HF_HUB_CACHE``, default ``~/.cache/huggingface/hub``)."""
+    try:
+        from huggingface_hub import constants
+        return constants.HF_HUB_CACHE
+    except ImportError:
+        return os.environ.get('HF_HUB_CACHE', osp.join(
+            os.environ.get('HF_HOME', osp.join(osp.expanduser('~'), '.cache', 'huggingface')),
+            'hub'))
+
+
+def resolve_checkpoint(name_or_path: str, download: bool = True,
+                       revision: Optional[str] = None, local_files_only: bool = False) -> str:
     """Local file of a checkpoint path or released model name (see the module docstring).
+
+    Args:
+        name_or_path: an existing file, or a name of :data:`MODEL_ZOO`.
+        download: False never touches the Hub (not even its cache).
+        revision: Hub revision to pin (default: the metafile's, else ``main``).
+        local_files_only: use the Hub cache but never the network (as ``HF_HUB_OFFLINE=1``).
 
     Raises:
         CheckpointError: unknown name (with close matches), or a known name that is neither
-            cached nor downloadable; the message lists the places searched.
+            found locally nor obtainable from the Hub; the message lists the places searched.
     """
-    if osp.isfile(name_or_path):
-        return name_or_path
+    path = osp.expanduser(name_or_path)
+    if osp.isfile(path):
+        return path
     if osp.sep in name_or_path or name_or_path.endswith(('.pth', '.pt', '.safetensors')):
         raise CheckpointError(f'{name_or_path}: checkpoint file not found')
     entry = _entry(name_or_path)
@@ -155,13 +185,15 @@ def resolve_checkpoint(name_or_path: str, download: bool = True) -> str:
         if osp.isfile(path):
             return path
     reason = 'download=False'
+    rev = revision or entry.revision
     if download:
         try:
-            return _download(entry, cache_dirs()[0])
+            return _from_hub(entry, rev, local_files_only)
         except RuntimeError as e:
             reason = str(e)
+    searched.append(f'the Hub cache {hub_cache_dir()} ({entry.repo}@{rev})')
     raise CheckpointError(
         f'{name_or_path}: released checkpoint {entry.filename} is not available locally and '
         f'was not downloaded ({reason}). Looked for: {"; ".join(searched)}. Download it from '
-        f'https://huggingface.co/{entry.repo} and put it in {cache_dirs()[0]} (or set '
-        'SAPIENS_MM_CHECKPOINTS to its folder).')
+        f'https://huggingface.co/{entry.repo} (e.g. `huggingface-cli download {entry.repo} '
+        f'{entry.filename}`), or put it in a folder named by SAPIENS_MM_CHECKPOINTS.')

@@ -7,7 +7,8 @@ import torch
 
 from sapiens_mm.checkpoint import (MODEL_ZOO, CheckpointError, load_model_weights,
                                    resolve_checkpoint, save_model_checkpoint)
-from sapiens_mm.checkpoint.model_zoo import zoo_config
+from sapiens_mm.checkpoint.model_zoo import ZooEntry, load_model_index, zoo_config
+from tests.helpers.hub_cache import add_to_hub_cache
 from tests.helpers.tiny_task_models import build, tiny_config, write_task_checkpoints
 
 
@@ -48,14 +49,78 @@ def test_release_layout_root(tmp_path, monkeypatch):
     assert resolve_checkpoint('sapiens_1b_seg_goliath') == str(folder / entry.filename)
 
 
-def test_offline_error_says_where_it_looked(tmp_path, monkeypatch):
+@pytest.fixture
+def hub_cache(tmp_path, monkeypatch):
+    """An empty Hugging Face cache for this test (huggingface_hub reads HF_HUB_CACHE at import,
+    hf_hub_download reads the module constant at call time)."""
+    from huggingface_hub import constants
+    cache = tmp_path / 'hf_hub'
+    cache.mkdir()
+    monkeypatch.setattr(constants, 'HF_HUB_CACHE', str(cache))
+    monkeypatch.setenv('SAPIENS_MM_CHECKPOINTS', str(tmp_path / 'no_local_files'))
+    monkeypatch.delenv('SAPIENS_CHECKPOINT_ROOT', raising=False)
+    return cache
+
+
+def test_offline_name_found_in_the_hub_cache(hub_cache, monkeypatch):
+    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
+    entry = MODEL_ZOO['sapiens_0.3b_seg_goliath']
+    snap = add_to_hub_cache(hub_cache, entry.repo, entry.filename, b'weights at main')
+    path = resolve_checkpoint('sapiens_0.3b_seg_goliath')
+    assert os.path.samefile(path, snap) and open(path, 'rb').read() == b'weights at main'
+    # Revision pinning: another revision of the same file is another snapshot.
+    pinned = add_to_hub_cache(hub_cache, entry.repo, entry.filename, b'weights at v1', 'v1')
+    path = resolve_checkpoint('sapiens_0.3b_seg_goliath', revision='v1')
+    assert os.path.samefile(path, pinned) and open(path, 'rb').read() == b'weights at v1'
+    with pytest.raises(CheckpointError, match=r'facebook/sapiens-seg-0.3b@v2'):
+        resolve_checkpoint('sapiens_0.3b_seg_goliath', revision='v2')
+
+
+def test_local_files_only_and_local_folders_first(hub_cache, tmp_path, monkeypatch):
+    monkeypatch.delenv('HF_HUB_OFFLINE', raising=False)
+    entry = MODEL_ZOO['sapiens_1b_depth']
+    snap = add_to_hub_cache(hub_cache, entry.repo, entry.filename, b'hub')
+    assert os.path.samefile(resolve_checkpoint('sapiens_1b_depth', local_files_only=True), snap)
+    with pytest.raises(CheckpointError, match='local_files_only=True'):
+        resolve_checkpoint('sapiens_2b_depth', local_files_only=True)
+    with pytest.raises(CheckpointError, match='download=False'):
+        resolve_checkpoint('sapiens_1b_depth', download=False)  # never touches the Hub
+    local = tmp_path / 'mine'
+    local.mkdir()
+    (local / entry.filename).write_bytes(b'local')
+    monkeypatch.setenv('SAPIENS_MM_CHECKPOINTS', str(local))
+    assert resolve_checkpoint('sapiens_1b_depth') == str(local / entry.filename)
+
+
+def test_model_index_errors_name_the_file(tmp_path):
+    (tmp_path / 'model-index.yml').write_text('Import:\n  - a/metafile.yml\n  - b/metafile.yml\n')
+    (tmp_path / 'a').mkdir()
+    model = ('Models:\n  - Name: m\n    Metadata: {Task: seg, Size: 0.3b, Hub Repo: o/r}\n'
+             '    Weights: https://huggingface.co/o/r/resolve/main/m.pth\n')
+    (tmp_path / 'a' / 'metafile.yml').write_text(model)
+    with pytest.raises(CheckpointError, match=r'model-index.yml: imports b/metafile.yml'):
+        load_model_index(str(tmp_path / 'model-index.yml'))
+    (tmp_path / 'b').mkdir()
+    (tmp_path / 'b' / 'metafile.yml').write_text(model)
+    with pytest.raises(CheckpointError, match=r'b/metafile.yml: model name m is listed twice'):
+        load_model_index(str(tmp_path / 'model-index.yml'))
+    (tmp_path / 'b' / 'metafile.yml').write_text(model.replace('Name: m', 'Name: n')
+                                                 .replace('Size: 0.3b, ', ''))
+    with pytest.raises(CheckpointError, match=r"b/metafile.yml: model 'n' lacks Size"):
+        load_model_index(str(tmp_path / 'model-index.yml'))
+    (tmp_path / 'b' / 'metafile.yml').write_text('Models: []\n')
+    zoo = load_model_index(str(tmp_path / 'model-index.yml'))
+    assert zoo == {'m': ZooEntry('seg', '0.3b', 'o/r', 'm.pth', None, 'main')}
+
+
+def test_offline_error_says_where_it_looked(tmp_path, monkeypatch, hub_cache):
     monkeypatch.setenv('SAPIENS_MM_CHECKPOINTS', str(tmp_path))
     monkeypatch.setenv('HF_HUB_OFFLINE', '1')
     with pytest.raises(CheckpointError) as e:
         resolve_checkpoint('sapiens_0.6b_normal')
     msg = str(e.value)
     assert 'sapiens_0.6b_normal_render_people_epoch_200.pth' in msg
-    assert str(tmp_path) in msg and 'HF_HUB_OFFLINE' in msg
+    assert str(tmp_path) in msg and 'HF_HUB_OFFLINE is set' in msg and str(hub_cache) in msg
     assert 'huggingface.co/facebook/sapiens-normal-0.6b' in msg
     with pytest.raises(CheckpointError, match='Did you mean sapiens_0.3b_pose_goliath'):
         resolve_checkpoint('sapiens_0.3b_pose_golith')

@@ -1,17 +1,21 @@
-"""A downstream lab's config, outside the repo, inheriting a sapiens_mm pose config."""
+"""A downstream lab's config, outside the repo, inheriting a sapiens_mm pose config from the
+checkout, by path and with the ``sapiens_mm::`` prefix (the installed wheel: test_packaging)."""
 import os
 import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from tests.helpers.pose_data import write_goliath_coco
 
 
-def test_inherit_pose_config_and_train(tmp_path, repo_root):
+@pytest.mark.parametrize('form', ['path', 'package'])
+def test_inherit_pose_config_and_train(tmp_path, repo_root, form):
     data = tmp_path / 'lab_data'
     write_goliath_coco(data, num_images=2, persons=2, size=(128, 96))
-    base = os.path.join(repo_root, 'configs', 'sapiens_pose', 'synthetic',
-                        'sapiens_tiny-goliath_synthetic-128x96.py')
+    rel = 'sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py'
+    base = os.path.join(repo_root, 'configs', rel) if form == 'path' else f'sapiens_mm::{rel}'
     cfg = tmp_path / 'lab_configs' / 'my_pose.py'
     cfg.parent.mkdir()
     cfg.write_text(textwrap.dedent(f"""
@@ -31,7 +35,8 @@ def test_inherit_pose_config_and_train(tmp_path, repo_root):
                              checkpoint=dict(interval=1, save_best=None))
         """))
     work = tmp_path / 'work'
-    env = dict(os.environ, PYTHONPATH=repo_root)  # as an installed sapiens_mm would be
+    # sapiens_mm comes from the environment's (editable) install, as a lab's would
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
     out = subprocess.run([sys.executable, os.path.join(repo_root, 'tools', 'train.py'),
                           str(cfg), '--work-dir', str(work)], capture_output=True, text=True,
                          cwd=tmp_path, env=env, timeout=600)

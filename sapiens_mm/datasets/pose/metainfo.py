@@ -1,16 +1,16 @@
 """Where the pose metainfo configs live, and reading their extra fields."""
-import os.path as osp
 from typing import Optional
 
 from mmengine.config import Config
 
+from ...utils.config_paths import config_root, get_config_path
+
 __all__ = ['CONFIG_ROOT', 'GOLIATH_METAINFO', 'load_goliath_extras']
 
-#: ``configs/`` of the sapiens_mm checkout (the package is installed in editable mode).
-CONFIG_ROOT = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__))))), 'configs')
+#: The packaged ``configs/`` (a checkout's or an installed package's, see ``utils.config_paths``).
+CONFIG_ROOT = config_root()
 #: The 308-keypoint metainfo config (mmpose format + ``keypoint_groups``).
-GOLIATH_METAINFO = osp.join(CONFIG_ROOT, '_base_', 'datasets', 'goliath.py')
+GOLIATH_METAINFO = get_config_path('_base_/datasets/goliath.py')
 
 
 def load_goliath_extras(path: Optional[str] = None) -> dict:

@@ -2,13 +2,14 @@
 import json
 import os
 
-import pytest
 
 from sapiens_mm.datasets.synthetic.vocab import (COCO17_NAMES, SEG_CLASSES, SEG_PALETTE,
                                                  coco17_indices, coco_wholebody_names,
                                                  goliath_info, wholebody_to_goliath)
 
-REFERENCE = '/work/shared/reference'
+# The release's keypoint and class lists, kept with the tests (tests/data/reference/).
+REFERENCE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                         'data', 'reference')
 
 
 def test_goliath_metainfo():
@@ -27,7 +28,6 @@ def test_wholebody_mapping_by_name():
     assert all(names[w] == goliath_info()['names'][g] for w, g in mapping.items())
 
 
-@pytest.mark.skipif(not os.path.isdir(REFERENCE), reason='reference lists not available')
 def test_against_the_reference_lists():
     with open(os.path.join(REFERENCE, 'goliath_308_keypoints.json')) as f:
         kpts = json.load(f)
