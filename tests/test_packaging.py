@@ -115,8 +115,9 @@ def test_installed_package_is_the_wheel_not_the_checkout(installed):
     assert info['config'].startswith(site) and not osp.islink(osp.dirname(info['config']))
     # The project's .venv lies inside the checkout: only its site-packages may be reached.
     stack = sysconfig.get_path('purelib')
+    # (relative entries are relative to the command's folder, outside the checkout)
     from_checkout = [p for p in info['path'] + info['files']
-                     if p and str(REPO) in osp.abspath(p) and not osp.abspath(p).startswith(stack)]
+                     if osp.isabs(p) and p.startswith(str(REPO)) and not p.startswith(stack)]
     assert not from_checkout, from_checkout
 
 

@@ -1,91 +1,10 @@
 """Export a Sapiens task model to ONNX, TorchScript and/or a torch.export program.
 
-    python tools/export.py --model sapiens_0.3b_seg_goliath --out exported/
-    python tools/export.py --config CONFIG [--checkpoint CKPT|none] --out DIR
-        [--format onnx torchscript program] [--dtype fp32|bf16] [--dynamic-batch]
-        [--no-check] [--device cpu]
-
-The model is exported at its config's fixed input size (1024x768 for the released configs)
-as a module ``normalised (B, 3, H, W) -> raw head output`` (see ``sapiens_mm.export``).
-Writes DIR/NAME.onnx, DIR/NAME_torchscript.pt, DIR/NAME.pt2 (``_bfloat16`` before the
-extension with --dtype bf16; ONNX is fp32 only). Unless --no-check, each file is loaded back
-and run on a random input; the max abs difference to the PyTorch module (fp32 module for
-bf16 files, i.e. the bf16 error) and the time taken are printed.
+The code is ``sapiens_mm/cli/export.py``; installed, the same program is ``sapiens-export``.
 """
-import argparse
-import copy
-import os
-import os.path as osp
 import sys
-import time
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
-
-import torch  # noqa: E402
-
-import sapiens_mm  # noqa: E402,F401
-from sapiens_mm.checkpoint.model_zoo import zoo_config  # noqa: E402
-from sapiens_mm.export import (build_export_model, example_input, export_onnx,  # noqa: E402
-                               export_program, export_torchscript, onnx_max_abs_diff,
-                               program_max_abs_diff, torchscript_max_abs_diff)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--model', help='released model name (tools/infer.py --list-models)')
-    parser.add_argument('--config')
-    parser.add_argument('--checkpoint', default='none', help="file, released name or 'none'")
-    parser.add_argument('--out', required=True)
-    parser.add_argument('--format', nargs='+', default=['onnx', 'torchscript', 'program'],
-                        choices=['onnx', 'torchscript', 'program'])
-    parser.add_argument('--dtype', default='fp32', choices=['fp32', 'bf16'])
-    parser.add_argument('--dynamic-batch', action='store_true')
-    parser.add_argument('--no-check', action='store_true')
-    parser.add_argument('--device', default='cpu')
-    args = parser.parse_args(argv)
-    if bool(args.model) == bool(args.config):
-        parser.error('give exactly one of --model and --config')
-    config = zoo_config(args.model) if args.model else args.config
-    checkpoint = args.model if args.model else \
-        (None if args.checkpoint.lower() == 'none' else args.checkpoint)
-    name = args.model or osp.splitext(osp.basename(config))[0]
-    t = time.perf_counter()
-    module, hw = build_export_model(config, checkpoint, args.device)
-    print(f'{name}: {module.task} model, input {hw[0]}x{hw[1]}, built in '
-          f'{time.perf_counter() - t:.1f} s')
-    fp32 = module
-    dtype = torch.bfloat16 if args.dtype == 'bf16' else torch.float32
-    if args.dtype == 'bf16':
-        module = copy.deepcopy(module).to(torch.bfloat16)
-        name += '_bfloat16'
-    example = example_input(hw, dtype=dtype, device=args.device)
-    os.makedirs(args.out, exist_ok=True)
-    jobs = dict(onnx=(export_onnx, onnx_max_abs_diff, '.onnx'),
-                torchscript=(export_torchscript, torchscript_max_abs_diff, '_torchscript.pt'),
-                program=(export_program, program_max_abs_diff, '.pt2'))
-    for fmt in args.format:
-        if fmt == 'onnx' and args.dtype == 'bf16':
-            print('onnx: skipped (fp32 only)')
-            continue
-        export, diff, ext = jobs[fmt]
-        path = osp.join(args.out, name + ext)
-        t = time.perf_counter()
-        kwargs = {} if fmt == 'torchscript' else dict(dynamic_batch=args.dynamic_batch)
-        export(module, path, example, **kwargs)
-        line = f'{fmt}: {path} ({os.path.getsize(path) / 2**20:.1f} MiB, ' \
-               f'{time.perf_counter() - t:.1f} s)'
-        if not args.no_check:
-            x = example_input(hw, seed=1, device=args.device)
-            if args.dtype == 'bf16':  # error of the bf16 program against the fp32 model
-                loaded = torch.jit.load(path) if fmt == 'torchscript' else \
-                    torch.export.load(path).module()
-                with torch.no_grad():
-                    d = float((loaded(x.bfloat16()).float() - fp32(x)).abs().max())
-                line += f', max |bf16 - fp32| = {d:.3g}'
-            else:
-                line += f', max |exported - torch| = {diff(module, path, x):.3g}'
-        print(line)
-
+from sapiens_mm.cli.export import main
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -1,76 +1,10 @@
 """Run Sapiens task models (pose, part segmentation, depth, normals) on images, a folder or a video.
 
-    python tools/infer.py INPUT --out DIR --model NAME [--model NAME ...]
-    python tools/infer.py INPUT --out DIR --task CONFIG CHECKPOINT [--task CONFIG CHECKPOINT ...]
-        [--batch-size 4] [--device cpu|cuda] [--dtype auto|bf16|fp32] [--no-share]
-        [--pose-on-dense] [--det-config C --det-checkpoint P] [--video-out] [--list-models]
-
-NAME is a released model (``--list-models``), found in ``$SAPIENS_MM_CHECKPOINTS``,
-``~/.cache/sapiens_mm/checkpoints`` or on the Hugging Face Hub. CHECKPOINT may be a file, a
-released name, or ``none`` (random weights). Writes per image ``<stem>_seg.png`` (labels),
-``<stem>_depth.npy``, ``<stem>_normal.npy``, ``<stem>_{pose,seg,depth,normal,panel}.jpg`` and
-``keypoints.json`` (COCO results) + ``image_ids.json``; for a video, per frame
-``frame_NNNNNN_*`` and with --video-out ``panel.mp4``. Exit code 1 if an image was unreadable.
+The code is ``sapiens_mm/cli/infer.py``; installed, the same program is ``sapiens-infer``.
 """
-import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-
-import sapiens_mm  # noqa: E402,F401
-from sapiens_mm.apis import MMDetPersonDetector  # noqa: E402
-from sapiens_mm.apis.inference import SapiensInferencer  # noqa: E402
-from sapiens_mm.checkpoint import MODEL_ZOO  # noqa: E402
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('input', nargs='?', help='image, folder of images, or video')
-    parser.add_argument('--out', help='output folder')
-    parser.add_argument('--model', action='append', default=[], metavar='NAME',
-                        help='released model name (repeat for several tasks)')
-    parser.add_argument('--task', action='append', nargs=2, default=[],
-                        metavar=('CONFIG', 'CHECKPOINT'), help='config + checkpoint (repeat)')
-    parser.add_argument('--batch-size', type=int, default=4)
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--dtype', default='auto', choices=['auto', 'bf16', 'fp32'])
-    parser.add_argument('--no-share', action='store_true',
-                        help='run every model on its own even if backbones are shared')
-    parser.add_argument('--pose-on-dense', action='store_true',
-                        help='decode pose from the dense models\' shared features (whole image)')
-    parser.add_argument('--det-config')
-    parser.add_argument('--det-checkpoint')
-    parser.add_argument('--kpt-thr', type=float, default=0.3)
-    parser.add_argument('--video-out', action='store_true', help='also write panel.mp4')
-    parser.add_argument('--list-models', action='store_true')
-    args = parser.parse_args(argv)
-    if not args.list_models and (not args.input or not args.out
-                                 or not (args.model or args.task)):
-        parser.error('give INPUT, --out and at least one --model or --task')
-    return args
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    if args.list_models:
-        for name, e in sorted(MODEL_ZOO.items()):
-            print(f'{name:28s} {e.repo:34s} {e.filename}')
-        return 0
-    detector = MMDetPersonDetector(args.det_config, args.det_checkpoint, args.device) \
-        if args.det_config else None
-    specs = list(args.model) + [(cfg, None if ck.lower() == 'none' else ck)
-                                for cfg, ck in args.task]
-    inferencer = SapiensInferencer(specs, device=args.device, dtype=args.dtype,
-                                   batch_size=args.batch_size, share_backbone=not args.no_share,
-                                   pose_on_dense=args.pose_on_dense, detector=detector)
-    summary = inferencer.run(args.input, args.out, video_out=args.video_out,
-                             kpt_thr=args.kpt_thr)
-    print(f'\n{summary["images"]} images ({", ".join(inferencer.tasks)}) -> {args.out}')
-    for path in summary['failed']:
-        print(f'skipped {path}: unreadable or corrupt image', file=sys.stderr)
-    return 1 if summary['failed'] else 0
-
+from sapiens_mm.cli.infer import main
 
 if __name__ == '__main__':
     sys.exit(main())

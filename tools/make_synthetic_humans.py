@@ -1,63 +1,10 @@
 """Write a split of procedurally rendered humans with exact labels (the built-in data).
 
-    python tools/make_synthetic_humans.py --out data/synthetic/train --num 1000 --seed 0 \
-        [--size 256 192] [--max-people 3] [--max-view-yaw DEG] [--close-up-prob P] \
-        [--pitch-range LOW HIGH] [--workers 1] [--previews 8]
-
-Each image comes with 28-class part segmentation, person mask, depth (metres), surface normals,
-the background alone, and COCO-style keypoint files (Goliath 308, COCO 17, COCO-WholeBody 133);
-the layout is documented in ``sapiens_mm/datasets/synthetic/writers.py``. The output is a
-function of the seed only (not of --workers). Prints the throughput in images/s at the end.
+The code is ``sapiens_mm/cli/make_synthetic_humans.py``; installed, the same program is ``sapiens-make-synthetic``.
 """
-import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-
-from sapiens_mm.datasets.synthetic import generate_split  # noqa: E402
-from sapiens_mm.datasets.synthetic.scene import PITCH_RANGE  # noqa: E402
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--out', required=True, help='output folder of the split')
-    parser.add_argument('--num', type=int, default=100, help='number of images')
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--size', type=int, nargs=2, default=(256, 192), metavar=('H', 'W'),
-                        help='image height and width in pixels')
-    parser.add_argument('--max-people', type=int, default=3,
-                        help='each image shows 1..K people')
-    parser.add_argument('--max-view-yaw', type=float, default=None, metavar='DEG',
-                        help='camera within DEG degrees of the main person\'s face direction '
-                        '(default: any direction, back views included)')
-    parser.add_argument('--close-up-prob', type=float, default=0.25,
-                        help='share of close-ups where the person overflows the frame')
-    parser.add_argument('--pitch-range', type=float, nargs=2, default=None,
-                        metavar=('LOW', 'HIGH'),
-                        help='degrees the camera looks down (negative: up); default '
-                        '%.2f %.2f' % PITCH_RANGE)
-    parser.add_argument('--workers', type=int, default=1, help='processes')
-    parser.add_argument('--previews', type=int, default=8,
-                        help='write preview panels for the first P images')
-    args = parser.parse_args()
-    if args.num < 0 or args.max_people < 1 or args.workers < 1 or min(args.size) < 8:
-        parser.error('need --num >= 0, --max-people >= 1, --workers >= 1, --size >= 8 8')
-    if not 0 <= args.close_up_prob <= 1 or (args.max_view_yaw is not None
-                                             and not 0 <= args.max_view_yaw <= 180):
-        parser.error('need 0 <= --close-up-prob <= 1 and 0 <= --max-view-yaw <= 180')
-    if args.pitch_range is not None and not -60 <= args.pitch_range[0] <= \
-            args.pitch_range[1] <= 60:
-        parser.error('need -60 <= --pitch-range LOW <= HIGH <= 60')
-    meta = generate_split(args.out, args.num, seed=args.seed, size=tuple(args.size),
-                          max_people=args.max_people, workers=args.workers,
-                          previews=args.previews, max_view_yaw=args.max_view_yaw,
-                          close_up_prob=args.close_up_prob, pitch_range=args.pitch_range)
-    rate = args.num / max(meta['seconds'], 1e-9)
-    print(f'\nwrote {args.num} images ({meta["num_annotations"]} annotated people of '
-          f'{meta["num_people_rendered"]} rendered) to {args.out} in {meta["seconds"]:.1f} s: '
-          f'{rate:.1f} images/s at {args.size[0]}x{args.size[1]} with {args.workers} worker(s)')
-
+from sapiens_mm.cli.make_synthetic_humans import main
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -1,32 +1,10 @@
 """Turn an MAE pretraining checkpoint into the backbone-only file task configs load.
 
-    python tools/misc/clean_pretrain_checkpoint.py work_dirs/mae/epoch_20.pth \
-        checkpoints/sapiens_tiny_clean.pth          # or .safetensors
-
-The output is the flat ``*_clean.pth`` layout of the release: encoder keys without the
-``backbone.`` prefix, no decoder, no optimizer state. Use it in a task config as
-``backbone=dict(init_cfg=dict(type='Pretrained', checkpoint='...'))``.
+The code is ``sapiens_mm/cli/clean_pretrain_checkpoint.py``; installed, the same program is ``sapiens-clean-pretrain``.
 """
-import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
-
-from sapiens_mm.checkpoint import save_backbone_checkpoint  # noqa: E402
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('src', help='pretraining (or task) checkpoint, .pth or .safetensors')
-    parser.add_argument('dst', help='output file; .safetensors selects that format')
-    parser.add_argument('--prefix', default=None,
-                        help="sub-module to keep (default: 'backbone.' when present)")
-    args = parser.parse_args()
-    sd = save_backbone_checkpoint(args.src, args.dst, args.prefix)
-    n = sum(v.numel() for v in sd.values())
-    print(f'wrote {args.dst}: {len(sd)} tensors, {n:,} parameters')
-
+from sapiens_mm.cli.clean_pretrain_checkpoint import main
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -1,42 +1,10 @@
 """Re-write a released Sapiens checkpoint (or any sapiens_mm one) as plain tensors.
 
-    python tools/misc/convert_checkpoint.py SRC DST [--backbone-only]
-
-SRC is a file of any released state-dict layout (raw or ``_clean`` pretrain, pose/seg/depth/
-normal task checkpoint, ``.safetensors``) or a released model name
-(``python tools/infer.py --list-models``). DST ending in ``.safetensors`` is written with
-safetensors (loads without unpickling), anything else with ``torch.save``. The whole model is
-kept by default (``backbone.*`` + ``head.*``/``decode_head.*``); ``--backbone-only`` writes the
-flat ``_clean`` layout. The lite ``*.pt2`` programs are not state dicts and are refused.
+The code is ``sapiens_mm/cli/convert_checkpoint.py``; installed, the same program is ``sapiens-convert-checkpoint``.
 """
-import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
-
-from sapiens_mm.checkpoint import (CheckpointError, resolve_checkpoint,  # noqa: E402
-                                   save_backbone_checkpoint, save_model_checkpoint)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('src', help='checkpoint file or released model name')
-    parser.add_argument('dst', help='output file; .safetensors selects that format')
-    parser.add_argument('--backbone-only', action='store_true')
-    args = parser.parse_args(argv)
-    if args.src.endswith('.pt2'):
-        raise SystemExit(f'{args.src}: a lite program (TorchScript / torch.export), not a state '
-                         'dict; convert the matching .pth release instead')
-    try:
-        src = resolve_checkpoint(args.src)
-        sd = save_backbone_checkpoint(src, args.dst) if args.backbone_only else \
-            save_model_checkpoint(src, args.dst)
-    except CheckpointError as e:
-        raise SystemExit(str(e))
-    n = sum(v.numel() for v in sd.values())
-    print(f'wrote {args.dst}: {len(sd)} tensors, {n:,} parameters')
-
+from sapiens_mm.cli.convert_checkpoint import main
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())
