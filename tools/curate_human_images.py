@@ -24,7 +24,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
-from sapiens_mm.data_curation import (CocoBoxDetector, CurationCriteria,  # noqa: E402
+from sapiens_mm.data_curation import (CocoBoxDetector, CurationCriteria,
                                       curate_images, list_images, read_path_list)
 
 

@@ -12,8 +12,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
-import sapiens_mm  # noqa: E402,F401
-from sapiens_mm.apis.feature_extraction import FeatureExtractor  # noqa: E402
+import sapiens_mm  # noqa: F401
+from sapiens_mm.apis.feature_extraction import FeatureExtractor
 
 
 def main():

@@ -17,7 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
-from sapiens_mm.data_curation import (build_background_set,  # noqa: E402
+from sapiens_mm.data_curation import (build_background_set,
                                       write_synthetic_backgrounds)
 
 

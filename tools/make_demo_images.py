@@ -3,12 +3,8 @@
     python tools/make_demo_images.py --out data/demo/mae_images --num 32 --seed 0 --size 256 192
 """
 import argparse
-import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-
-from sapiens_mm.datasets import write_procedural_images  # noqa: E402
+from sapiens_mm.datasets import write_procedural_images
 
 
 def main():

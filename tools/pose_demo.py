@@ -15,12 +15,12 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
-import cv2  # noqa: E402
-from mmengine.utils import ProgressBar  # noqa: E402
+import cv2
+from mmengine.utils import ProgressBar
 
-import sapiens_mm  # noqa: E402,F401
-from sapiens_mm.apis import MMDetPersonDetector, TopdownPoseInferencer  # noqa: E402
-from sapiens_mm.apis.feature_extraction import list_images  # noqa: E402
+import sapiens_mm  # noqa: F401
+from sapiens_mm.apis import MMDetPersonDetector, TopdownPoseInferencer
+from sapiens_mm.apis.feature_extraction import list_images
 
 
 def main():

@@ -30,15 +30,9 @@ Examples::
 import argparse
 import importlib
 import json
-import os.path as osp
-import sys
 import time
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
-
-import torch  # noqa: E402
+import torch
 
 DEFAULT_SHAPE = (1024, 768)  # (H, W) of every Sapiens fine-tuning config
 

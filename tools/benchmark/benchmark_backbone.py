@@ -38,19 +38,17 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+import torch
+import torch.nn.functional as F
+from mmengine.logging import MMLogger
+from mmpretrain.models.backbones import VisionTransformer
 
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from mmengine.logging import MMLogger  # noqa: E402
-from mmpretrain.models.backbones import VisionTransformer  # noqa: E402
-
-from sapiens_mm.analysis.complexity import vit_macs_formula  # noqa: E402
-from sapiens_mm.models.backbones import SapiensViT  # noqa: E402
-from sapiens_mm.models.backbones.fast_inference import enable_fast_inference  # noqa: E402
+from sapiens_mm.analysis.complexity import vit_macs_formula
+from sapiens_mm.models.backbones import SapiensViT
+from sapiens_mm.models.backbones.fast_inference import enable_fast_inference
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from markdown_section import load_average, publish  # noqa: E402
+from markdown_section import load_average, publish
 
 DTYPES = dict(fp32=torch.float32, bf16=torch.bfloat16, fp16=torch.float16)
 

@@ -8,17 +8,13 @@ Heatmaps are 308 x 256 x 192 (the 1024x768 Sapiens output), made by mmpose's own
 with noise, so the maxima sit where real outputs put them. Prints a table; asserts nothing.
 """
 import argparse
-import os
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+import numpy as np
+import torch
+from mmpose.codecs import UDPHeatmap
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmpose.codecs import UDPHeatmap  # noqa: E402
-
-from sapiens_mm.codecs import decode_udp_heatmaps  # noqa: E402
+from sapiens_mm.codecs import decode_udp_heatmaps
 
 
 def make_heatmaps(persons, k, rng):

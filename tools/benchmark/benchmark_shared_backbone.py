@@ -12,21 +12,19 @@ coincide. Prints the times (best of --repeats), the saving and the load average;
 nothing.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 import time
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmengine.config import Config  # noqa: E402
+import numpy as np
+import torch
+from mmengine.config import Config
 
-import sapiens_mm  # noqa: E402,F401
-from sapiens_mm.apis.inference import SapiensInferencer  # noqa: E402
-from task_configs import config_path  # noqa: E402
+import sapiens_mm  # noqa: F401
+from sapiens_mm.apis.inference import SapiensInferencer
+from task_configs import config_path
 
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
 

@@ -51,7 +51,6 @@ def parse_args(argv=None):
 
 def run_child(args) -> None:
     """Build model + optimizer, run the steps, print one JSON line with the step times."""
-    sys.path.insert(0, REPO)
     import torch
     from mmengine.config import Config
     from mmengine.optim import build_optim_wrapper

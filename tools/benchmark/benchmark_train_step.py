@@ -30,11 +30,10 @@ import tempfile
 import time
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
-sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from markdown_section import load_average, publish  # noqa: E402
-from task_configs import config_path  # noqa: E402
+from markdown_section import load_average, publish
+from task_configs import config_path
 
 #: name -> (config, kind of data root, batch size or None for the config's)
 SETTINGS = {

@@ -17,18 +17,17 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from mmengine.config import Config  # noqa: E402
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
 
-import sapiens_mm  # noqa: E402,F401
-from sapiens_mm.export import (build_export_model, example_input, export_onnx,  # noqa: E402
+import sapiens_mm  # noqa: F401
+from sapiens_mm.export import (build_export_model, example_input, export_onnx,
                                export_program, export_torchscript, onnx_max_abs_diff,
                                program_max_abs_diff, torchscript_max_abs_diff)
-from task_configs import config_path  # noqa: E402
+from task_configs import config_path
 
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
 

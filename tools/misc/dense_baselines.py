@@ -23,18 +23,16 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+import cv2
+import numpy as np
+import torch
+from mmseg.evaluation.metrics import IoUMetric
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmseg.evaluation.metrics import IoUMetric  # noqa: E402
+from sapiens_mm.datasets.body_part_classes import BODY_PART_CLASSES
 
-from sapiens_mm.datasets.body_part_classes import BODY_PART_CLASSES  # noqa: E402
-
-from sapiens_mm.evaluation.metrics.human_depth_metric import HumanDepthMetric  # noqa: E402
+from sapiens_mm.evaluation.metrics.human_depth_metric import HumanDepthMetric
 from sapiens_mm.evaluation.metrics.surface_normal_metric import \
-    SurfaceNormalMetric  # noqa: E402
+    SurfaceNormalMetric
 
 
 def write(out_dir: str, task: str, metrics: dict, prefix: bool = True,

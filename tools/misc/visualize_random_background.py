@@ -13,19 +13,16 @@ script checks are the same before and after (as loaded by the seg, depth and nor
 import argparse
 import os
 import os.path as osp
-import sys
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+from mmengine.registry import init_default_scope
+from mmseg.registry import DATASETS
 
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmseg.registry import DATASETS  # noqa: E402
-
-from sapiens_mm.data_curation import write_synthetic_backgrounds  # noqa: E402
-from sapiens_mm.datasets.body_part_classes import BODY_PART_PALETTE  # noqa: E402
-from sapiens_mm.datasets.synthetic import generate_split  # noqa: E402
+from sapiens_mm.data_curation import write_synthetic_backgrounds
+from sapiens_mm.datasets.body_part_classes import BODY_PART_PALETTE
+from sapiens_mm.datasets.synthetic import generate_split
 
 LOADERS = {'seg': ('BodyPartSegDataset', 'LoadBodyPartAnnotations', {}),
            'depth': ('HumanDepthDataset', 'LoadHumanDepth', {}),
