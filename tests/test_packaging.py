@@ -24,7 +24,7 @@ import pytest
 import torch
 
 from tests.helpers.hub_cache import add_to_hub_cache
-from tests.helpers.pose_data import write_goliath_coco
+from tests.helpers.pose_data import write_downstream_pose_config, write_goliath_coco
 
 REPO = Path(__file__).resolve().parent.parent
 TINY_POSE = 'sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py'
@@ -131,21 +131,7 @@ def test_installed_commands(installed, tmp_path):
     # A lab's config outside any checkout, inheriting the packaged tiny pose config.
     data = tmp_path / 'lab_data'
     write_goliath_coco(data, num_images=2, persons=1, size=(128, 96))
-    cfg = work / 'my_pose.py'
-    cfg.write_text(textwrap.dedent(f"""
-        _base_ = ['sapiens_mm::{TINY_POSE}']
-        train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
-                                dataset=dict(data_root={str(data) + '/'!r},
-                                             ann_file='annotations.json'))
-        train_cfg = dict(max_epochs=1, val_interval=100)
-        val_dataloader = None
-        val_cfg = None
-        val_evaluator = None
-        test_dataloader = None
-        test_cfg = None
-        test_evaluator = None
-        default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1, save_best=None))
-        """))
+    cfg = write_downstream_pose_config(work / 'my_pose.py', f'sapiens_mm::{TINY_POSE}', data)
     out = _run([bindir / 'sapiens-train', cfg, '--work-dir', work / 'run'], cwd=work, env=env)
     assert 'Epoch(train) [1][1/1]' in out.stdout + out.stderr
     ckpt = work / 'run' / 'epoch_1.pth'

@@ -66,3 +66,30 @@ def goliath_to_wholebody(gt: dict) -> dict:
             new[box] = [0, 0, 0, 0]
         out['annotations'].append(new)
     return out
+
+
+def write_downstream_pose_config(path, base, data_root, batch_size=2):
+    """A lab's config at ``path`` inheriting ``base`` (a file or ``sapiens_mm::...``): trains one
+    epoch on the COCO file of ``data_root`` (as :func:`write_goliath_coco` writes it), no
+    validation or test, a checkpoint after the epoch."""
+    import textwrap
+    os.makedirs(os.path.dirname(str(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        f.write(textwrap.dedent(f"""
+            _base_ = [{base!r}]
+            custom_imports = dict(imports=['sapiens_mm'], allow_failed_imports=False)
+            train_dataloader = dict(batch_size={batch_size}, num_workers=0,
+                                    persistent_workers=False,
+                                    dataset=dict(data_root={str(data_root) + '/'!r},
+                                                 ann_file='annotations.json'))
+            train_cfg = dict(max_epochs=1, val_interval=100)
+            val_dataloader = None
+            val_cfg = None
+            val_evaluator = None
+            test_dataloader = None
+            test_cfg = None
+            test_evaluator = None
+            default_hooks = dict(logger=dict(interval=1),
+                                 checkpoint=dict(interval=1, save_best=None))
+            """))
+    return str(path)
