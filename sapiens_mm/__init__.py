@@ -8,4 +8,4 @@ from .checkpoint.safe_globals import register_safe_globals
 
 register_safe_globals()  # lets weights-only torch.load read mmengine checkpoints (resume)
 
-from . import codecs, datasets, engine, evaluation, models  # noqa: E402,F401  (registration)
+from . import codecs, datasets, engine, evaluation, models, visualization  # noqa: E402,F401
