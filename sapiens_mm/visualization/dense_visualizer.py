@@ -45,9 +45,11 @@ class SapiensDenseVisualizer(SegLocalVisualizer):
     * normals: :func:`~sapiens_mm.visualization.colormaps.colorize_normals` on the person - the
       ground-truth pixels with ``|n| > 0.5``; the prediction likewise.
 
-    Upstream ``SegLocalVisualizer`` has no normal maps, draws depth with the feature-map
-    heat colours stacked under the image and falls back to the Cityscapes classes; this class
-    replaces those three parts and keeps the rest (backends, ``show``, ``dataset_meta``).
+    Upstream ``SegLocalVisualizer`` (mmseg 1.2) has no normal maps, draws depth with the
+    feature-map heat colours stacked under the image, falls back to the Cityscapes classes, and
+    its ``__init__`` passes ``palette`` and ``classes`` to ``set_dataset_meta`` in swapped
+    order; this class replaces those parts and keeps the rest (backends, ``show``,
+    ``dataset_meta``, ``_draw_sem_seg``).
 
     Args:
         classes, palette: defaults of the part classes and their RGB colours (the 28 Goliath
@@ -62,10 +64,13 @@ class SapiensDenseVisualizer(SegLocalVisualizer):
                  classes: Optional[Sequence[str]] = None,
                  palette: Optional[Sequence[Sequence[int]]] = None, alpha: float = 0.6,
                  with_labels: bool = True, **kwargs):
-        super().__init__(name, image, vis_backends, save_dir,
-                         classes=list(classes or BODY_PART_CLASSES),
-                         palette=[list(c) for c in (palette or BODY_PART_PALETTE)],
+        classes = list(classes or BODY_PART_CLASSES)
+        palette = [list(c) for c in (palette or BODY_PART_PALETTE)]
+        super().__init__(name, image, vis_backends, save_dir, classes=classes, palette=palette,
                          alpha=alpha, **kwargs)
+        # upstream __init__ calls set_dataset_meta(palette, classes, ...) against its signature
+        # (classes, palette, ...): classes and palette end up swapped
+        self.set_dataset_meta(classes=classes, palette=palette)
         self.with_labels = with_labels
 
     # ---------------------------------------------------------------- single pictures

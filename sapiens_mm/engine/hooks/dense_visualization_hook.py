@@ -82,10 +82,12 @@ class DenseVisualizationHook(SegVisualizationHook):
                 return
             self._test_index += 1
             img_path = output.img_path
-            img = mmcv.imfrombytes(fileio.get(img_path, backend_args=self.backend_args),
-                                   channel_order='rgb')
+            # decoded as BGR first: mmcv's channel_order='rgb' fails inside cvtColor, without
+            # the file name, on an undecodable file
+            img = mmcv.imfrombytes(fileio.get(img_path, backend_args=self.backend_args))
             if img is None:
                 raise ValueError(f'DenseVisualizationHook: cannot decode image {img_path}')
+            img = mmcv.bgr2rgb(img)
             step = train_loop.iter if isinstance(train_loop, BaseLoop) else self._test_index
             out_file = None if folder is None else \
                 osp.join(folder, osp.splitext(osp.basename(img_path))[0] + '.png')
