@@ -40,7 +40,8 @@ def test_dense_hook_draws_every_test_sample(repo_root, tmp_path):
                        'default_hooks.visualization.interval=9').default_hooks.visualization
     assert hook.draw is True and hook.out_dir == str(tmp_path)  # the flag wins
     assert hook.interval == 1 and hook.max_images is None
-    hook = config_for_training(repo_root, SEG, '--show-dir', str(tmp_path)).default_hooks.visualization
+    cfg = config_for_training(repo_root, SEG, '--show-dir', str(tmp_path))
+    hook = cfg.default_hooks.visualization
     assert hook.draw is True and hook.out_dir == str(tmp_path)
     assert hook.interval == 1 and hook.max_images == 4  # validation keeps the config's budget
 

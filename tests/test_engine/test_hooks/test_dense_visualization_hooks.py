@@ -43,7 +43,8 @@ def build(tmp_path, **hook_args):
 
 def test_budget_per_evaluation_and_vis_backend_files(tmp_path):
     hook = build(tmp_path, max_images=1)
-    runner = RunnerWithoutTrainLoop(work_dir=str(tmp_path / 'work'), timestamp='t', _train_loop=None)
+    runner = RunnerWithoutTrainLoop(work_dir=str(tmp_path / 'work'), timestamp='t',
+                                    _train_loop=None)
     sample = make_sample(tmp_path)
     hook.before_val_epoch(runner)
     hook.after_val_iter(runner, 0, None, [sample, sample])  # max_images=1: one picture
@@ -62,7 +63,8 @@ def test_budget_per_evaluation_and_vis_backend_files(tmp_path):
 def test_out_dir_files_and_interval(tmp_path):
     hook = build(tmp_path, out_dir='pics', max_images=None)
     hook.interval = 2
-    runner = RunnerWithoutTrainLoop(work_dir=str(tmp_path / 'work'), timestamp='t', _train_loop=None)
+    runner = RunnerWithoutTrainLoop(work_dir=str(tmp_path / 'work'), timestamp='t',
+                                    _train_loop=None)
     hook.before_test_epoch(runner)
     for i in range(4):
         hook.after_test_iter(runner, i, None, [make_sample(tmp_path, f'{i}.jpg')])
