@@ -77,8 +77,7 @@ class SapiensDenseVisualizer(SegLocalVisualizer):
     def _classes_palette(self):
         meta = self.dataset_meta or {}
         classes, palette = meta.get('classes'), meta.get('palette')
-        if not classes or not palette or len(classes) != len(palette) or \
-                len(classes) < 3:  # depth/normal datasets say ('background', 'person')
+        if not classes or not palette or len(classes) != len(palette):
             return list(BODY_PART_CLASSES), [list(c) for c in BODY_PART_PALETTE]
         return list(classes), [list(c) for c in palette]
 

@@ -49,14 +49,15 @@ def test_parts_panels_in_order():
 
 
 def test_parts_use_the_dataset_meta_and_write_class_names():
-    sample = SegDataSample(pred_sem_seg=PixelData(data=torch.zeros((1, 60, 80), dtype=torch.long)))
+    labels = torch.zeros((1, 60, 80), dtype=torch.long)
+    labels[:, :, 40:] = 1
+    sample = SegDataSample(pred_sem_seg=PixelData(data=labels))
     vis = visualizer(alpha=1.0)
-    vis.dataset_meta = dict(classes=('bg', 'a', 'b'), palette=[[0, 0, 250], [0, 250, 0],
-                                                              [250, 0, 0]])
+    vis.dataset_meta = dict(classes=('bg', 'person'), palette=[[0, 0, 250], [0, 250, 0]])
     labelled = vis.add_datasample('p', np.zeros((60, 80, 3), np.uint8), sample)[:, 80:]
     plain = vis.add_datasample('p', np.zeros((60, 80, 3), np.uint8), sample,
                                with_labels=False)[:, 80:]
-    assert (plain == [0, 0, 250]).all()
+    assert (plain[:, :40] == [0, 0, 250]).all() and (plain[:, 40:] == [0, 250, 0]).all()
     assert (labelled == 255).all(axis=2).any()  # white class-name text
 
 
