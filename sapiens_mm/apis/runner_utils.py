@@ -94,9 +94,10 @@ def _load_config(args: argparse.Namespace) -> Config:
 def enable_show_dir(cfg: Config, show_dir: str, testing: bool) -> None:
     """Turn on ``cfg.default_hooks.visualization`` and point its pictures at ``show_dir``.
 
-    * mmpose's ``PoseVisualizationHook``: ``enable=True``, ``out_dir`` = absolute ``show_dir``
-      (the hook joins ``out_dir`` to ``{work_dir}/{timestamp}`` on every test iteration; an
-      absolute path is left as is), as mmpose's ``tools/test.py --show-dir``;
+    * mmpose's ``PoseVisualizationHook``: ``enable=True``, ``out_dir`` = absolute ``show_dir``,
+      as mmpose's ``tools/test.py --show-dir``. Upstream (mmpose 1.3) re-joins ``out_dir`` to
+      ``{work_dir}/{timestamp}`` on every test iteration, so a relative one nests a level
+      deeper per batch; an absolute path is left as it is. Pictures: ``{stem}_{n}.{ext}``;
     * :class:`~sapiens_mm.engine.hooks.DenseVisualizationHook`: ``draw=True``, ``out_dir`` the
       same; when ``testing``, every sample (``interval=1``, no ``max_images`` budget);
     * mmseg's ``SegVisualizationHook``: ``draw=True`` and ``visualizer.save_dir=show_dir``,
