@@ -11,6 +11,6 @@ from .utils.config_paths import get_config_path, list_configs, register_config_s
 register_safe_globals()  # lets weights-only torch.load read mmengine checkpoints (resume)
 register_config_scheme()  # `_base_ = ['sapiens_mm::sapiens_pose/...py']` in downstream configs
 
-from . import codecs, datasets, engine, evaluation, models  # noqa: E402,F401  (registration)
+from . import codecs, datasets, engine, evaluation, models, visualization  # noqa: E402,F401
 
 __all__ = ['__version__', 'get_config_path', 'list_configs']

@@ -85,3 +85,15 @@ register_engine_hook = _register_into((MMENGINE_HOOKS, ))
 register_optim_wrapper = _register_into((MMENGINE_OPTIM_WRAPPERS, ))
 #: Decorator: register a function (FSDP wrap policy, checkpointing check) in ``FUNCTIONS``.
 register_function = _register_into((MMENGINE_FUNCTIONS, ))
+
+# ---------------------------------------------------------------------------------------------
+# Visualizers: the pose one into mmpose's ``VISUALIZERS`` (pose configs, default_scope='mmpose'),
+# the dense one into mmseg's; both also into mmengine's root registry for scope-less configs.
+from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS  # noqa: E402
+from mmpose.registry import VISUALIZERS as MMPOSE_VISUALIZERS  # noqa: E402
+from mmseg.registry import VISUALIZERS as MMSEG_VISUALIZERS  # noqa: E402
+
+#: Class decorator: register a pose visualizer into mmpose's and mmengine's ``VISUALIZERS``.
+register_mmpose_visualizer = _register_into((MMENGINE_VISUALIZERS, MMPOSE_VISUALIZERS))
+#: Class decorator: register a dense visualizer into mmseg's and mmengine's ``VISUALIZERS``.
+register_mmseg_visualizer = _register_into((MMENGINE_VISUALIZERS, MMSEG_VISUALIZERS))

@@ -62,7 +62,8 @@ for task_size in seg:128x96 depth:128x96 normal:256x192; do
     "$PY" tools/test.py "$CFG" none --work-dir "$OUT/${task}_untrained"
     "$PY" tools/train.py "$CFG" --work-dir "$OUT/$task" \
         --cfg-options "model.backbone.init_cfg.checkpoint=$BACKBONE"
-    "$PY" tools/test.py "$CFG" "$(cat "$OUT/$task/last_checkpoint")" --work-dir "$OUT/${task}_test"
+    "$PY" tools/test.py "$CFG" "$(cat "$OUT/$task/last_checkpoint")" --work-dir "$OUT/${task}_test" \
+        --show-dir "$OUT/${task}_test/vis"
 done
 "$PY" tools/misc/dense_baselines.py "$DATA/val" --out-dir "$OUT/baselines"
 
@@ -78,5 +79,5 @@ echo "== 4 results"
     --row normals "$OUT/normal_untrained" "$OUT/normal_test" \
     normal/mean,normal/median,normal/a11.25,normal/a30 "$OUT/baselines/normal"
 echo "demo done: label previews in $DATA/*/preview, MAE features in $OUT/features, pose"
-echo "pictures in $OUT/pose_vis, part/depth/normal pictures in $OUT/{seg,depth,normal}_test/vis,"
+echo "pictures in $OUT/pose_vis, part/depth/normal pictures in $OUT/{seg,depth,normal}_test/vis/test,"
 echo "results in $OUT/summary.md"

@@ -1,4 +1,8 @@
-# Runtime shared by the pose configs (stock mmpose runner).
+# Runtime shared by the pose configs (stock mmpose runner). Pictures: mmpose's
+# PoseVisualizationHook (enable=True, or tools/test.py --show-dir DIR) drawing with
+# SapiensPoseVisualizer; for TensorBoard too, a config adds the two lines
+#   vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
+#   visualizer = dict(vis_backends=vis_backends)
 default_scope = 'mmpose'
 custom_imports = dict(imports=['sapiens_mm'], allow_failed_imports=False)
 
@@ -19,7 +23,7 @@ env_cfg = dict(
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'))  # tools/train.py switches to gloo without GPUs
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='PoseLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+visualizer = dict(type='SapiensPoseVisualizer', vis_backends=vis_backends, name='visualizer')
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True, num_digits=6)
 log_level = 'INFO'
 load_from = None

@@ -401,23 +401,36 @@ class SapiensInferencer:
     def draw(self, img: np.ndarray, result: dict, kpt_thr: float = 0.3) -> Dict[str, np.ndarray]:
         """BGR pictures of one result: ``pose``, ``seg``, ``depth``, ``normal`` (those run) and
         ``panel`` ([image | each picture] side by side). Depth and normals are shown on the
-        person (segmentation foreground) when a segmentation result is present."""
-        from sapiens_mm.visualization import (draw_depth, draw_normals, draw_parts, draw_pose,
+        person (segmentation foreground) when a segmentation result is present. Drawn by the
+        visualizers of the training and test hooks (:mod:`sapiens_mm.visualization`)."""
+        from sapiens_mm.visualization import (SapiensDenseVisualizer, SapiensPoseVisualizer,
                                               side_by_side)
+        if getattr(self, '_visualizers', None) is None:  # built once, outside any runner
+            self._visualizers = dict(pose=SapiensPoseVisualizer(name=f'infer_pose_{id(self)}'),
+                                     dense=SapiensDenseVisualizer(name=f'infer_dense_{id(self)}'))
         pics = {}
+        rgb = np.ascontiguousarray(img[..., ::-1])
         mask = result['seg'] > 0 if 'seg' in result else None
         if 'pose' in result:
-            inst = result['pose'].get('pred_instances')
-            pics['pose'] = img.copy() if inst is None else draw_pose(
-                img, inst.keypoints, inst.keypoint_scores, self.models['pose'].model.dataset_meta,
-                kpt_thr=kpt_thr, bboxes=inst.bboxes)
+            if result['pose'].get('pred_instances') is None:
+                pics['pose'] = img.copy()
+            else:
+                vis = self._visualizers['pose']
+                vis.set_dataset_meta(self.models['pose'].model.dataset_meta)
+                pics['pose'] = vis.add_datasample('pose', rgb, result['pose'], draw_gt=False,
+                                                  draw_bbox=True, kpt_thr=kpt_thr)[..., ::-1]
+        dense = self._visualizers['dense']
         if 'seg' in result:
             meta = getattr(self.models['seg'].model, 'dataset_meta', None) or {}
-            pics['seg'] = draw_parts(img, result['seg'], meta.get('palette', BODY_PART_PALETTE))
+            dense.dataset_meta = dict(classes=meta.get('classes', BODY_PART_CLASSES),
+                                      palette=meta.get('palette', BODY_PART_PALETTE))
+            pics['seg'] = dense.draw_parts(rgb, result['seg'], with_labels=False)[..., ::-1]
         if 'depth' in result:
-            pics['depth'] = draw_depth(result['depth'], mask)
+            pics['depth'] = dense.draw_depth(result['depth'], mask)[..., ::-1]
         if 'normal' in result:
-            pics['normal'] = draw_normals(result['normal'], mask)
+            pics['normal'] = dense.draw_normals(result['normal'], mask,
+                                                channels_first=False)[..., ::-1]
+        pics = {k: np.ascontiguousarray(v) for k, v in pics.items()}
         pics['panel'] = side_by_side([img] + [pics[t] for t in TASKS if t in pics])
         return pics
 

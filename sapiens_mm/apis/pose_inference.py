@@ -15,7 +15,7 @@ from mmpose.apis import inference_topdown, init_model
 from mmpose.evaluation.functional import nms
 from mmpose.structures import PoseDataSample, merge_data_samples
 
-from sapiens_mm.visualization import draw_pose
+from sapiens_mm.visualization import SapiensPoseVisualizer
 
 __all__ = ['TopdownPoseInferencer', 'MMDetPersonDetector']
 
@@ -111,9 +111,14 @@ class TopdownPoseInferencer:
         return out
 
     def draw(self, img: np.ndarray, result: PoseDataSample, kpt_thr: float = 0.3) -> np.ndarray:
-        """The image (BGR) with each person's box, skeleton and keypoints."""
+        """The image (BGR) with each person's box, skeleton and keypoints, drawn by
+        :class:`~sapiens_mm.visualization.SapiensPoseVisualizer` in the metainfo's colours."""
         if 'pred_instances' not in result:
             return img.copy()
-        inst = result.pred_instances
-        return draw_pose(img, inst.keypoints, inst.keypoint_scores, self.dataset_meta,
-                         kpt_thr=kpt_thr, bboxes=inst.bboxes)
+        if getattr(self, '_visualizer', None) is None:
+            self._visualizer = SapiensPoseVisualizer(name=f'topdown_pose_{id(self)}')
+        self._visualizer.set_dataset_meta(self.dataset_meta)
+        drawn = self._visualizer.add_datasample('pose', np.ascontiguousarray(img[..., ::-1]),
+                                                result, draw_gt=False, draw_bbox=True,
+                                                kpt_thr=kpt_thr)
+        return np.ascontiguousarray(drawn[..., ::-1])

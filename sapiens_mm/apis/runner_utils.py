@@ -3,8 +3,8 @@
 The tools take an OpenMMLab config of any ``default_scope`` (mmpretrain, mmpose, mmseg or none)
 and hand it to an mmengine ``Runner``; the Runner switches to the config's scope itself, so
 nothing here depends on it. The options follow the upstream mmpretrain/mmpose/mmseg tools.
-Explicit flags (``--work-dir``, ``--resume``, ``--amp``, the checkpoint) are applied after
-``--cfg-options`` and therefore win over it.
+Explicit flags (``--work-dir``, ``--resume``, ``--amp``, ``--show-dir``, the checkpoint) are
+applied after ``--cfg-options`` and therefore win over it.
 """
 import argparse
 import logging
@@ -23,7 +23,7 @@ from ..utils.config_paths import config_file
 from .distributed import is_flexible_runner_config, prepare_cpu_distributed
 
 __all__ = ['parse_train_args', 'parse_test_args', 'load_train_config', 'load_test_config',
-           'add_dump_results', 'build_runner']
+           'add_dump_results', 'build_runner', 'enable_show_dir']
 
 
 def _parser(description: str) -> argparse.ArgumentParser:
@@ -36,6 +36,11 @@ def _parser(description: str) -> argparse.ArgumentParser:
         '--cfg-options', nargs='+', action=DictAction,
         help='override config settings, e.g. train_cfg.max_epochs=3 '
         'optim_wrapper.optimizer.lr=1e-4; lists as key="[a,b]" or key=a,b (no spaces)')
+    parser.add_argument(
+        '--show-dir', help='turn the config\'s visualization hook on and write its pictures '
+        'into this directory (relative to the current one), as mmpose/mmseg\'s flag: every test '
+        'sample; while training, the validation pictures of the dense tasks (pose validation '
+        'pictures go to the vis backends, as in mmpose)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     # torch.distributed.launch passes --local-rank (torch >= 2.0) or --local_rank.
@@ -87,6 +92,41 @@ def _load_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def enable_show_dir(cfg: Config, show_dir: str, testing: bool) -> None:
+    """Turn on ``cfg.default_hooks.visualization`` and point its pictures at ``show_dir``.
+
+    * mmpose's ``PoseVisualizationHook``: ``enable=True``, ``out_dir`` = absolute ``show_dir``,
+      as mmpose's ``tools/test.py --show-dir``. Upstream (mmpose 1.3) re-joins ``out_dir`` to
+      ``{work_dir}/{timestamp}`` on every test iteration, so a relative one nests a level
+      deeper per batch; an absolute path is left as it is. Pictures: ``{stem}_{n}.{ext}``;
+    * :class:`~sapiens_mm.engine.hooks.DenseVisualizationHook`: ``draw=True``, ``out_dir`` the
+      same; when ``testing``, every sample (``interval=1``, no ``max_images`` budget);
+    * mmseg's ``SegVisualizationHook``: ``draw=True`` and ``visualizer.save_dir=show_dir``,
+      as mmseg's ``tools/test.py --show-dir``.
+    """
+    hook = (cfg.get('default_hooks') or {}).get('visualization')
+    if hook is None:
+        raise ValueError(f'--show-dir: the config {cfg.filename} has no '
+                         'default_hooks.visualization to turn on')
+    kind = hook.get('type')
+    kind = kind if isinstance(kind, str) else getattr(kind, '__name__', str(kind))
+    kind = kind.split('.')[-1]
+    out_dir = osp.abspath(show_dir)
+    if kind == 'PoseVisualizationHook':
+        hook.update(enable=True, out_dir=out_dir)
+    elif kind == 'DenseVisualizationHook':
+        hook.update(draw=True, out_dir=out_dir)
+        if testing:
+            hook.update(interval=1, max_images=None)
+    elif kind == 'SegVisualizationHook':
+        hook['draw'] = True
+        cfg.visualizer['save_dir'] = out_dir
+    else:
+        raise ValueError(f'--show-dir: the config {cfg.filename} has a visualization hook of '
+                         f'type {kind!r}; --show-dir knows PoseVisualizationHook, '
+                         'DenseVisualizationHook and SegVisualizationHook')
+
+
 def _enable_amp(cfg: Config) -> None:
     """Switch a plain ``OptimWrapper`` to mixed precision: mmengine's ``AmpOptimWrapper``
     (fp16 autocast, dynamic loss scaling) with CUDA; without CUDA, where ``AmpOptimWrapper``
@@ -117,6 +157,8 @@ def load_train_config(args: argparse.Namespace) -> Config:
     config is not taken for one).
     """
     cfg = _load_config(args)
+    if args.show_dir:
+        enable_show_dir(cfg, args.show_dir, testing=False)
     if args.amp:
         _enable_amp(cfg)
     if args.resume is not None:
@@ -132,6 +174,8 @@ def load_test_config(args: argparse.Namespace) -> Config:
     backbones not loaded): the baseline a trained model must beat.
     """
     cfg = _load_config(args)
+    if args.show_dir:
+        enable_show_dir(cfg, args.show_dir, testing=True)
     if args.checkpoint.lower() == 'none':
         print_log('tools/test.py: no checkpoint, evaluating untrained weights', logger='current',
                   level=logging.WARNING)

@@ -1,6 +1,16 @@
-from .pose import draw_pose
+"""Pictures of every task through mmengine visualizers (hooks, ``tools/test.py --show-dir``
+and the inferencers draw with the same classes).
 
-__all__ = ['draw_pose']
-from .panels import draw_depth, draw_normals, draw_parts, side_by_side  # noqa: E402
+* :class:`SapiensPoseVisualizer` (mmpose ``VISUALIZERS``): skeletons of the 308/133/17
+  keypoint sets in the metainfo's colours;
+* :class:`SapiensDenseVisualizer` (mmseg ``VISUALIZERS``): body parts, depth and normals as
+  ``[image | ground truth | prediction]`` panels, sent to every vis backend;
+* :mod:`.colormaps`: the colour maps of the dense tasks; :func:`side_by_side`: panels.
+"""
+from .colormaps import DEPTH_BACKGROUND, colorize_depth, colorize_normals, colorize_parts
+from .dense_visualizer import SapiensDenseVisualizer
+from .panels import side_by_side
+from .pose_visualizer import SapiensPoseVisualizer
 
-__all__ += ['draw_parts', 'draw_depth', 'draw_normals', 'side_by_side']
+__all__ = ['SapiensPoseVisualizer', 'SapiensDenseVisualizer', 'colorize_parts',
+           'colorize_depth', 'colorize_normals', 'DEPTH_BACKGROUND', 'side_by_side']

@@ -58,8 +58,9 @@ def test_tiny_config_trains_and_evaluates(tmp_path, repo_root, task):
     assert len(losses) == 2 and np.isfinite(losses).all()  # 4 images / batch 2
     val = [r for r in records if metric_keys[0] in r]
     assert len(val) == 1 and all(np.isfinite(val[0][k]) for k in metric_keys)
-    pictures = sorted(p.name for p in (work / 'vis').rglob('*.png'))
-    assert pictures == ['000000.png', '000001.png']  # the visualisation hook, 2 val images
+    # the visualisation hook, 2 val images after iteration 2, through the LocalVisBackend
+    pictures = sorted(p.name for p in work.glob('*/vis_data/vis_image/*.png'))
+    assert pictures == ['val_000000.png_2.png', 'val_000001.png_2.png']
 
     test_work = tmp_path / 'test'
     run(['tools/test.py', config, ckpt, '--work-dir', str(test_work), '--cfg-options',

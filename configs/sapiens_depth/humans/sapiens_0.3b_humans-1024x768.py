@@ -8,5 +8,4 @@ _base_ = [
     '../../_base_/default_runtime_mmseg.py',
 ]
 default_hooks = dict(
-    checkpoint=dict(save_best='depth/aligned_abs_rel', rule='less'),
-    visualization=dict(type='DepthVisualizationHook', interval=50, max_images=16))
+    checkpoint=dict(save_best='depth/aligned_abs_rel', rule='less'))

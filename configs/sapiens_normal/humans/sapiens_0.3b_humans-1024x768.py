@@ -7,5 +7,4 @@ _base_ = [
     '../../_base_/default_runtime_mmseg.py',
 ]
 default_hooks = dict(
-    checkpoint=dict(save_best='normal/mean', rule='less'),
-    visualization=dict(type='NormalVisualizationHook', interval=50, max_images=16))
+    checkpoint=dict(save_best='normal/mean', rule='less'))

@@ -64,4 +64,4 @@ train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 default_hooks = dict(
     logger=dict(interval=25),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1),
-    visualization=dict(type='BodyPartVisualizationHook', interval=1, max_images=4))
+    visualization=dict(interval=1, max_images=4))
