@@ -4,8 +4,10 @@ Importing the package (or ``custom_imports=dict(imports=['sapiens_mm'])`` in a c
 every sapiens_mm class into the registries of mmengine, mmpretrain, mmpose and mmseg.
 """
 from .version import __version__  # noqa: F401
+from .checkpoint.loading import register_checkpoint_schemes
 from .checkpoint.safe_globals import register_safe_globals
 
 register_safe_globals()  # lets weights-only torch.load read mmengine checkpoints (resume)
+register_checkpoint_schemes()  # mmengine's local/URL checkpoint loading goes weights-only
 
 from . import codecs, datasets, engine, evaluation, models  # noqa: E402,F401  (registration)

@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 from sapiens_mm.data_curation import (CocoBoxDetector, CurationCriteria,  # noqa: E402
                                       curate_images, list_images, read_path_list)
+from sapiens_mm.data_curation.detectors import IdentifiedDetector  # noqa: E402
 
 
 def import_object(spec: str):
@@ -97,7 +98,7 @@ def build_detector(args):
     obj = import_object(args.detector)
     if args.detector_args:
         obj = obj(**json.loads(args.detector_args))
-    return obj
+    return IdentifiedDetector(obj, args.detector, args.detector_args)  # ledger id: + args hash
 
 
 def main(argv=None):
@@ -131,4 +132,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    from sapiens_mm.apis.cli import run_cli  # one message + exit 2 on bad input; --debug
+    sys.exit(run_cli(main))

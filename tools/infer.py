@@ -10,7 +10,9 @@ NAME is a released model (``--list-models``), found in ``$SAPIENS_MM_CHECKPOINTS
 released name, or ``none`` (random weights). Writes per image ``<stem>_seg.png`` (labels),
 ``<stem>_depth.npy``, ``<stem>_normal.npy``, ``<stem>_{pose,seg,depth,normal,panel}.jpg`` and
 ``keypoints.json`` (COCO results) + ``image_ids.json``; for a video, per frame
-``frame_NNNNNN_*`` and with --video-out ``panel.mp4``. Exit code 1 if an image was unreadable.
+``frame_NNNNNN_*`` and with --video-out ``panel.mp4``. Output names keep the input's sub-path.
+An image that cannot be read, decoded (truncated, over the pixel limit), inferred or written
+is skipped and reported; the exit code is the number of such images (at most 255).
 """
 import argparse
 import os
@@ -68,9 +70,10 @@ def main(argv=None):
                              kpt_thr=args.kpt_thr)
     print(f'\n{summary["images"]} images ({", ".join(inferencer.tasks)}) -> {args.out}')
     for path in summary['failed']:
-        print(f'skipped {path}: unreadable or corrupt image', file=sys.stderr)
-    return 1 if summary['failed'] else 0
+        print(f'skipped {path}: {summary["reasons"][path]}', file=sys.stderr)
+    return min(len(summary['failed']), 255)  # exit code: the number of failed images
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    from sapiens_mm.apis.cli import run_cli  # one message + exit 2 on bad input; --debug
+    sys.exit(run_cli(main))

@@ -16,17 +16,19 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 # globals of mmengine checkpoints for torch's weights-only loading.
 import sapiens_mm  # noqa: E402,F401
 from sapiens_mm.apis import (add_dump_results, build_runner, load_test_config,  # noqa: E402
-                             parse_test_args)
+                             load_test_weights, parse_test_args)
 
 
 def main(argv=None):
     """Build the Runner with the checkpoint's weights and run its test loop."""
     args = parse_test_args(argv)
     runner = build_runner(load_test_config(args))
+    load_test_weights(runner, args.checkpoint)  # strict, weights-only (any path form)
     if args.out is not None:
         add_dump_results(runner, args.out)
     return runner.test()
 
 
 if __name__ == '__main__':
-    main()
+    from sapiens_mm.apis.cli import run_cli  # one message + exit 2 on bad input; --debug
+    sys.exit(run_cli(main))

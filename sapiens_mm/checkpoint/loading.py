@@ -7,8 +7,13 @@ Layouts understood (sapiens-facts §1.6), as ``.pth`` or ``.safetensors``:
 * task checkpoint: ``{'state_dict': {'backbone.*': ..., 'head.*' | 'decode_head.*': ...}}``;
 * any of the above with a DDP ``module.`` prefix.
 
-``torch.load`` runs with ``weights_only=True``; the few mmengine classes stored in training
-checkpoints are allow-listed in :mod:`sapiens_mm.checkpoint.safe_globals`.
+Every path form (local, ``~``, ``http(s)://`` URL, released model name, ``.safetensors``) goes
+through :func:`load_checkpoint_file`: first to a local file (URLs are downloaded into torch
+hub's cache, never unpickled on the way), then ``torch.load`` with ``weights_only=True``; the
+few mmengine classes stored in training checkpoints are allow-listed in
+:mod:`sapiens_mm.checkpoint.safe_globals`. mmengine's own loading (``init_cfg`` ``Pretrained``,
+``load_from``, ``resume``) is routed here by :func:`register_checkpoint_schemes`. Model
+weights holding NaN/inf are refused.
 """
 import os
 from typing import Dict, Optional
@@ -16,21 +21,74 @@ from typing import Dict, Optional
 import torch
 from mmengine.logging import MMLogger
 
-__all__ = ['CheckpointError', 'load_checkpoint_file', 'model_state_dict',
-           'backbone_state_dict', 'load_backbone_weights']
+__all__ = ['CheckpointError', 'load_checkpoint_file', 'resolve_checkpoint_path',
+           'url_cache_path', 'check_finite', 'nonfinite_tensors', 'model_state_dict',
+           'backbone_state_dict', 'load_backbone_weights', 'register_checkpoint_schemes']
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint file that cannot be read or does not fit the model; the message names it."""
 
 
-def load_checkpoint_file(path: str, map_location='cpu') -> dict:
-    """Read a ``.pth``/``.pt`` (weights-only unpickling) or ``.safetensors`` file into a dict."""
-    if '://' in path:  # URLs and other mmengine schemes
-        from mmengine.runner.checkpoint import CheckpointLoader
-        return CheckpointLoader.load_checkpoint(path, map_location=map_location)
-    if not os.path.isfile(path):
-        raise CheckpointError(f'{path}: checkpoint file not found')
+def _is_url(path: str) -> bool:
+    return path.startswith(('http://', 'https://'))
+
+
+def url_cache_path(url: str) -> str:
+    """Where a checkpoint URL is kept: ``torch.hub.get_dir()/checkpoints/<file name>``.
+
+    The same file name torch's ``load_state_dict_from_url`` (and mmengine's ``load_from_http``)
+    use, so a file either of them downloaded before is reused.
+    """
+    from urllib.parse import urlparse
+    name = os.path.basename(urlparse(url).path)
+    if not name:
+        raise CheckpointError(f'{url}: the URL names no file')
+    return os.path.join(torch.hub.get_dir(), 'checkpoints', name)
+
+
+def resolve_checkpoint_path(path: str, download: bool = True) -> str:
+    """The local file of any checkpoint path form.
+
+    * a local path (``~`` expanded) is returned as it is;
+    * an ``http://``/``https://`` URL is downloaded with ``torch.hub.download_url_to_file``
+      into :func:`url_cache_path` (reused when present; never unpickled on the way);
+    * a released model name is found or downloaded by
+      :func:`~sapiens_mm.checkpoint.model_zoo.resolve_checkpoint`.
+
+    Raises :class:`CheckpointError` naming ``path`` for any other scheme (``s3://`` ...), a
+    missing file or a failed download.
+    """
+    path = os.path.expanduser(str(path))
+    if _is_url(path):
+        local = url_cache_path(path)
+        if not os.path.isfile(local):
+            if not download:
+                raise CheckpointError(f'{path}: not in the torch hub cache ({local}) and '
+                                      'download=False')
+            os.makedirs(os.path.dirname(local), exist_ok=True)
+            try:
+                torch.hub.download_url_to_file(path, local, progress=False)
+            except Exception as e:
+                raise CheckpointError(f'{path}: download failed ({type(e).__name__}: '
+                                      f'{str(e).splitlines()[0][:200] if str(e) else ""})') from e
+        return local
+    if '://' in path:
+        raise CheckpointError(f'{path}: unsupported checkpoint location; sapiens_mm loads local '
+                              'files, http(s) URLs and released model names (download other '
+                              'locations to a file first)')
+    if os.path.isfile(path):
+        return path
+    from .model_zoo import MODEL_ZOO, resolve_checkpoint
+    if path in MODEL_ZOO:
+        return resolve_checkpoint(path, download=download)
+    raise CheckpointError(f'{path}: checkpoint file not found')
+
+
+def _read_local(path: str, map_location, shown: str) -> dict:
+    """Weights-only read of a local ``.pth``/``.pt`` or ``.safetensors`` file."""
+    if os.path.getsize(path) == 0:
+        raise CheckpointError(f'{shown}: empty file (0 bytes), not a checkpoint')
     try:
         if path.endswith('.safetensors'):
             from safetensors.torch import load_file
@@ -39,11 +97,71 @@ def load_checkpoint_file(path: str, map_location='cpu') -> dict:
         from .safe_globals import register_safe_globals
         register_safe_globals()
         return torch.load(path, map_location=map_location, weights_only=True)
-    except CheckpointError:
-        raise
     except Exception as e:  # corrupt, truncated, not a checkpoint, unsafe pickle ...
-        raise CheckpointError(f'{path}: cannot be read as a checkpoint '
-                              f'({type(e).__name__}: {str(e).splitlines()[0][:300]})') from e
+        msg = str(e).splitlines()[0][:300] if str(e) else ''
+        why = ('its pickle calls code outside the weights-only allow-list, so it was refused '
+               'unread' if isinstance(e, __import__('pickle').UnpicklingError) else
+               'cannot be read as a checkpoint')
+        where = f' (cached as {path})' if shown != path else ''
+        raise CheckpointError(f'{shown}{where}: {why} ({type(e).__name__}: {msg})') from e
+
+
+def load_checkpoint_file(path: str, map_location='cpu') -> dict:
+    """Read a checkpoint given in any path form (see :func:`resolve_checkpoint_path`) into a
+    dict: ``.pth``/``.pt`` by weights-only unpickling with the project allow-list
+    (:mod:`sapiens_mm.checkpoint.safe_globals`), ``.safetensors`` with safetensors.
+
+    Errors (:class:`CheckpointError`) name the path as given (the URL, not only its cache file).
+    """
+    shown = str(path)
+    return _read_local(resolve_checkpoint_path(shown), map_location, shown)
+
+
+def nonfinite_tensors(sd: Dict[str, torch.Tensor]) -> Dict[str, int]:
+    """``{key: number of NaN/inf values}`` of the floating-point tensors that have any."""
+    bad = {}
+    for k, v in sd.items():
+        if isinstance(v, torch.Tensor) and (v.is_floating_point() or v.is_complex()):
+            n = int(v.numel() - torch.isfinite(v).sum())
+            if n:
+                bad[k] = n
+    return bad
+
+
+def check_finite(sd: Dict[str, torch.Tensor], path: str) -> None:
+    """Raise :class:`CheckpointError` naming ``path`` and the tensors holding NaN/inf."""
+    bad = nonfinite_tensors(sd)
+    if bad:
+        shown = ', '.join(f'{k} ({n})' for k, n in list(bad.items())[:8])
+        raise CheckpointError(f'{path}: {len(bad)} tensor(s) hold NaN/inf values: {shown}'
+                              f'{", ..." if len(bad) > 8 else ""}; a diverged or corrupt '
+                              'checkpoint is not loaded')
+
+
+def mmengine_checkpoint_loader(filename: str, map_location=None) -> dict:
+    """mmengine ``CheckpointLoader`` scheme for local paths and ``http(s)://`` URLs.
+
+    Registered by :func:`register_checkpoint_schemes` in place of mmengine's own loaders:
+    mmengine 0.10.7's ``load_from_http`` ends in ``load_state_dict_from_url`` with
+    ``weights_only=False`` (a malicious checkpoint runs code when ``init_cfg=dict(
+    type='Pretrained', checkpoint=URL)``, ``load_from=URL`` or ``--resume URL`` is read), and
+    ``load_from_local`` calls ``torch.load`` without ``weights_only`` and cannot read
+    ``.safetensors``. This one reads every form weights-only (:func:`load_checkpoint_file`) and
+    refuses model weights holding NaN/inf.
+    """
+    ckpt = load_checkpoint_file(filename, map_location=map_location or 'cpu')
+    sd = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
+    check_finite(sd if isinstance(sd, dict) else {}, filename)
+    return ckpt
+
+
+def register_checkpoint_schemes() -> None:
+    """Make mmengine's ``CheckpointLoader`` read local files and URLs through this module
+    (see :func:`mmengine_checkpoint_loader`). Idempotent."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    CheckpointLoader.register_scheme(prefixes='', loader=mmengine_checkpoint_loader, force=True)
+    CheckpointLoader.register_scheme(prefixes=('http://', 'https://'),
+                                     loader=mmengine_checkpoint_loader, force=True)
 
 
 def model_state_dict(ckpt: dict, path: str = '<checkpoint>') -> Dict[str, torch.Tensor]:
@@ -57,6 +175,7 @@ def model_state_dict(ckpt: dict, path: str = '<checkpoint>') -> Dict[str, torch.
     sd = {k: v for k, v in ckpt.items() if isinstance(v, torch.Tensor)}
     if not sd:
         raise CheckpointError(f'{path}: holds no tensors (top-level keys: {list(ckpt)[:10]})')
+    check_finite(sd, path)
     if all(k.startswith('module.') for k in sd):
         sd = {k[len('module.'):]: v for k, v in sd.items()}
     return sd

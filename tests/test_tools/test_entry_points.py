@@ -348,7 +348,8 @@ def test_test_config(plain_config):
     cfg = load_test_config(_args(parse_test_args, plain_config, 'ckpt.pth', '--cfg-options',
                             'work_dir=from_options'))
     assert isinstance(cfg, Config)
-    assert cfg.load_from == 'ckpt.pth' and cfg.work_dir == 'from_options'
+    # load_from is cleared: tools/test.py loads the checkpoint strictly (load_test_weights)
+    assert cfg.load_from is None and cfg.work_dir == 'from_options'
 
 
 @pytest.mark.parametrize('script,argv,expected', [
