@@ -226,7 +226,6 @@ def load_train_config(args: argparse.Namespace) -> Config:
                 print_log(f'--resume: nothing to resume in {cfg.work_dir} (no '
                           'last_checkpoint file); training starts from scratch',
                           logger='current', level=logging.WARNING)
-                cfg.resume = False
     return cfg
 
 

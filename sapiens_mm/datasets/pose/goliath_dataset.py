@@ -28,11 +28,11 @@ class _CheckedAnnotations:
     mmpose lose or corrupt without a word: duplicate annotation or image ids (the index keeps
     the last one), an ``image_id`` no image has (the annotation is never visited), a bbox that
     is not four finite numbers or has a negative size, and keypoint values that are not finite
-    numbers. Each is a ``ValueError`` naming the file and the annotation id. Boxes of zero
-    width or height are dropped, as a crop of no pixels cannot be trained on, and counted in
-    one warning; so are annotations without any labelled keypoint (they supervise nothing). A
-    file in which no annotation is left, or none has a labelled keypoint, is an error at build
-    time instead of ``need at least one array to concatenate`` or a run at ``loss: 0``.
+    numbers. Each is a ``ValueError`` naming the file and the annotation id. What mmpose's
+    top-down mode drops (crowd boxes, annotations without a labelled keypoint, boxes of no
+    size once clipped to the image) is counted in one warning. A file in which no annotation
+    is left, or none has a labelled keypoint, is an error at build time instead of ``need at
+    least one array to concatenate`` or a run at ``loss: 0``.
     """
 
     def _load_annotations(self):
@@ -44,31 +44,21 @@ class _CheckedAnnotations:
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ValueError(f'{self.ann_file}: not a JSON annotation file ({e})') from e
         self._validate_coco(raw)
-        self._dropped = Counter()
         try:
             instances, images = super()._load_annotations()
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ValueError(f'{self.ann_file}: not a JSON annotation file ({e})') from e
         except KeyError as e:
             raise ValueError(f'{self.ann_file}: malformed COCO file, missing key {e}') from e
-        if self._dropped:
-            why = ', '.join(f'{n} with {reason}' for reason, n in self._dropped.items())
-            print_log(f'{self.ann_file}: dropped {sum(self._dropped.values())} of '
-                      f'{len(raw["annotations"])} annotations ({why})', logger='current',
-                      level=30)
         if not instances:
             raise ValueError(f'{self.ann_file}: no usable annotation ({len(raw["annotations"])} '
-                             f'in the file, {sum(self._dropped.values())} dropped); nothing to '
-                             'train or evaluate on')
+                             'in the file); nothing to train or evaluate on')
         unlabelled = sum(1 for inst in instances
                          if not np.any(np.asarray(inst.get('keypoints_visible', 0)) > 0))
         if unlabelled == len(instances):
             raise ValueError(f'{self.ann_file}: none of its {len(instances)} annotations has a '
                              'labelled keypoint (all v=0 or unlabelled): nothing supervises '
                              'the model')
-        if unlabelled:
-            print_log(f'{self.ann_file}: {unlabelled} of {len(instances)} annotations have no '
-                      'labelled keypoint and supervise nothing', logger='current', level=30)
         return instances, images
 
     def _validate_coco(self, raw) -> None:
@@ -112,13 +102,29 @@ class _CheckedAnnotations:
                 raise ValueError(f'{where} has keypoints of type {type(kpts).__name__}, '
                                  'expected a list of numbers')
 
-    def _drop_empty_box(self, raw: dict) -> bool:
-        """True (and counted) for a bbox of zero width or height."""
-        box = raw['raw_ann_info'].get('bbox')
-        if box is not None and (box[2] <= 0 or box[3] <= 0):
-            self._dropped['a zero-size bbox'] += 1
-            return True
-        return False
+    def _get_topdown_data_infos(self, instance_list):
+        """mmpose's top-down filter (crowd, no labelled keypoint, a box of no size once
+        clipped to the image), with what it drops counted in one warning (mmpose drops them
+        without a word)."""
+        kept, dropped = [], Counter()
+        for inst in instance_list:
+            if self._is_valid_instance(inst):
+                kept.append(inst)
+            elif inst.get('iscrowd'):
+                dropped['crowd'] += 1
+            elif inst.get('num_keypoints') == 0 or np.max(inst['keypoints']) <= 0:
+                dropped['no labelled keypoint'] += 1
+            else:
+                dropped['a bbox of zero size inside the image'] += 1
+        if dropped:
+            why = ', '.join(f'{n} with {reason}' for reason, n in dropped.items())
+            print_log(f'{self.ann_file}: dropped {sum(dropped.values())} of '
+                      f'{len(instance_list)} annotations ({why}), as mmpose does',
+                      logger='current', level=30)
+        if not kept:
+            raise ValueError(f'{self.ann_file}: all {len(instance_list)} annotations were '
+                             f'dropped ({why}); nothing to train or evaluate on')
+        return kept
 
     def _where(self, raw: dict) -> str:
         ann, img = raw['raw_ann_info'], raw['raw_img_info']
@@ -160,8 +166,6 @@ class Goliath308Dataset(_CheckedAnnotations, BaseCocoStyleDataset):
         if n != 3 * k:
             raise ValueError(f'{self._where(raw_data_info)} has {n} keypoint values '
                              f'({n / 3:g} keypoints); this dataset expects {k} x 3 = {3 * k}')
-        if self._drop_empty_box(raw_data_info):
-            return None
         info = super().parse_data_info(raw_data_info)
         self._check_image(raw_data_info, info)
         return info
@@ -181,8 +185,6 @@ class CocoWholeBodyGoliathDataset(_CheckedAnnotations, CocoWholeBodyDataset):
     def parse_data_info(self, raw_data_info: dict) -> Optional[dict]:
         self._check_keys(raw_data_info, ('keypoints', 'foot_kpts', 'face_kpts',
                                          'lefthand_kpts', 'righthand_kpts', 'bbox'))
-        if self._drop_empty_box(raw_data_info):
-            return None
         info = super().parse_data_info(raw_data_info)
         if info is None:
             return None
