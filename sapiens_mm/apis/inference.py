@@ -93,7 +93,7 @@ def read_image(path: str, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarray:
     try:
         img = read_image_checked(path)
     except ImageReadError as e:
-        raise ValueError(f'{path}: {e}') from None
+        raise ValueError(f'{path}: unreadable image ({e})') from None
     if img.shape[0] * img.shape[1] > max_pixels:
         raise ValueError(f'{path}: {img.shape[1]}x{img.shape[0]} pixels exceeds the limit of '
                          f'{max_pixels} pixels')

@@ -98,12 +98,26 @@ def _read_local(path: str, map_location, shown: str) -> dict:
         register_safe_globals()
         return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # corrupt, truncated, not a checkpoint, unsafe pickle ...
-        msg = str(e).splitlines()[0][:300] if str(e) else ''
-        why = ('its pickle calls code outside the weights-only allow-list, so it was refused '
-               'unread' if isinstance(e, __import__('pickle').UnpicklingError) else
-               'cannot be read as a checkpoint')
+        import re
+        text = str(e)
         where = f' (cached as {path})' if shown != path else ''
-        raise CheckpointError(f'{shown}{where}: {why} ({type(e).__name__}: {msg})') from e
+        refused = re.search(r'Unsupported global: GLOBAL (\S+)|(\S+) was not an allowed global',
+                            text)
+        if refused:  # weights-only unpickling stopped at a global it does not allow
+            name = refused.group(1) or refused.group(2)
+            raise CheckpointError(
+                f'{shown}{where}: its pickle calls code outside the weights-only allow-list '
+                f'({name}); it was refused unread. Load only checkpoints you trust; '
+                'sapiens_mm never unpickles arbitrary code') from e
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        if 'WeightsUnpickler error' in text:  # torch's own reason sits in the middle
+            lines = [ln for ln in lines if 'WeightsUnpickler' not in ln and 'documentation' not
+                     in ln and 'Weights only load failed' not in ln] or lines
+            msg = 'not a torch checkpoint: ' + lines[0][:300]
+        else:
+            msg = lines[0][:300] if lines else ''
+        raise CheckpointError(f'{shown}{where}: cannot be read as a checkpoint '
+                              f'({type(e).__name__}: {msg})') from e
 
 
 def load_checkpoint_file(path: str, map_location='cpu') -> dict:
