@@ -81,10 +81,12 @@ def _image_size(path: str) -> Optional[Tuple[int, int]]:
         return None
 
 
-def read_image(path: str, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarray:
+def read_image(path: str, max_pixels: Optional[int] = None) -> np.ndarray:
     """BGR image at ``path``; ``ValueError`` naming the file for a missing, empty, truncated
     (JPEG without end marker, PNG without IEND) or undecodable file and for one whose size
-    exceeds ``max_pixels`` (checked from the header before decoding)."""
+    exceeds ``max_pixels`` (default :data:`MAX_IMAGE_PIXELS`; checked from the header before
+    decoding)."""
+    max_pixels = MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
     from sapiens_mm.data_curation.image_io import ImageReadError, read_image_checked
     size = _image_size(path)
     if size is not None and size[0] * size[1] > max_pixels:
@@ -165,8 +167,9 @@ def _iter_checked(source: str) -> Iterator[Tuple[str, Optional[np.ndarray], Opti
     for path in list_images(source):
         try:
             yield path, read_image(path), None
-        except ValueError as e:
-            yield path, None, str(e)
+        except ValueError as e:  # the reason, without the path it starts with
+            why = str(e)
+            yield path, None, why[len(path) + 2:] if why.startswith(f'{path}: ') else why
 
 
 def count_inputs(source: str) -> int:
