@@ -181,6 +181,14 @@ def load_test_weights(runner: Runner, checkpoint: str) -> None:
     if checkpoint is None or str(checkpoint).lower() == 'none':
         return
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    if not isinstance(model, torch.nn.Module):
+        # FlexibleRunner builds the model inside test(); its strategy loads load_from
+        # (weights-only through sapiens_mm's mmengine scheme, but not strictly)
+        print_log(f'{type(runner).__name__} builds its model in test(): {checkpoint} is loaded '
+                  'by its strategy, weights-only but without the strict fit check',
+                  logger='current', level=logging.WARNING)
+        runner._load_from = checkpoint
+        return
     load_model_weights(model, checkpoint, logger=runner.logger, strict=True)
 
 
@@ -275,5 +283,6 @@ def build_runner(cfg: Config) -> Runner:
         from mmengine.model import is_model_wrapper
         from sapiens_mm.checkpoint import check_model_checkpoint
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        check_model_checkpoint(model, cfg.load_from, strict=True)
+        if isinstance(model, torch.nn.Module):  # FlexibleRunner builds it in train()
+            check_model_checkpoint(model, cfg.load_from, strict=True)
     return runner
