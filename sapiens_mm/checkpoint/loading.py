@@ -7,11 +7,11 @@ Layouts understood (sapiens-facts §1.6), as ``.pth`` or ``.safetensors``:
 * task checkpoint: ``{'state_dict': {'backbone.*': ..., 'head.*' | 'decode_head.*': ...}}``;
 * any of the above with a DDP ``module.`` prefix.
 
-Every path form (local, ``~``, ``http(s)://`` URL, released model name, ``.safetensors``) goes
-through :func:`load_checkpoint_file`: first to a local file (URLs are downloaded into torch
-hub's cache, never unpickled on the way), then ``torch.load`` with ``weights_only=True``; the
-few mmengine classes stored in training checkpoints are allow-listed in
-:mod:`sapiens_mm.checkpoint.safe_globals`. mmengine's own loading (``init_cfg`` ``Pretrained``,
+Every path form (local, ``~``, ``http(s)://`` URL, ``hf://`` Hub file, mmengine model names,
+released model name, ``.safetensors``) goes through :func:`load_checkpoint_file`: first to a
+local file (URLs are downloaded into torch hub's cache, never unpickled on the way), then
+``torch.load`` with ``weights_only=True``; the few mmengine classes stored in training
+checkpoints are allow-listed in :mod:`sapiens_mm.checkpoint.safe_globals`. mmengine's own loading (``init_cfg`` ``Pretrained``,
 ``load_from``, ``resume``) is routed here by :func:`register_checkpoint_schemes`. Model
 weights holding NaN/inf are refused.
 """
@@ -47,12 +47,68 @@ def url_cache_path(url: str) -> str:
     return os.path.join(torch.hub.get_dir(), 'checkpoints', name)
 
 
+#: mmengine's named-model schemes, resolved to a URL (or a file) by mmengine's own tables.
+_MMENGINE_NAMED = ('torchvision://', 'modelzoo://', 'open-mmlab://', 'openmmlab://', 'mmcls://')
+
+
+def _named_model_location(path: str) -> str:
+    """URL or file of an mmengine ``torchvision://``, ``open-mmlab://``, ``mmcls://`` name,
+    from the same tables mmengine's loaders use."""
+    from mmengine.runner import checkpoint as mm
+    prefix = next(p for p in _MMENGINE_NAMED if path.startswith(p))
+    name = path[len(prefix):]
+    if prefix in ('torchvision://', 'modelzoo://'):
+        table = mm.get_torchvision_models()
+    elif prefix == 'mmcls://':
+        table = mm.get_mmcls_models()
+    else:
+        table = mm.get_external_models()
+        name = mm.get_deprecated_model_names().get(name, name)
+    if name not in table:
+        raise CheckpointError(f'{path}: {name!r} is not a model name of {prefix}')
+    url = table[name]
+    return url if _is_url(url) else os.path.join(mm._get_mmengine_home(), url)
+
+
+def _hub_file(path: str, download: bool) -> str:
+    """``hf://OWNER/REPO/FILE`` -> the file in the Hugging Face cache (downloaded if needed)."""
+    parts = path[len('hf://'):].split('/')
+    if len(parts) < 3 or not all(parts):
+        raise CheckpointError(f'{path}: expected hf://OWNER/REPO/PATH/IN/REPO')
+    try:
+        from huggingface_hub import hf_hub_download
+    except ImportError as e:
+        raise CheckpointError(f'{path}: huggingface_hub is not installed '
+                              '(pip install huggingface_hub)') from e
+    try:
+        return hf_hub_download('/'.join(parts[:2]), '/'.join(parts[2:]),
+                               local_files_only=not download)
+    except Exception as e:
+        raise CheckpointError(f'{path}: not in the Hugging Face cache and not downloaded '
+                              f'({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ""})'
+                              ) from e
+
+
+def _rank_zero_first(fetch):
+    """Run ``fetch()`` on rank 0 first, then on the other ranks (which find its cached file),
+    as mmengine's ``load_from_http`` does, so N processes do not download one file N times."""
+    import torch.distributed as dist
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return fetch()
+    result = fetch() if dist.get_rank() == 0 else None
+    dist.barrier()
+    return result if dist.get_rank() == 0 else fetch()
+
+
 def resolve_checkpoint_path(path: str, download: bool = True) -> str:
     """The local file of any checkpoint path form.
 
     * a local path (``~`` expanded) is returned as it is;
     * an ``http://``/``https://`` URL is downloaded with ``torch.hub.download_url_to_file``
       into :func:`url_cache_path` (reused when present; never unpickled on the way);
+    * ``hf://OWNER/REPO/FILE`` is fetched with ``huggingface_hub.hf_hub_download`` (its cache);
+    * mmengine's ``torchvision://``, ``open-mmlab://`` and ``mmcls://`` names are looked up in
+      mmengine's tables and then treated as the URL or file they name;
     * a released model name is found or downloaded by
       :func:`~sapiens_mm.checkpoint.model_zoo.resolve_checkpoint`.
 
@@ -60,9 +116,16 @@ def resolve_checkpoint_path(path: str, download: bool = True) -> str:
     missing file or a failed download.
     """
     path = os.path.expanduser(str(path))
+    if path.startswith(_MMENGINE_NAMED):
+        return resolve_checkpoint_path(_named_model_location(path), download)
+    if path.startswith('hf://'):
+        return _rank_zero_first(lambda: _hub_file(path, download))
     if _is_url(path):
         local = url_cache_path(path)
-        if not os.path.isfile(local):
+
+        def fetch():
+            if os.path.isfile(local):
+                return local
             if not download:
                 raise CheckpointError(f'{path}: not in the torch hub cache ({local}) and '
                                       'download=False')
@@ -72,11 +135,14 @@ def resolve_checkpoint_path(path: str, download: bool = True) -> str:
             except Exception as e:
                 raise CheckpointError(f'{path}: download failed ({type(e).__name__}: '
                                       f'{str(e).splitlines()[0][:200] if str(e) else ""})') from e
-        return local
+            return local
+
+        return _rank_zero_first(fetch)
     if '://' in path:
         raise CheckpointError(f'{path}: unsupported checkpoint location; sapiens_mm loads local '
-                              'files, http(s) URLs and released model names (download other '
-                              'locations to a file first)')
+                              'files, http(s):// URLs, hf:// Hub files, mmengine model names '
+                              'and released model names (download other locations to a file '
+                              'first)')
     if os.path.isfile(path):
         return path
     from .model_zoo import MODEL_ZOO, resolve_checkpoint
@@ -153,19 +219,24 @@ def check_finite(sd: Dict[str, torch.Tensor], path: str) -> None:
 
 
 def mmengine_checkpoint_loader(filename: str, map_location=None) -> dict:
-    """mmengine ``CheckpointLoader`` scheme for local paths and ``http(s)://`` URLs.
+    """mmengine ``CheckpointLoader`` scheme for local paths, ``http(s)://`` URLs, ``hf://``
+    and mmengine's ``torchvision://``/``open-mmlab://``/``mmcls://`` names.
 
     Registered by :func:`register_checkpoint_schemes` in place of mmengine's own loaders:
     mmengine 0.10.7's ``load_from_http`` ends in ``load_state_dict_from_url`` with
     ``weights_only=False`` (a malicious checkpoint runs code when ``init_cfg=dict(
     type='Pretrained', checkpoint=URL)``, ``load_from=URL`` or ``--resume URL`` is read), and
     ``load_from_local`` calls ``torch.load`` without ``weights_only`` and cannot read
-    ``.safetensors``. This one reads every form weights-only (:func:`load_checkpoint_file`) and
+    ``.safetensors``; its ``torchvision://``/``open-mmlab://``/``mmcls://`` loaders end in
+    ``load_from_http`` too. This one reads every form weights-only (:func:`load_checkpoint_file`) and
     refuses model weights holding NaN/inf.
     """
     ckpt = load_checkpoint_file(filename, map_location=map_location or 'cpu')
     sd = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
     check_finite(sd if isinstance(sd, dict) else {}, filename)
+    if str(filename).startswith('mmcls://'):  # as mmengine's load_from_mmcls does
+        from mmengine.runner.checkpoint import _process_mmcls_checkpoint
+        ckpt = _process_mmcls_checkpoint(ckpt)
     return ckpt
 
 
@@ -174,7 +245,7 @@ def register_checkpoint_schemes() -> None:
     (see :func:`mmengine_checkpoint_loader`). Idempotent."""
     from mmengine.runner.checkpoint import CheckpointLoader
     CheckpointLoader.register_scheme(prefixes='', loader=mmengine_checkpoint_loader, force=True)
-    CheckpointLoader.register_scheme(prefixes=('http://', 'https://'),
+    CheckpointLoader.register_scheme(prefixes=('http://', 'https://', 'hf://') + _MMENGINE_NAMED,
                                      loader=mmengine_checkpoint_loader, force=True)
 
 

@@ -165,3 +165,34 @@ def test_a_good_url_checkpoint_loads_from_the_cache(tmp_path, monkeypatch):
     lin = torch.nn.Linear(1, 2)
     load_model_weights(lin, url, strict=True)
     assert torch.equal(lin.weight, torch.ones(2, 1))
+
+
+def test_hf_hub_file_from_a_prefilled_cache(tmp_path, monkeypatch, marker):
+    """``hf://OWNER/REPO/FILE``: served offline from a Hugging Face cache laid out by hand."""
+    pytest.importorskip('huggingface_hub')
+    cache = tmp_path / 'hf'
+    repo = cache / 'models--someone--evil-model'
+    commit = 'a' * 40
+    (repo / 'refs').mkdir(parents=True)
+    (repo / 'refs' / 'main').write_text(commit)
+    write_evil(repo / 'snapshots' / commit / 'model.pth', marker)
+    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
+    import huggingface_hub.constants as hf_constants
+    monkeypatch.setattr(hf_constants, 'HF_HUB_CACHE', str(cache))
+    monkeypatch.setattr(hf_constants, 'HF_HUB_OFFLINE', True)
+    with pytest.raises(CheckpointError, match=r'hf://someone/evil-model/model\.pth \(cached as '
+                                              r'.*allow-list'):
+        load_checkpoint_file('hf://someone/evil-model/model.pth')
+
+
+def test_mmengine_named_model_resolves_to_its_url_in_the_hub_cache(tmp_path, monkeypatch,
+                                                                    marker):
+    """``torchvision://resnet18`` ends in mmengine's load_from_http (weights_only=False)."""
+    from mmengine.runner import checkpoint as mm
+    from mmengine.runner.checkpoint import CheckpointLoader
+    url = 'https://example.invalid/resnet18-f37072fd.pth'
+    monkeypatch.setattr(mm, 'get_torchvision_models', lambda: {'resnet18': url})
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'th'))
+    write_evil(url_cache_path(url), marker)
+    with pytest.raises(CheckpointError, match=r'torchvision://resnet18 \(cached as'):
+        CheckpointLoader.load_checkpoint('torchvision://resnet18')
