@@ -102,3 +102,13 @@ def test_resume_with_nothing_to_resume_says_so(config, tmp_path):
         load_train_config(parse_train_args([config, '--resume', '--work-dir',
                                             str(tmp_path / 'empty_work')]))
     assert f'nothing to resume in {tmp_path / "empty_work"}' in messages(records)
+
+
+def test_build_runner_refuses_to_resume_another_tasks_checkpoint(task_ckpts, tmp_path):
+    """tools/train.py --resume DEPTH.pth with a seg config: refused before training."""
+    from sapiens_mm.apis import build_runner
+    cfgs, paths, _ = task_ckpts
+    cfg = cfgs['seg'].copy()
+    cfg.work_dir, cfg.resume, cfg.load_from = str(tmp_path / 'w'), True, paths['depth']
+    with pytest.raises(CheckpointError, match=r'depth\.pth: has no weights for .* another task'):
+        build_runner(cfg)

@@ -186,3 +186,17 @@ def test_test_tool_end_to_end_refuses_another_tasks_checkpoint(tmp_path, repo_ro
     assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert 'CheckpointError' in proc.stderr and 'depth.pth' in proc.stderr
     assert 'Traceback' not in proc.stderr
+
+
+def test_feature_extraction_keeps_sub_paths_and_skips_bad_images(folder, tmp_path):
+    """tools/extract_features.py's FeatureExtractor.run."""
+    from sapiens_mm.apis import FeatureExtractor
+    ext = FeatureExtractor(tiny_config('seg', (32, 32)), None)
+    res = ext.run(str(folder), str(tmp_path / 'f'), save_pca=False)
+    assert sorted(os.path.relpath(p, folder) for p in res['done']) == \
+        ['good.jpg', 'sub/x.png', 'x.jpg', 'x.png']
+    for stem in ('x_png', 'x_jpg', 'sub/x', 'good'):
+        assert (tmp_path / 'f' / f'{stem}.npy').is_file(), stem
+    reasons = dict(res['failed'])
+    assert 'truncated JPEG' in reasons[str(folder / 'truncated.jpg')]
+    assert 'empty file' in reasons[str(folder / 'empty.png')]
