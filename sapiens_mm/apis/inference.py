@@ -72,11 +72,23 @@ MAX_IMAGE_PIXELS = 100_000_000
 
 
 def _image_size(path: str) -> Optional[Tuple[int, int]]:
-    """(width, height) from the file header without decoding, None if PIL cannot tell."""
+    """(width, height) from the file header without decoding, None if PIL cannot tell.
+
+    PIL's own decompression-bomb guard refuses to open images over twice its
+    ``Image.MAX_IMAGE_PIXELS`` (179 M by default); that is reported as a ``ValueError``, not
+    taken for "size unknown" (which would decode the image)."""
+    import warnings
     try:
         from PIL import Image
-        with Image.open(path) as im:
-            return im.size
+    except ImportError:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                return im.size
+    except Image.DecompressionBombError as e:
+        raise ValueError(f'{path}: exceeds the pixel limit ({e})') from None
     except Exception:
         return None
 

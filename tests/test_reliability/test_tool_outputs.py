@@ -200,3 +200,28 @@ def test_feature_extraction_keeps_sub_paths_and_skips_bad_images(folder, tmp_pat
     reasons = dict(res['failed'])
     assert 'truncated JPEG' in reasons[str(folder / 'truncated.jpg')]
     assert 'empty file' in reasons[str(folder / 'empty.png')]
+
+
+def _png_header_only(path, width, height):
+    """A small PNG whose header declares width x height (never decodable in full)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack('>I', len(data)) + kind + data + \
+            struct.pack('>I', zlib.crc32(kind + data) & 0xffffffff)
+
+    ihdr = struct.pack('>IIBBBBB', width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b'\0' * 64)
+    path.write_bytes(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', ihdr) + chunk(b'IDAT', idat) +
+                     chunk(b'IEND', b''))
+
+
+@pytest.mark.parametrize('side', [12000, 20000])  # 144 M (over our limit), 400 M (over PIL's)
+def test_declared_20000_squared_png_is_refused_without_decoding(tmp_path, side):
+    path = tmp_path / 'bomb.png'
+    _png_header_only(path, side, side)
+    assert path.stat().st_size < 1000
+    with pytest.raises(ValueError, match=r'bomb\.png: .*(exceeds the limit of 100000000|'
+                                         r'exceeds the pixel limit)'):
+        read_image(str(path))
