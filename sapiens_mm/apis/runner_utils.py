@@ -133,7 +133,8 @@ def _hook_parameters(hook_type, scope: Optional[str]) -> Optional[set]:
         if not issubclass(cls, CheckpointHook):
             return None
         names |= set(inspect.signature(Runner.save_checkpoint).parameters) - {'self'}
-    return {n for n in names if params.get(n) is None or params[n].kind is not params[n].VAR_KEYWORD}
+    return {n for n in names
+            if params.get(n) is None or params[n].kind is not params[n].VAR_KEYWORD}
 
 
 def check_cfg_options(cfg: Config, options: dict, config_path: str = '<config>') -> None:

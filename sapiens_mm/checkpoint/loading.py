@@ -11,9 +11,9 @@ Every path form (local, ``~``, ``http(s)://`` URL, ``hf://`` Hub file, mmengine 
 released model name, ``.safetensors``) goes through :func:`load_checkpoint_file`: first to a
 local file (URLs are downloaded into torch hub's cache, never unpickled on the way), then
 ``torch.load`` with ``weights_only=True``; the few mmengine classes stored in training
-checkpoints are allow-listed in :mod:`sapiens_mm.checkpoint.safe_globals`. mmengine's own loading (``init_cfg`` ``Pretrained``,
-``load_from``, ``resume``) is routed here by :func:`register_checkpoint_schemes`. Model
-weights holding NaN/inf are refused.
+checkpoints are allow-listed in :mod:`sapiens_mm.checkpoint.safe_globals`. mmengine's own
+loading (``init_cfg`` ``Pretrained``, ``load_from``, ``resume``) is routed here by
+:func:`register_checkpoint_schemes`. Model weights holding NaN/inf are refused.
 """
 import os
 from typing import Dict, Optional
@@ -84,9 +84,9 @@ def _hub_file(path: str, download: bool) -> str:
         return hf_hub_download('/'.join(parts[:2]), '/'.join(parts[2:]),
                                local_files_only=not download)
     except Exception as e:
+        why = str(e).splitlines()[0][:200] if str(e) else ''
         raise CheckpointError(f'{path}: not in the Hugging Face cache and not downloaded '
-                              f'({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ""})'
-                              ) from e
+                              f'({type(e).__name__}: {why})') from e
 
 
 def _rank_zero_first(fetch):
@@ -228,7 +228,8 @@ def mmengine_checkpoint_loader(filename: str, map_location=None) -> dict:
     type='Pretrained', checkpoint=URL)``, ``load_from=URL`` or ``--resume URL`` is read), and
     ``load_from_local`` calls ``torch.load`` without ``weights_only`` and cannot read
     ``.safetensors``; its ``torchvision://``/``open-mmlab://``/``mmcls://`` loaders end in
-    ``load_from_http`` too. This one reads every form weights-only (:func:`load_checkpoint_file`) and
+    ``load_from_http`` too. This one reads every form weights-only
+    (:func:`load_checkpoint_file`) and
     refuses model weights holding NaN/inf.
     """
     ckpt = load_checkpoint_file(filename, map_location=map_location or 'cpu')
