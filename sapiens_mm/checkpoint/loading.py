@@ -21,13 +21,19 @@ from typing import Dict, Optional
 import torch
 from mmengine.logging import MMLogger
 
-__all__ = ['CheckpointError', 'load_checkpoint_file', 'resolve_checkpoint_path',
+__all__ = ['CheckpointError', 'CheckpointNotFoundError', 'load_checkpoint_file',
+           'resolve_checkpoint_path',
            'url_cache_path', 'check_finite', 'nonfinite_tensors', 'model_state_dict',
            'backbone_state_dict', 'load_backbone_weights', 'register_checkpoint_schemes']
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint file that cannot be read or does not fit the model; the message names it."""
+
+
+class CheckpointNotFoundError(CheckpointError, FileNotFoundError):
+    """A checkpoint path that names no file (also a ``FileNotFoundError``, as mmengine's own
+    loader raises for it)."""
 
 
 def _is_url(path: str) -> bool:
@@ -148,7 +154,7 @@ def resolve_checkpoint_path(path: str, download: bool = True) -> str:
     from .model_zoo import MODEL_ZOO, resolve_checkpoint
     if path in MODEL_ZOO:
         return resolve_checkpoint(path, download=download)
-    raise CheckpointError(f'{path}: checkpoint file not found')
+    raise CheckpointNotFoundError(f'{path}: checkpoint file not found')
 
 
 def _read_local(path: str, map_location, shown: str) -> dict:

@@ -21,7 +21,7 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
-from .loading import CheckpointError
+from .loading import CheckpointError, CheckpointNotFoundError
 
 __all__ = ['ZooEntry', 'MODEL_ZOO', 'resolve_checkpoint', 'cache_dirs', 'zoo_config']
 
@@ -148,7 +148,7 @@ def resolve_checkpoint(name_or_path: str, download: bool = True) -> str:
     if osp.isfile(name_or_path):
         return name_or_path
     if osp.sep in name_or_path or name_or_path.endswith(('.pth', '.pt', '.safetensors')):
-        raise CheckpointError(f'{name_or_path}: checkpoint file not found')
+        raise CheckpointNotFoundError(f'{name_or_path}: checkpoint file not found')
     entry = _entry(name_or_path)
     searched = _candidates(entry)
     for path in searched:

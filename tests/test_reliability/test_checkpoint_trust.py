@@ -134,6 +134,14 @@ def test_unsupported_scheme_is_refused(tmp_path):
         load_checkpoint_file('ftp://x/y.pth')
 
 
+def test_missing_file_is_a_checkpoint_error_and_a_file_not_found_error(tmp_path):
+    from mmengine.runner.checkpoint import CheckpointLoader
+    for load in (load_checkpoint_file, CheckpointLoader.load_checkpoint):
+        with pytest.raises(CheckpointError, match=r'gone\.pth: checkpoint file not found') as e:
+            load(str(tmp_path / 'gone.pth'))
+        assert isinstance(e.value, FileNotFoundError)
+
+
 def test_empty_file(tmp_path):
     (tmp_path / 'empty.pth').write_bytes(b'')
     with pytest.raises(CheckpointError, match=r'empty\.pth: empty file'):
