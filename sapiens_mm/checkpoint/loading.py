@@ -101,8 +101,15 @@ def _rank_zero_first(fetch):
     import torch.distributed as dist
     if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
         return fetch()
-    result = fetch() if dist.get_rank() == 0 else None
+    result, error = None, None
+    if dist.get_rank() == 0:
+        try:
+            result = fetch()
+        except CheckpointError as e:  # reach the barrier anyway: the other ranks wait there
+            error = e
     dist.barrier()
+    if error is not None:
+        raise error
     return result if dist.get_rank() == 0 else fetch()
 
 
