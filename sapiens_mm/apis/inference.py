@@ -41,7 +41,7 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.logging import MMLogger
 from mmengine.utils import ProgressBar
 
-from sapiens_mm.checkpoint import load_model_weights, resolve_checkpoint
+from sapiens_mm.checkpoint import load_model_weights
 from sapiens_mm.checkpoint.model_zoo import zoo_config
 from sapiens_mm.datasets.body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
 
@@ -233,8 +233,8 @@ class _TaskModel:
             self.model = init_model(cfg, None, device=device)
         self.task = task_of(self.model)
         if checkpoint is not None and str(checkpoint).lower() != 'none':
-            path = resolve_checkpoint(checkpoint)
-            load_model_weights(self.model, path)
+            # any path form (file, URL, hf://, released name); errors name it as given
+            load_model_weights(self.model, str(checkpoint))
             self.model.to(device)
         if self.task == 'seg' and self.model.decode_head.num_classes == len(BODY_PART_CLASSES):
             self.model.dataset_meta = dict(classes=BODY_PART_CLASSES, palette=BODY_PART_PALETTE)

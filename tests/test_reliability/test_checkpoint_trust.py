@@ -204,3 +204,11 @@ def test_mmengine_named_model_resolves_to_its_url_in_the_hub_cache(tmp_path, mon
     write_evil(url_cache_path(url), marker)
     with pytest.raises(CheckpointError, match=r'torchvision://resnet18 \(cached as'):
         CheckpointLoader.load_checkpoint('torchvision://resnet18')
+
+
+def test_inferencer_takes_a_url_checkpoint(tmp_path, hub_url, marker):
+    """tools/infer.py --task CONFIG URL: resolved like every other loader (and refused)."""
+    from sapiens_mm.apis.inference import SapiensInferencer
+    from tests.helpers.tiny_task_models import tiny_config
+    with pytest.raises(CheckpointError, match=r'https://example\.invalid/.*allow-list'):
+        SapiensInferencer([(tiny_config('seg', (32, 32)), hub_url)])
