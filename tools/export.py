@@ -88,4 +88,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    from sapiens_mm.apis.cli import run_cli  # one message + exit 2 on bad input; --debug
+    sys.exit(run_cli(main))
