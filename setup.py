@@ -41,17 +41,17 @@ def mim_files():
 
 
 CONSOLE_SCRIPTS = [
-    'sapiens-mm = sapiens_mm.cli.main:main',
-    'sapiens-train = sapiens_mm.cli.train:main',
-    'sapiens-test = sapiens_mm.cli.test:main',
-    'sapiens-infer = sapiens_mm.cli.infer:main',
-    'sapiens-export = sapiens_mm.cli.export:main',
-    'sapiens-extract-features = sapiens_mm.cli.extract_features:main',
-    'sapiens-make-synthetic = sapiens_mm.cli.make_synthetic_humans:main',
-    'sapiens-make-backgrounds = sapiens_mm.cli.make_background_set:main',
-    'sapiens-curate = sapiens_mm.cli.curate_human_images:main',
-    'sapiens-convert-checkpoint = sapiens_mm.cli.convert_checkpoint:main',
-    'sapiens-clean-pretrain = sapiens_mm.cli.clean_pretrain_checkpoint:main',
+    'sapiens-mm = sapiens_mm.cli.main:run',
+    'sapiens-train = sapiens_mm.cli.train:run',
+    'sapiens-test = sapiens_mm.cli.test:run',
+    'sapiens-infer = sapiens_mm.cli.infer:run',
+    'sapiens-export = sapiens_mm.cli.export:run',
+    'sapiens-extract-features = sapiens_mm.cli.extract_features:run',
+    'sapiens-make-synthetic = sapiens_mm.cli.make_synthetic_humans:run',
+    'sapiens-make-backgrounds = sapiens_mm.cli.make_background_set:run',
+    'sapiens-curate = sapiens_mm.cli.curate_human_images:run',
+    'sapiens-convert-checkpoint = sapiens_mm.cli.convert_checkpoint:run',
+    'sapiens-clean-pretrain = sapiens_mm.cli.clean_pretrain_checkpoint:run',
 ]
 
 with open(osp.join(HERE, 'README.md'), encoding='utf-8') as f:

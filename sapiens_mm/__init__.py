@@ -5,11 +5,13 @@ every sapiens_mm class into the registries of mmengine, mmpretrain, mmpose and m
 :func:`get_config_path` and :func:`list_configs` reach the configs shipped with the package.
 """
 from .version import __version__  # noqa: F401
+from .checkpoint.loading import register_checkpoint_schemes
 from .checkpoint.safe_globals import register_safe_globals
 from .utils.config_paths import get_config_path, list_configs, register_config_scheme
 
 register_safe_globals()  # lets weights-only torch.load read mmengine checkpoints (resume)
 register_config_scheme()  # `_base_ = ['sapiens_mm::sapiens_pose/...py']` in downstream configs
+register_checkpoint_schemes()  # mmengine's local/URL checkpoint loading goes weights-only
 
 from . import codecs, datasets, engine, evaluation, models, visualization  # noqa: E402,F401
 

@@ -4,7 +4,7 @@ The code is ``sapiens_mm/cli/export.py``; installed, the same program is ``sapie
 """
 import sys
 
-from sapiens_mm.cli.export import main
+from sapiens_mm.cli.export import main, run  # noqa: F401  (main: for callers)
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run())

@@ -1,39 +1,10 @@
 """Extract dense Sapiens backbone features of images.
 
-    python tools/extract_features.py CONFIG CHECKPOINT INPUT --out DIR [--size H W]
-
-INPUT is an image or a folder. Writes <name>.npy, (C, H/16, W/16) float16, and <name>_pca.png
-(the image beside a PCA colouring of its features). Unreadable images are listed and skipped;
-the exit code is 1 if any was.
+The code is ``sapiens_mm/cli/extract_features.py``; installed, the same program is ``sapiens-extract-features``.
 """
-import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-
-import sapiens_mm  # noqa: F401
-from sapiens_mm.apis.feature_extraction import FeatureExtractor
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint', help="checkpoint of any layout; 'none' for random weights")
-    parser.add_argument('input', help='image file or folder')
-    parser.add_argument('--out', required=True, help='output folder')
-    parser.add_argument('--size', type=int, nargs=2, metavar=('H', 'W'), default=None)
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--no-pca', action='store_true', help='skip the PCA pictures')
-    args = parser.parse_args()
-    ckpt = None if args.checkpoint.lower() == 'none' else args.checkpoint
-    extractor = FeatureExtractor(args.config, ckpt, args.size, args.device)
-    result = extractor.run(args.input, args.out, save_pca=not args.no_pca)
-    print(f'\nfeatures of {len(result["done"])} images written to {args.out}')
-    for path, reason in result['failed']:
-        print(f'skipped {path}: {reason}', file=sys.stderr)
-    sys.exit(1 if result['failed'] else 0)
-
+from sapiens_mm.cli.extract_features import main, run  # noqa: F401  (main: for callers)
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run())

@@ -4,7 +4,7 @@ The code is ``sapiens_mm/cli/infer.py``; installed, the same program is ``sapien
 """
 import sys
 
-from sapiens_mm.cli.infer import main
+from sapiens_mm.cli.infer import main, run  # noqa: F401  (main: for callers)
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run())

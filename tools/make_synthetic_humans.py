@@ -4,7 +4,7 @@ The code is ``sapiens_mm/cli/make_synthetic_humans.py``; installed, the same pro
 """
 import sys
 
-from sapiens_mm.cli.make_synthetic_humans import main
+from sapiens_mm.cli.make_synthetic_humans import main, run  # noqa: F401  (main: for callers)
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run())

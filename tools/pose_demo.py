@@ -13,7 +13,6 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
 import cv2
 from mmengine.utils import ProgressBar
@@ -68,4 +67,5 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    from sapiens_mm.apis.cli import run_cli  # one message + exit 2 on bad input; --debug
+    sys.exit(run_cli(main))

@@ -5,7 +5,7 @@ command ``sapiens-test``); see its docstring for the options.
 """
 import sys
 
-from sapiens_mm.cli.test import main
+from sapiens_mm.cli.test import main, run  # noqa: F401  (main: for callers)
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run())

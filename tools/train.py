@@ -5,7 +5,7 @@ console command ``sapiens-train``); see its docstring for the options.
 """
 import sys
 
-from sapiens_mm.cli.train import main
+from sapiens_mm.cli.train import main, run  # noqa: F401  (main: for callers)
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run())

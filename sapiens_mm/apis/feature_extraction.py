@@ -104,29 +104,36 @@ class FeatureExtractor:
         """Embed every image of ``inputs`` (file, folder or list) into ``out_dir``.
 
         Writes ``<name>.npy`` (C, h, w) float16 and, with ``save_pca``, ``<name>_pca.png``
-        (input and feature PCA side by side). Unreadable images are reported and skipped.
+        (input and feature PCA side by side); ``<name>`` keeps the sub-path under a folder
+        input (:func:`~sapiens_mm.apis.inference.output_stems`). Unreadable, truncated or
+        oversized images and failed writes are reported and skipped.
         Returns ``dict(done=[...], failed=[(path, reason), ...])``.
         """
         paths = list_images(inputs) if isinstance(inputs, str) else list(inputs)
         os.makedirs(out_dir, exist_ok=True)
         done, failed = [], []
         bar = ProgressBar(len(paths))
+        from .inference import output_stems, read_image, write_checked
+        stems = output_stems(paths, inputs if isinstance(inputs, str) else '')
         for path in paths:
-            img = cv2.imread(path, cv2.IMREAD_COLOR)
-            if img is None:
-                failed.append((path, 'unreadable or corrupt image'))
+            try:
+                img = read_image(path)  # empty, truncated, oversized: skipped and reported
+                feat = self(img)
+                base = os.path.join(out_dir, stems[path])
+                os.makedirs(os.path.dirname(base) or '.', exist_ok=True)
+                write_checked(base + '.npy', feat.astype(np.float16))
+                if save_pca:
+                    vis_h = 256
+                    vis_w = max(1, round(img.shape[1] * vis_h / img.shape[0]))
+                    pca = cv2.resize(features_to_pca_image(feat), (vis_w, vis_h),
+                                     interpolation=cv2.INTER_NEAREST)
+                    panel = np.concatenate([cv2.resize(img, (vis_w, vis_h)), pca], axis=1)
+                    write_checked(base + '_pca.png', panel)
+            except (ValueError, OSError) as e:
+                why = str(e)
+                failed.append((path, why[len(path) + 2:] if why.startswith(path) else why))
                 bar.update()
                 continue
-            feat = self(img)
-            stem = os.path.splitext(os.path.basename(path))[0]
-            np.save(os.path.join(out_dir, stem + '.npy'), feat.astype(np.float16))
-            if save_pca:
-                vis_h = 256
-                vis_w = max(1, round(img.shape[1] * vis_h / img.shape[0]))
-                pca = cv2.resize(features_to_pca_image(feat), (vis_w, vis_h),
-                                 interpolation=cv2.INTER_NEAREST)
-                panel = np.concatenate([cv2.resize(img, (vis_w, vis_h)), pca], axis=1)
-                cv2.imwrite(os.path.join(out_dir, stem + '_pca.png'), panel)
             done.append(path)
             bar.update()
         return dict(done=done, failed=failed)

@@ -41,7 +41,7 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.logging import MMLogger
 from mmengine.utils import ProgressBar
 
-from sapiens_mm.checkpoint import load_model_weights, resolve_checkpoint
+from sapiens_mm.checkpoint import load_model_weights
 from sapiens_mm.checkpoint.model_zoo import zoo_config
 from sapiens_mm.utils.config_paths import config_file
 from sapiens_mm.datasets.body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
@@ -66,16 +66,99 @@ def task_of(model: torch.nn.Module) -> str:
     return 'seg'
 
 
-def _read(path: str) -> np.ndarray:
-    img = cv2.imread(path, cv2.IMREAD_COLOR)
-    if img is None:
-        raise ValueError(f'{path}: unreadable or corrupt image')
+#: Largest decoded image :meth:`SapiensInferencer.run` takes (width x height): 100 megapixels,
+#: 300 MB as BGR uint8. A few hundred kB of PNG can declare 20000 x 20000 (1.2 GB decoded, more
+#: in the test pipeline), which would end the whole run; such an image is skipped and counted.
+MAX_IMAGE_PIXELS = 100_000_000
+
+
+def _image_size(path: str) -> Optional[Tuple[int, int]]:
+    """(width, height) from the file header without decoding, None if PIL cannot tell.
+
+    PIL's own decompression-bomb guard refuses to open images over twice its
+    ``Image.MAX_IMAGE_PIXELS`` (179 M by default); that is reported as a ``ValueError``, not
+    taken for "size unknown" (which would decode the image)."""
+    import warnings
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                return im.size
+    except Image.DecompressionBombError as e:
+        raise ValueError(f'{path}: exceeds the pixel limit ({e})') from None
+    except Exception:
+        return None
+
+
+def read_image(path: str, max_pixels: Optional[int] = None) -> np.ndarray:
+    """BGR image at ``path``; ``ValueError`` naming the file for a missing, empty, truncated
+    (JPEG without end marker, PNG without IEND) or undecodable file and for one whose size
+    exceeds ``max_pixels`` (default :data:`MAX_IMAGE_PIXELS`; checked from the header before
+    decoding)."""
+    max_pixels = MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
+    from sapiens_mm.data_curation.image_io import ImageReadError, read_image_checked
+    size = _image_size(path)
+    if size is not None and size[0] * size[1] > max_pixels:
+        raise ValueError(f'{path}: {size[0]}x{size[1]} pixels exceeds the limit of '
+                         f'{max_pixels} pixels')
+    try:
+        img = read_image_checked(path)
+    except ImageReadError as e:
+        raise ValueError(f'{path}: unreadable image ({e})') from None
+    if img.shape[0] * img.shape[1] > max_pixels:
+        raise ValueError(f'{path}: {img.shape[1]}x{img.shape[0]} pixels exceeds the limit of '
+                         f'{max_pixels} pixels')
     return img
+
+
+def _read(path: str) -> np.ndarray:
+    return read_image(path)
+
+
+def write_checked(path: str, array: np.ndarray) -> None:
+    """``cv2.imwrite`` (image suffix) or ``np.save`` (``.npy``), then check the file is there
+    and non-empty; ``OSError`` naming the file otherwise (``cv2.imwrite`` only returns False
+    on a read-only or full disk)."""
+    try:
+        if path.endswith('.npy'):
+            np.save(path, array)
+            ok = True
+        else:
+            ok = cv2.imwrite(path, array)
+    except (OSError, cv2.error) as e:
+        raise OSError(f'{path}: could not be written ({e})') from e
+    if not ok or not osp.isfile(path) or osp.getsize(path) == 0:
+        raise OSError(f'{path}: could not be written (read-only folder or full disk?)')
+
+
+def output_stems(names: Sequence[str], source: str) -> Dict[str, str]:
+    """Output stem of each input: its path relative to the ``source`` folder without the
+    suffix (``sub/x.png`` -> ``sub/x``), so ``x.png`` and ``sub/x.png`` do not overwrite each
+    other; inputs that would still share a stem (``x.png``, ``x.jpg``) keep their suffix
+    (``x_png``, ``x_jpg``)."""
+    rel = {n: (osp.relpath(n, source) if osp.isdir(source) else osp.basename(n))
+           for n in names}
+    stems = {n: osp.splitext(r)[0] for n, r in rel.items()}
+    count: Dict[str, int] = {}
+    for st in stems.values():
+        count[st] = count.get(st, 0) + 1
+    return {n: (st if count[st] == 1 else rel[n].replace('.', '_'))
+            for n, st in stems.items()}
 
 
 def iter_inputs(source: str) -> Iterator[Tuple[str, Optional[np.ndarray]]]:
     """``(name, BGR image)`` of an image file, the images of a folder (sorted, recursive) or
-    the frames of a video (``frame_000000`` ...). Unreadable images give ``(path, None)``."""
+    the frames of a video (``frame_000000`` ...). Unusable images give ``(path, None)``."""
+    for name, img, _ in _iter_checked(source):
+        yield name, img
+
+
+def _iter_checked(source: str) -> Iterator[Tuple[str, Optional[np.ndarray], Optional[str]]]:
+    """``(name, image, None)`` or ``(name, None, why)`` for each input of ``source``."""
     from .feature_extraction import list_images
     if osp.isfile(source) and source.lower().endswith(VIDEO_EXTENSIONS):
         cap = cv2.VideoCapture(source)
@@ -87,7 +170,7 @@ def iter_inputs(source: str) -> Iterator[Tuple[str, Optional[np.ndarray]]]:
                 ok, frame = cap.read()
                 if not ok:
                     break
-                yield f'frame_{i:06d}', frame
+                yield f'frame_{i:06d}', frame, None
                 i += 1
         finally:
             cap.release()
@@ -95,7 +178,11 @@ def iter_inputs(source: str) -> Iterator[Tuple[str, Optional[np.ndarray]]]:
             raise ValueError(f'{source}: video holds no readable frame')
         return
     for path in list_images(source):
-        yield path, cv2.imread(path, cv2.IMREAD_COLOR)
+        try:
+            yield path, read_image(path), None
+        except ValueError as e:  # the reason, without the path it starts with
+            why = str(e)
+            yield path, None, why[len(path) + 2:] if why.startswith(f'{path}: ') else why
 
 
 def count_inputs(source: str) -> int:
@@ -148,8 +235,8 @@ class _TaskModel:
             self.model = init_model(cfg, None, device=device)
         self.task = task_of(self.model)
         if checkpoint is not None and str(checkpoint).lower() != 'none':
-            path = resolve_checkpoint(checkpoint)
-            load_model_weights(self.model, path)
+            # any path form (file, URL, hf://, released name); errors name it as given
+            load_model_weights(self.model, str(checkpoint))
             self.model.to(device)
         if self.task == 'seg' and self.model.decode_head.num_classes == len(BODY_PART_CLASSES):
             self.model.dataset_meta = dict(classes=BODY_PART_CLASSES, palette=BODY_PART_PALETTE)
@@ -441,17 +528,17 @@ class SapiensInferencer:
         ``{stem}_normal.npy`` (H, W, 3 float32), ``{stem}_{task}.jpg`` pictures and
         ``{stem}_panel.jpg``. Keypoints go to the COCO JSON of :meth:`run`. Returns the
         pictures."""
-        os.makedirs(out_dir, exist_ok=True)
         base = osp.join(out_dir, stem)
+        os.makedirs(osp.dirname(base) or '.', exist_ok=True)
         if 'seg' in result:
-            cv2.imwrite(base + '_seg.png', result['seg'])
+            write_checked(base + '_seg.png', result['seg'])
         if 'depth' in result:
-            np.save(base + '_depth.npy', result['depth'].astype(np.float32))
+            write_checked(base + '_depth.npy', result['depth'].astype(np.float32))
         if 'normal' in result:
-            np.save(base + '_normal.npy', result['normal'].astype(np.float32))
+            write_checked(base + '_normal.npy', result['normal'].astype(np.float32))
         pics = self.draw(img, result, kpt_thr)
         for name, pic in pics.items():
-            cv2.imwrite(f'{base}_{name}.jpg', pic)
+            write_checked(f'{base}_{name}.jpg', pic)
         return pics
 
     def run(self, source: str, out_dir: str, video_out: bool = False, kpt_thr: float = 0.3
@@ -462,8 +549,11 @@ class SapiensInferencer:
         ``keypoints.json`` (COCO keypoint results) and ``image_ids.json`` (``[{id,
         file_name}]``) if pose ran, and with
         ``video_out`` for a video source ``panel.mp4`` of the panels at the source frame rate.
-        Unreadable images are skipped and listed. Returns ``dict(images=N, failed=[...],
-        keypoints=path or None)``.
+        Output stems keep the input's path relative to the folder (:func:`output_stems`).
+        Per-image failures (unreadable, empty, truncated, over :data:`MAX_IMAGE_PIXELS`, an
+        inference error, a write that failed) are logged, skipped and listed. Returns
+        ``dict(images=N written, failed=[path, ...], reasons={path: why}, keypoints=path or
+        None)``.
         """
         import json
         os.makedirs(out_dir, exist_ok=True)
@@ -473,18 +563,39 @@ class SapiensInferencer:
             cap = cv2.VideoCapture(source)
             fps = cap.get(cv2.CAP_PROP_FPS) or fps
             cap.release()
+        from .feature_extraction import list_images
+        stems = {} if is_video else output_stems(list_images(source), source)
         bar = ProgressBar(count_inputs(source))
         coco, names, failed, writer = [], [], [], None
+        reasons: Dict[str, str] = {}
         batch: List[Tuple[str, np.ndarray]] = []
+
+        def infer(items):
+            try:
+                return self.infer_batch([img for _, img in items])
+            except Exception as e:
+                if len(items) == 1:
+                    return [e]
+                return [r for item in items for r in infer([item])]  # find the bad image
 
         def flush():
             nonlocal writer
-            results = self.infer_batch([img for _, img in batch])
-            for (name, img), res in zip(batch, results):
+            for (name, img), res in zip(batch, infer(batch)):
+                if isinstance(res, Exception):
+                    failed.append(name)
+                    reasons[name] = f'inference failed ({type(res).__name__}: {res})'
+                    bar.update()
+                    continue
+                stem = stems.get(name, name)
+                try:
+                    pics = self.write(out_dir, stem, img, res, kpt_thr)
+                except OSError as e:
+                    failed.append(name)
+                    reasons[name] = str(e)
+                    bar.update()
+                    continue
                 names.append(name)
                 coco.extend(self.pose_to_coco(res.get('pose'), len(names)))
-                stem = osp.splitext(osp.basename(name))[0]
-                pics = self.write(out_dir, stem, img, res, kpt_thr)
                 if video_out and is_video:
                     panel = pics['panel']
                     if writer is None:
@@ -495,9 +606,10 @@ class SapiensInferencer:
                 bar.update()
             batch.clear()
 
-        for name, img in iter_inputs(source):
+        for name, img, why in _iter_checked(source):
             if img is None:
                 failed.append(name)
+                reasons[name] = why
                 bar.update()
                 continue
             batch.append((name, img))
@@ -510,11 +622,12 @@ class SapiensInferencer:
         kpt_file = None
         if 'pose' in self.models:
             kpt_file = osp.join(out_dir, 'keypoints.json')
-            with open(kpt_file, 'w') as f:
-                json.dump(coco, f)
-            with open(osp.join(out_dir, 'image_ids.json'), 'w') as f:
-                json.dump([dict(id=i + 1, file_name=osp.basename(n))
-                           for i, n in enumerate(names)], f)
+            from sapiens_mm.data_curation.image_io import atomic_write_text
+            atomic_write_text(kpt_file, json.dumps(coco))
+            atomic_write_text(osp.join(out_dir, 'image_ids.json'), json.dumps(
+                [dict(id=i + 1, file_name=(osp.relpath(n, source) if osp.isdir(source)
+                                           else osp.basename(n)))
+                 for i, n in enumerate(names)]))
         for name in failed:
-            self.logger.warning(f'skipped {name}: unreadable or corrupt image')
-        return dict(images=len(names), failed=failed, keypoints=kpt_file)
+            self.logger.warning(f'skipped {name}: {reasons[name]}')
+        return dict(images=len(names), failed=failed, reasons=reasons, keypoints=kpt_file)

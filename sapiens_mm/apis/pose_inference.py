@@ -34,10 +34,14 @@ class MMDetPersonDetector:
         from mmdet.apis import init_detector
         self.model = init_detector(config, checkpoint, device=device)
         self.cat_id, self.score_thr, self.nms_thr = cat_id, score_thr, nms_thr
-        #: identifies the detector in curation ledgers (config and checkpoint file names)
-        self.name = 'mmdet:{}:{}:cat{}'.format(
-            os.path.basename(config) if isinstance(config, str) else type(config).__name__,
-            os.path.basename(checkpoint) if checkpoint else 'random-init', cat_id)
+        #: identifies the detector in curation ledgers by content: the config and checkpoint
+        #: files by SHA-256 (not their names), and the detector arguments
+        from sapiens_mm.data_curation.detectors import file_digest, text_digest
+        cfg_id = (f'{os.path.basename(config)}@{file_digest(config)}' if isinstance(config, str)
+                  else f'{type(config).__name__}@{text_digest(str(config))}')
+        ckpt_id = (f'{os.path.basename(checkpoint)}@{file_digest(checkpoint)}'
+                   if checkpoint and os.path.isfile(checkpoint) else (checkpoint or 'random-init'))
+        self.name = f'mmdet:{cfg_id}:{ckpt_id}:cat{cat_id}:score>{score_thr}:nms{nms_thr}'
 
     def detect(self, img: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """(N, 4) float32 xyxy boxes [px] and (N,) float32 scores of the persons in ``img``."""
@@ -68,7 +72,11 @@ class TopdownPoseInferencer:
 
     def __init__(self, config, checkpoint: Optional[str] = None, device: str = 'cpu',
                  detector: Optional[Callable[[np.ndarray], np.ndarray]] = None):
-        self.model = init_model(config, checkpoint, device=device)
+        self.model = init_model(config, None, device=device)
+        if checkpoint is not None:  # weights-only, any path form, fit checked (not mmpose's)
+            from sapiens_mm.checkpoint import load_model_weights
+            load_model_weights(self.model, checkpoint)
+            self.model.to(device)
         self.detector = detector
 
     @property

@@ -23,7 +23,13 @@ from ..utils.config_paths import config_file
 from .distributed import is_flexible_runner_config, prepare_cpu_distributed
 
 __all__ = ['parse_train_args', 'parse_test_args', 'load_train_config', 'load_test_config',
-           'add_dump_results', 'build_runner', 'enable_show_dir']
+           'add_dump_results', 'build_runner', 'enable_show_dir', 'check_cfg_options',
+           'load_test_weights', 'ConfigOptionError']
+
+
+class ConfigOptionError(ValueError):
+    """A ``--cfg-options`` key that the config does not have (with the closest keys)."""
+
 
 
 def _parser(description: str) -> argparse.ArgumentParser:
@@ -80,6 +86,7 @@ def _load_config(args: argparse.Namespace) -> Config:
     """Read the config and apply ``--cfg-options``, ``--launcher`` and ``--work-dir``."""
     cfg = Config.fromfile(config_file(args.config))
     if args.cfg_options:
+        check_cfg_options(cfg, args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
     if args.launcher != 'none' and not torch.cuda.is_available():
@@ -125,6 +132,104 @@ def enable_show_dir(cfg: Config, show_dir: str, testing: bool) -> None:
         raise ValueError(f'--show-dir: the config {cfg.filename} has a visualization hook of '
                          f'type {kind!r}; --show-dir knows PoseVisualizationHook, '
                          'DenseVisualizationHook and SegVisualizationHook')
+def _runner_arguments() -> set:
+    """Top-level config keys a Runner reads (``Runner.__init__``/``FlexibleRunner`` args)."""
+    import inspect
+    from mmengine.runner import FlexibleRunner
+    keys = {'runner_type', 'launcher', 'custom_imports', 'default_scope', 'model_wrapper_cfg'}
+    for cls in (Runner, FlexibleRunner):
+        keys |= set(inspect.signature(cls.__init__).parameters) - {'self'}
+    return keys
+
+
+def _close(key: str, choices) -> str:
+    import difflib
+    close = difflib.get_close_matches(key, [str(c) for c in choices], n=3, cutoff=0.5)
+    return f'; closest existing keys: {", ".join(close)}' if close else ''
+
+
+def _hook_parameters(hook_type, scope: Optional[str]) -> Optional[set]:
+    """Keyword arguments a hook class takes, or None when it cannot be told (unknown type,
+    ``**kwargs`` other than ``CheckpointHook``'s, which go to ``Runner.save_checkpoint``)."""
+    import inspect
+    from mmengine.hooks import CheckpointHook
+    from mmengine.registry import HOOKS
+    cls = hook_type
+    if isinstance(hook_type, str):
+        cls = None
+        for name in ([f'{scope}.{hook_type}'] if scope else []) + [hook_type]:
+            try:
+                cls = HOOKS.get(name)
+            except Exception:  # an unimported scope
+                cls = None
+            if cls is not None:
+                break
+    if not inspect.isclass(cls):
+        return None
+    params = inspect.signature(cls.__init__).parameters
+    names = set(params) - {'self'}
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        if not issubclass(cls, CheckpointHook):
+            return None
+        names |= set(inspect.signature(Runner.save_checkpoint).parameters) - {'self'}
+    return {n for n in names
+            if params.get(n) is None or params[n].kind is not params[n].VAR_KEYWORD}
+
+
+def check_cfg_options(cfg: Config, options: dict, config_path: str = '<config>') -> None:
+    """Refuse ``--cfg-options`` keys that would be silently ignored or fail late.
+
+    * a top-level key neither in the config nor read by the Runner (``optim_wraper.…``:
+      mmengine merges it as a new key nobody reads, and training runs with the old value);
+    * a new key of a hook in ``default_hooks`` that the hook class does not take (mmengine
+      builds the hook only when the Runner is created, and ``CheckpointHook`` passes unknown
+      keys on to ``Runner.save_checkpoint``, which fails at the first checkpoint).
+
+    Raises :class:`ConfigOptionError` naming the config file, the key and the closest keys.
+    """
+    top_keys = set(cfg.keys()) | _runner_arguments()
+    for key in options:
+        parts = key.split('.')
+        if parts[0] not in top_keys:
+            raise ConfigOptionError(f'{config_path}: --cfg-options {key}: the config has no '
+                                    f'top-level key {parts[0]!r}{_close(parts[0], cfg.keys())}')
+        if parts[0] == 'default_hooks' and len(parts) == 3:
+            hooks = cfg.get('default_hooks') or {}
+            hook = hooks.get(parts[1])
+            if hook is None:
+                continue  # a new hook: mmengine builds it with its own checks
+            if parts[2] in hook or parts[2] == 'type':
+                continue
+            params = _hook_parameters(hook.get('type'), cfg.get('default_scope'))
+            if params is not None and parts[2] not in params:
+                raise ConfigOptionError(
+                    f'{config_path}: --cfg-options {key}: {hook.get("type")} takes no '
+                    f'argument {parts[2]!r}{_close(parts[2], params)}')
+
+
+def load_test_weights(runner: Runner, checkpoint: str) -> None:
+    """Load ``tools/test.py``'s checkpoint into the runner's model, strictly.
+
+    mmengine's ``load_from`` loads non-strictly: another task's, another size's or an empty
+    checkpoint evaluates random weights and exits 0. This uses
+    :func:`~sapiens_mm.checkpoint.load_model_weights` with ``strict=True`` (any path form,
+    weights-only; no key matched, a missing tensor, a shape mismatch, NaN/inf: a
+    ``CheckpointError`` naming the file and the keys). ``none`` loads nothing.
+    """
+    from mmengine.model import is_model_wrapper
+    from sapiens_mm.checkpoint import load_model_weights
+    if checkpoint is None or str(checkpoint).lower() == 'none':
+        return
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    if not isinstance(model, torch.nn.Module):
+        # FlexibleRunner builds the model inside test(); its strategy loads load_from
+        # (weights-only through sapiens_mm's mmengine scheme, but not strictly)
+        print_log(f'{type(runner).__name__} builds its model in test(): {checkpoint} is loaded '
+                  'by its strategy, weights-only but without the strict fit check',
+                  logger='current', level=logging.WARNING)
+        runner._load_from = checkpoint
+        return
+    load_model_weights(model, checkpoint, logger=runner.logger, strict=True)
 
 
 def _enable_amp(cfg: Config) -> None:
@@ -164,6 +269,13 @@ def load_train_config(args: argparse.Namespace) -> Config:
     if args.resume is not None:
         cfg.resume = True
         cfg.load_from = None if args.resume == 'auto' else args.resume
+        if args.resume == 'auto':
+            from mmengine.runner import find_latest_checkpoint
+            if find_latest_checkpoint(cfg.work_dir) is None:
+                # mmengine would log 'Auto resumed from the latest checkpoint None.'
+                print_log(f'--resume: nothing to resume in {cfg.work_dir} (no '
+                          'last_checkpoint file); training starts from scratch',
+                          logger='current', level=logging.WARNING)
     return cfg
 
 
@@ -171,7 +283,9 @@ def load_test_config(args: argparse.Namespace) -> Config:
     """The config ``tools/test.py`` builds its Runner from: weights from the checkpoint.
 
     ``CHECKPOINT`` = ``none`` evaluates the model as built (untrained weights, pretrained
-    backbones not loaded): the baseline a trained model must beat.
+    backbones not loaded): the baseline a trained model must beat. Otherwise ``load_from`` is
+    cleared: the checkpoint is loaded strictly by :func:`load_test_weights` once the Runner
+    is built (mmengine's ``load_from`` is not strict).
     """
     cfg = _load_config(args)
     if args.show_dir:
@@ -179,9 +293,7 @@ def load_test_config(args: argparse.Namespace) -> Config:
     if args.checkpoint.lower() == 'none':
         print_log('tools/test.py: no checkpoint, evaluating untrained weights', logger='current',
                   level=logging.WARNING)
-        cfg.load_from = None
-    else:
-        cfg.load_from = args.checkpoint
+    cfg.load_from = None
     return cfg
 
 
@@ -201,10 +313,20 @@ def build_runner(cfg: Config) -> Runner:
 
     With a launcher and no CUDA, the gloo process group is created first and the DDP/FSDP
     wrapper is put on the CPU (:func:`~sapiens_mm.apis.distributed.prepare_cpu_distributed`).
+
+    With ``resume`` and a ``load_from`` checkpoint, the checkpoint is first checked to fit the
+    model (:func:`~sapiens_mm.checkpoint.check_model_checkpoint`): another task's checkpoint
+    is a ``CheckpointError`` naming the file, not mmengine's ``loaded state dict contains a
+    parameter group that doesn't match the size of optimizer's group``.
     """
     prepare_cpu_distributed(cfg)
     if is_flexible_runner_config(cfg):
         cfg.setdefault('runner_type', 'FlexibleRunner')
-    if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    if cfg.get('resume') and cfg.get('load_from'):
+        from mmengine.model import is_model_wrapper
+        from sapiens_mm.checkpoint import check_model_checkpoint
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        if isinstance(model, torch.nn.Module):  # FlexibleRunner builds it in train()
+            check_model_checkpoint(model, cfg.load_from, strict=True)
+    return runner

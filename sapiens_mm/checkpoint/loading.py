@@ -7,8 +7,13 @@ Layouts understood (sapiens-facts §1.6), as ``.pth`` or ``.safetensors``:
 * task checkpoint: ``{'state_dict': {'backbone.*': ..., 'head.*' | 'decode_head.*': ...}}``;
 * any of the above with a DDP ``module.`` prefix.
 
-``torch.load`` runs with ``weights_only=True``; the few mmengine classes stored in training
-checkpoints are allow-listed in :mod:`sapiens_mm.checkpoint.safe_globals`.
+Every path form (local, ``~``, ``http(s)://`` URL, ``hf://`` Hub file, mmengine model names,
+released model name, ``.safetensors``) goes through :func:`load_checkpoint_file`: first to a
+local file (URLs are downloaded into torch hub's cache, never unpickled on the way), then
+``torch.load`` with ``weights_only=True``; the few mmengine classes stored in training
+checkpoints are allow-listed in :mod:`sapiens_mm.checkpoint.safe_globals`. mmengine's own
+loading (``init_cfg`` ``Pretrained``, ``load_from``, ``resume``) is routed here by
+:func:`register_checkpoint_schemes`. Model weights holding NaN/inf are refused.
 """
 import os
 from typing import Dict, Optional
@@ -16,21 +21,153 @@ from typing import Dict, Optional
 import torch
 from mmengine.logging import MMLogger
 
-__all__ = ['CheckpointError', 'load_checkpoint_file', 'model_state_dict',
-           'backbone_state_dict', 'load_backbone_weights']
+__all__ = ['CheckpointError', 'CheckpointNotFoundError', 'load_checkpoint_file',
+           'resolve_checkpoint_path',
+           'url_cache_path', 'check_finite', 'nonfinite_tensors', 'model_state_dict',
+           'backbone_state_dict', 'load_backbone_weights', 'register_checkpoint_schemes']
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint file that cannot be read or does not fit the model; the message names it."""
 
 
-def load_checkpoint_file(path: str, map_location='cpu') -> dict:
-    """Read a ``.pth``/``.pt`` (weights-only unpickling) or ``.safetensors`` file into a dict."""
-    if '://' in path:  # URLs and other mmengine schemes
-        from mmengine.runner.checkpoint import CheckpointLoader
-        return CheckpointLoader.load_checkpoint(path, map_location=map_location)
-    if not os.path.isfile(path):
-        raise CheckpointError(f'{path}: checkpoint file not found')
+class CheckpointNotFoundError(CheckpointError, FileNotFoundError):
+    """A checkpoint path that names no file (also a ``FileNotFoundError``, as mmengine's own
+    loader raises for it)."""
+
+
+def _is_url(path: str) -> bool:
+    return path.startswith(('http://', 'https://'))
+
+
+def url_cache_path(url: str) -> str:
+    """Where a checkpoint URL is kept: ``torch.hub.get_dir()/checkpoints/<file name>``.
+
+    The same file name torch's ``load_state_dict_from_url`` (and mmengine's ``load_from_http``)
+    use, so a file either of them downloaded before is reused.
+    """
+    from urllib.parse import urlparse
+    name = os.path.basename(urlparse(url).path)
+    if not name:
+        raise CheckpointError(f'{url}: the URL names no file')
+    return os.path.join(torch.hub.get_dir(), 'checkpoints', name)
+
+
+#: mmengine's named-model schemes, resolved to a URL (or a file) by mmengine's own tables.
+_MMENGINE_NAMED = ('torchvision://', 'modelzoo://', 'open-mmlab://', 'openmmlab://', 'mmcls://')
+
+
+def _named_model_location(path: str) -> str:
+    """URL or file of an mmengine ``torchvision://``, ``open-mmlab://``, ``mmcls://`` name,
+    from the same tables mmengine's loaders use."""
+    from mmengine.runner import checkpoint as mm
+    prefix = next(p for p in _MMENGINE_NAMED if path.startswith(p))
+    name = path[len(prefix):]
+    if prefix in ('torchvision://', 'modelzoo://'):
+        table = mm.get_torchvision_models()
+    elif prefix == 'mmcls://':
+        table = mm.get_mmcls_models()
+    else:
+        table = mm.get_external_models()
+        name = mm.get_deprecated_model_names().get(name, name)
+    if name not in table:
+        raise CheckpointError(f'{path}: {name!r} is not a model name of {prefix}')
+    url = table[name]
+    return url if _is_url(url) else os.path.join(mm._get_mmengine_home(), url)
+
+
+def _hub_file(path: str, download: bool) -> str:
+    """``hf://OWNER/REPO/FILE`` -> the file in the Hugging Face cache (downloaded if needed)."""
+    parts = path[len('hf://'):].split('/')
+    if len(parts) < 3 or not all(parts):
+        raise CheckpointError(f'{path}: expected hf://OWNER/REPO/PATH/IN/REPO')
+    try:
+        from huggingface_hub import hf_hub_download
+    except ImportError as e:
+        raise CheckpointError(f'{path}: huggingface_hub is not installed '
+                              '(pip install huggingface_hub)') from e
+    try:
+        return hf_hub_download('/'.join(parts[:2]), '/'.join(parts[2:]),
+                               local_files_only=not download)
+    except Exception as e:
+        why = str(e).splitlines()[0][:200] if str(e) else ''
+        raise CheckpointError(f'{path}: not in the Hugging Face cache and not downloaded '
+                              f'({type(e).__name__}: {why})') from e
+
+
+def _rank_zero_first(fetch):
+    """Run ``fetch()`` on rank 0 first, then on the other ranks (which find its cached file),
+    as mmengine's ``load_from_http`` does, so N processes do not download one file N times."""
+    import torch.distributed as dist
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return fetch()
+    result, error = None, None
+    if dist.get_rank() == 0:
+        try:
+            result = fetch()
+        except CheckpointError as e:  # reach the barrier anyway: the other ranks wait there
+            error = e
+    dist.barrier()
+    if error is not None:
+        raise error
+    return result if dist.get_rank() == 0 else fetch()
+
+
+def resolve_checkpoint_path(path: str, download: bool = True) -> str:
+    """The local file of any checkpoint path form.
+
+    * a local path (``~`` expanded) is returned as it is;
+    * an ``http://``/``https://`` URL is downloaded with ``torch.hub.download_url_to_file``
+      into :func:`url_cache_path` (reused when present; never unpickled on the way);
+    * ``hf://OWNER/REPO/FILE`` is fetched with ``huggingface_hub.hf_hub_download`` (its cache);
+    * mmengine's ``torchvision://``, ``open-mmlab://`` and ``mmcls://`` names are looked up in
+      mmengine's tables and then treated as the URL or file they name;
+    * a released model name is found or downloaded by
+      :func:`~sapiens_mm.checkpoint.model_zoo.resolve_checkpoint`.
+
+    Raises :class:`CheckpointError` naming ``path`` for any other scheme (``s3://`` ...), a
+    missing file or a failed download.
+    """
+    path = os.path.expanduser(str(path))
+    if path.startswith(_MMENGINE_NAMED):
+        return resolve_checkpoint_path(_named_model_location(path), download)
+    if path.startswith('hf://'):
+        return _rank_zero_first(lambda: _hub_file(path, download))
+    if _is_url(path):
+        local = url_cache_path(path)
+
+        def fetch():
+            if os.path.isfile(local):
+                return local
+            if not download:
+                raise CheckpointError(f'{path}: not in the torch hub cache ({local}) and '
+                                      'download=False')
+            os.makedirs(os.path.dirname(local), exist_ok=True)
+            try:
+                torch.hub.download_url_to_file(path, local, progress=False)
+            except Exception as e:
+                raise CheckpointError(f'{path}: download failed ({type(e).__name__}: '
+                                      f'{str(e).splitlines()[0][:200] if str(e) else ""})') from e
+            return local
+
+        return _rank_zero_first(fetch)
+    if '://' in path:
+        raise CheckpointError(f'{path}: unsupported checkpoint location; sapiens_mm loads local '
+                              'files, http(s):// URLs, hf:// Hub files, mmengine model names '
+                              'and released model names (download other locations to a file '
+                              'first)')
+    if os.path.isfile(path):
+        return path
+    from .model_zoo import MODEL_ZOO, resolve_checkpoint
+    if path in MODEL_ZOO:
+        return resolve_checkpoint(path, download=download)
+    raise CheckpointNotFoundError(f'{path}: checkpoint file not found')
+
+
+def _read_local(path: str, map_location, shown: str) -> dict:
+    """Weights-only read of a local ``.pth``/``.pt`` or ``.safetensors`` file."""
+    if os.path.getsize(path) == 0:
+        raise CheckpointError(f'{shown}: empty file (0 bytes), not a checkpoint')
     try:
         if path.endswith('.safetensors'):
             from safetensors.torch import load_file
@@ -39,11 +176,91 @@ def load_checkpoint_file(path: str, map_location='cpu') -> dict:
         from .safe_globals import register_safe_globals
         register_safe_globals()
         return torch.load(path, map_location=map_location, weights_only=True)
-    except CheckpointError:
-        raise
     except Exception as e:  # corrupt, truncated, not a checkpoint, unsafe pickle ...
-        raise CheckpointError(f'{path}: cannot be read as a checkpoint '
-                              f'({type(e).__name__}: {str(e).splitlines()[0][:300]})') from e
+        import re
+        text = str(e)
+        where = f' (cached as {path})' if shown != path else ''
+        refused = re.search(r'Unsupported global: GLOBAL (\S+)|(\S+) was not an allowed global',
+                            text)
+        if refused:  # weights-only unpickling stopped at a global it does not allow
+            name = refused.group(1) or refused.group(2)
+            raise CheckpointError(
+                f'{shown}{where}: its pickle calls code outside the weights-only allow-list '
+                f'({name}); it was refused unread. Load only checkpoints you trust; '
+                'sapiens_mm never unpickles arbitrary code') from e
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        if 'WeightsUnpickler error' in text:  # torch's own reason sits in the middle
+            lines = [ln for ln in lines if 'WeightsUnpickler' not in ln and 'documentation' not
+                     in ln and 'Weights only load failed' not in ln] or lines
+            msg = 'not a torch checkpoint: ' + lines[0][:300]
+        else:
+            msg = lines[0][:300] if lines else ''
+        raise CheckpointError(f'{shown}{where}: cannot be read as a checkpoint '
+                              f'({type(e).__name__}: {msg})') from e
+
+
+def load_checkpoint_file(path: str, map_location='cpu') -> dict:
+    """Read a checkpoint given in any path form (see :func:`resolve_checkpoint_path`) into a
+    dict: ``.pth``/``.pt`` by weights-only unpickling with the project allow-list
+    (:mod:`sapiens_mm.checkpoint.safe_globals`), ``.safetensors`` with safetensors.
+
+    Errors (:class:`CheckpointError`) name the path as given (the URL, not only its cache file).
+    """
+    shown = str(path)
+    return _read_local(resolve_checkpoint_path(shown), map_location, shown)
+
+
+def nonfinite_tensors(sd: Dict[str, torch.Tensor]) -> Dict[str, int]:
+    """``{key: number of NaN/inf values}`` of the floating-point tensors that have any."""
+    bad = {}
+    for k, v in sd.items():
+        if isinstance(v, torch.Tensor) and (v.is_floating_point() or v.is_complex()):
+            n = int(v.numel() - torch.isfinite(v).sum())
+            if n:
+                bad[k] = n
+    return bad
+
+
+def check_finite(sd: Dict[str, torch.Tensor], path: str) -> None:
+    """Raise :class:`CheckpointError` naming ``path`` and the tensors holding NaN/inf."""
+    bad = nonfinite_tensors(sd)
+    if bad:
+        shown = ', '.join(f'{k} ({n})' for k, n in list(bad.items())[:8])
+        raise CheckpointError(f'{path}: {len(bad)} tensor(s) hold NaN/inf values: {shown}'
+                              f'{", ..." if len(bad) > 8 else ""}; a diverged or corrupt '
+                              'checkpoint is not loaded')
+
+
+def mmengine_checkpoint_loader(filename: str, map_location=None) -> dict:
+    """mmengine ``CheckpointLoader`` scheme for local paths, ``http(s)://`` URLs, ``hf://``
+    and mmengine's ``torchvision://``/``open-mmlab://``/``mmcls://`` names.
+
+    Registered by :func:`register_checkpoint_schemes` in place of mmengine's own loaders:
+    mmengine 0.10.7's ``load_from_http`` ends in ``load_state_dict_from_url`` with
+    ``weights_only=False`` (a malicious checkpoint runs code when ``init_cfg=dict(
+    type='Pretrained', checkpoint=URL)``, ``load_from=URL`` or ``--resume URL`` is read), and
+    ``load_from_local`` calls ``torch.load`` without ``weights_only`` and cannot read
+    ``.safetensors``; its ``torchvision://``/``open-mmlab://``/``mmcls://`` loaders end in
+    ``load_from_http`` too. This one reads every form weights-only
+    (:func:`load_checkpoint_file`) and
+    refuses model weights holding NaN/inf.
+    """
+    ckpt = load_checkpoint_file(filename, map_location=map_location or 'cpu')
+    sd = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
+    check_finite(sd if isinstance(sd, dict) else {}, filename)
+    if str(filename).startswith('mmcls://'):  # as mmengine's load_from_mmcls does
+        from mmengine.runner.checkpoint import _process_mmcls_checkpoint
+        ckpt = _process_mmcls_checkpoint(ckpt)
+    return ckpt
+
+
+def register_checkpoint_schemes() -> None:
+    """Make mmengine's ``CheckpointLoader`` read local files and URLs through this module
+    (see :func:`mmengine_checkpoint_loader`). Idempotent."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    CheckpointLoader.register_scheme(prefixes='', loader=mmengine_checkpoint_loader, force=True)
+    CheckpointLoader.register_scheme(prefixes=('http://', 'https://', 'hf://') + _MMENGINE_NAMED,
+                                     loader=mmengine_checkpoint_loader, force=True)
 
 
 def model_state_dict(ckpt: dict, path: str = '<checkpoint>') -> Dict[str, torch.Tensor]:
@@ -57,6 +274,7 @@ def model_state_dict(ckpt: dict, path: str = '<checkpoint>') -> Dict[str, torch.
     sd = {k: v for k, v in ckpt.items() if isinstance(v, torch.Tensor)}
     if not sd:
         raise CheckpointError(f'{path}: holds no tensors (top-level keys: {list(ckpt)[:10]})')
+    check_finite(sd, path)
     if all(k.startswith('module.') for k in sd):
         sd = {k[len('module.'):]: v for k, v in sd.items()}
     return sd

@@ -15,7 +15,7 @@ from mmengine.logging import MMLogger
 from .loading import (CheckpointError, _short, load_backbone_weights, load_checkpoint_file,
                       model_state_dict)
 
-__all__ = ['load_model_weights', 'save_model_checkpoint']
+__all__ = ['load_model_weights', 'check_model_checkpoint', 'save_model_checkpoint']
 
 _HEAD_PREFIXES = ('head.', 'decode_head.', 'auxiliary_head.', 'neck.')
 
@@ -25,48 +25,76 @@ def _is_task_layout(sd: Dict[str, torch.Tensor]) -> bool:
         k.startswith(('head.', 'decode_head.')) for k in sd)
 
 
-def load_model_weights(model: torch.nn.Module, path: str,
-                       logger: Optional[MMLogger] = None) -> Dict[str, List[str]]:
-    """Load checkpoint ``path`` (any released layout, ``.pth`` or ``.safetensors``) into a
-    task ``model`` with a ``backbone`` (mmpose ``TopdownPoseEstimator`` or mmseg segmentor).
+def _check_fit(own: Dict[str, torch.Tensor], sd: Dict[str, torch.Tensor], path: str,
+               model_name: str, strict: bool) -> List[str]:
+    """Raise :class:`CheckpointError` naming ``path`` unless ``sd`` fits ``own``: some key
+    matches, shapes agree, no head tensor is missing (with ``strict`` no tensor at all).
+    Returns the missing keys."""
+    loaded = [k for k in sd if k in own]
+    if not loaded:
+        raise CheckpointError(f'{path}: none of its {len(sd)} keys matches {model_name} '
+                              f'(checkpoint keys: {_short(sd)}; expected keys such as '
+                              f'{_short(own, 3)})')
+    missing = [k for k in own if k not in sd]
+    missing_head = missing if strict else [k for k in missing if k.startswith(_HEAD_PREFIXES)]
+    if missing_head:
+        heads = sorted({k.split('.')[0] for k in sd if k.startswith(_HEAD_PREFIXES)})
+        raise CheckpointError(
+            f'{path}: has no weights for {len(missing_head)} tensors of {model_name} '
+            f'({_short(missing_head, 4)}); the file holds {heads or "no head"} '
+            '- a checkpoint of another task or model?')
+    mismatched = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}'
+                  for k in loaded if sd[k].shape != own[k].shape]
+    if mismatched:
+        raise CheckpointError(f'{path}: {len(mismatched)} shape mismatches with '
+                              f'{model_name} (another size, keypoint or class '
+                              'count?): ' + '; '.join(mismatched[:6]))
+    return missing
 
-    Raises :class:`CheckpointError` naming ``path`` when the file is unreadable, when no key
-    matches, when shapes disagree (another model size or keypoint/class count), or when a task
-    checkpoint lacks head weights the model has (a checkpoint of another task).
+
+def check_model_checkpoint(model: torch.nn.Module, path: str, strict: bool = True) -> None:
+    """Check, without loading, that checkpoint ``path`` fits ``model`` by the rules of
+    :func:`load_model_weights` (used before ``--resume`` hands the file to mmengine)."""
+    sd = model_state_dict(load_checkpoint_file(path), path)
+    if hasattr(model, 'backbone') and not _is_task_layout(sd):
+        raise CheckpointError(f'{path}: a backbone-only checkpoint (no head weights); it '
+                              f'cannot be resumed or evaluated as a {type(model).__name__}')
+    _check_fit(model.state_dict(), sd, path, type(model).__name__, strict)
+
+
+def load_model_weights(model: torch.nn.Module, path: str,
+                       logger: Optional[MMLogger] = None,
+                       strict: bool = False) -> Dict[str, List[str]]:
+    """Load checkpoint ``path`` (any path form and released layout, ``.pth`` or
+    ``.safetensors``) into a task ``model`` with a ``backbone`` (mmpose
+    ``TopdownPoseEstimator`` or mmseg segmentor), or with ``strict`` into any model.
+
+    Raises :class:`CheckpointError` naming ``path`` when the file is unreadable or holds
+    NaN/inf, when no key matches, when shapes disagree (another model size or keypoint/class
+    count), or when a task checkpoint lacks head weights the model has (a checkpoint of another
+    task). With ``strict`` (``tools/test.py``) a backbone-only file and any missing tensor are
+    errors too, so nothing is evaluated with random weights.
 
     Returns:
         dict with ``loaded``, ``missing`` and ``unexpected`` key lists (model-level keys).
     """
     logger = logger or MMLogger.get_current_instance()
     sd = model_state_dict(load_checkpoint_file(path), path)
-    if not _is_task_layout(sd):  # pretrain file: only the backbone can be filled
+    name = type(model).__name__
+    if hasattr(model, 'backbone') and not _is_task_layout(sd):
+        if strict:
+            raise CheckpointError(f'{path}: a backbone-only checkpoint (no head weights); '
+                                  f'{name} would be evaluated with a random head')
         info = load_backbone_weights(model.backbone, path, logger=logger)
         logger.warning(f'{path}: a backbone-only checkpoint; the task head of '
-                       f'{type(model).__name__} keeps its initial (random) weights')
+                       f'{name} keeps its initial (random) weights')
         return {k: [f'backbone.{n}' for n in v] for k, v in info.items()}
     own = model.state_dict()
+    missing = _check_fit(own, sd, path, name, strict)
     loaded = [k for k in sd if k in own]
-    if not loaded:
-        raise CheckpointError(f'{path}: none of its {len(sd)} keys matches '
-                              f'{type(model).__name__} (checkpoint keys: {_short(sd)})')
-    missing = [k for k in own if k not in sd]
-    missing_head = [k for k in missing if k.startswith(_HEAD_PREFIXES)]
-    if missing_head:
-        heads = sorted({k.split('.')[0] for k in sd if k.startswith(_HEAD_PREFIXES)})
-        raise CheckpointError(
-            f'{path}: has no weights for {len(missing_head)} head tensors of '
-            f'{type(model).__name__} ({_short(missing_head, 4)}); the file holds {heads} '
-            '- a checkpoint of another task?')
-    mismatched = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}'
-                  for k in loaded if sd[k].shape != own[k].shape]
-    if mismatched:
-        raise CheckpointError(f'{path}: {len(mismatched)} shape mismatches with '
-                              f'{type(model).__name__} (another size, keypoint or class '
-                              'count?): ' + '; '.join(mismatched[:6]))
     model.load_state_dict({k: sd[k] for k in loaded}, strict=False)
     unexpected = [k for k in sd if k not in own]
-    logger.info(f'Loaded {len(loaded)}/{len(own)} tensors of {type(model).__name__} '
-                f'from {path}')
+    logger.info(f'Loaded {len(loaded)}/{len(own)} tensors of {name} from {path}')
     if missing:
         logger.warning(f'{path}: keys missing from the checkpoint: {_short(missing)}')
     if unexpected:

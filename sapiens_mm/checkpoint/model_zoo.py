@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional
 
 from ..utils.config_paths import get_config_path, model_index_path
-from .loading import CheckpointError
+from .loading import CheckpointError, CheckpointNotFoundError
 
 __all__ = ['ZooEntry', 'MODEL_ZOO', 'load_model_index', 'resolve_checkpoint', 'local_dirs',
            'hub_cache_dir', 'zoo_config']
@@ -178,7 +178,7 @@ def resolve_checkpoint(name_or_path: str, download: bool = True,
     if osp.isfile(path):
         return path
     if osp.sep in name_or_path or name_or_path.endswith(('.pth', '.pt', '.safetensors')):
-        raise CheckpointError(f'{name_or_path}: checkpoint file not found')
+        raise CheckpointNotFoundError(f'{name_or_path}: checkpoint file not found')
     entry = _entry(name_or_path)
     searched = _candidates(entry)
     for path in searched:

@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from sapiens_mm.checkpoint import save_backbone_checkpoint
+from sapiens_mm.cli.errors import run_cli
 
 
 def main(argv=None):
@@ -25,5 +26,11 @@ def main(argv=None):
     print(f'wrote {args.dst}: {len(sd)} tensors, {n:,} parameters')
 
 
+def run() -> int:
+    """The console command: :func:`main` on ``sys.argv``, bad input reported in one line
+    (exit status 2; ``--debug`` shows the traceback)."""
+    return run_cli(main)
+
+
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run())

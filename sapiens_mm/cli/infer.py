@@ -12,7 +12,9 @@ unless ``HF_HUB_OFFLINE=1``). CONFIG is a file or a packaged config relative to 
 weights). Writes per image ``<stem>_seg.png`` (labels),
 ``<stem>_depth.npy``, ``<stem>_normal.npy``, ``<stem>_{pose,seg,depth,normal,panel}.jpg`` and
 ``keypoints.json`` (COCO results) + ``image_ids.json``; for a video, per frame
-``frame_NNNNNN_*`` and with --video-out ``panel.mp4``. Exit code 1 if an image was unreadable.
+``frame_NNNNNN_*`` and with --video-out ``panel.mp4``. Output names keep the input's sub-path.
+An image that cannot be read, decoded (truncated, over the pixel limit), inferred or written
+is skipped and reported; the exit code is the number of such images (at most 255).
 """
 import argparse
 import sys
@@ -21,6 +23,7 @@ import sapiens_mm  # noqa: F401
 from sapiens_mm.apis import MMDetPersonDetector
 from sapiens_mm.apis.inference import SapiensInferencer
 from sapiens_mm.checkpoint import MODEL_ZOO
+from sapiens_mm.cli.errors import run_cli
 
 
 def parse_args(argv=None):
@@ -67,9 +70,15 @@ def main(argv=None):
                              kpt_thr=args.kpt_thr)
     print(f'\n{summary["images"]} images ({", ".join(inferencer.tasks)}) -> {args.out}')
     for path in summary['failed']:
-        print(f'skipped {path}: unreadable or corrupt image', file=sys.stderr)
-    return 1 if summary['failed'] else 0
+        print(f'skipped {path}: {summary["reasons"][path]}', file=sys.stderr)
+    return min(len(summary['failed']), 255)  # exit code: the number of failed images
+
+
+def run() -> int:
+    """The console command: :func:`main` on ``sys.argv``, bad input reported in one line
+    (exit status 2; ``--debug`` shows the traceback)."""
+    return run_cli(main)
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run())

@@ -8,6 +8,8 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
+from sapiens_mm.cli.errors import run_cli
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='sapiens-mm', description=__doc__.splitlines()[0])
@@ -47,5 +49,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0 if names else 1
 
 
+def run() -> int:
+    """The console command: :func:`main` on ``sys.argv``, bad input reported in one line
+    (exit status 2; ``--debug`` shows the traceback)."""
+    return run_cli(main)
+
+
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run())

@@ -14,6 +14,7 @@ import sys
 
 from sapiens_mm.datasets.synthetic import generate_split
 from sapiens_mm.datasets.synthetic.scene import PITCH_RANGE
+from sapiens_mm.cli.errors import run_cli
 
 
 def main(argv=None):
@@ -56,5 +57,11 @@ def main(argv=None):
           f'{rate:.1f} images/s at {args.size[0]}x{args.size[1]} with {args.workers} worker(s)')
 
 
+def run() -> int:
+    """The console command: :func:`main` on ``sys.argv``, bad input reported in one line
+    (exit status 2; ``--debug`` shows the traceback)."""
+    return run_cli(main)
+
+
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run())

@@ -4,22 +4,35 @@
         [--cfg-options KEY=VALUE ...] [--launcher {none,pytorch,slurm,mpi}]
 
 CONFIG is a file or a packaged config relative to ``configs/``. Runs the config's test loop
-and evaluator; the metrics are logged. Multi-GPU: ``tools/dist_test.sh CONFIG CHECKPOINT GPUS``.
+and evaluator; the metrics are logged. CHECKPOINT (any path form: file, URL, ``hf://``, released
+name) is loaded weights-only and strictly: another task's or size's checkpoint, or one missing
+tensors, is an error naming the file and the keys; ``none`` evaluates untrained weights.
+Multi-GPU: ``tools/dist_test.sh CONFIG CHECKPOINT GPUS``.
 """
 import sys
 from typing import Optional, Sequence
 
+from sapiens_mm.cli.errors import run_cli
+
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Build the Runner with the checkpoint's weights and run its test loop."""
-    from sapiens_mm.apis import add_dump_results, build_runner, load_test_config, parse_test_args
+    from sapiens_mm.apis import (add_dump_results, build_runner, load_test_config,
+                                 load_test_weights, parse_test_args)
     args = parse_test_args(argv)
     runner = build_runner(load_test_config(args))
+    load_test_weights(runner, args.checkpoint)  # strict, weights-only (any path form)
     if args.out is not None:
         add_dump_results(runner, args.out)
     runner.test()
     return 0
 
 
+def run() -> int:
+    """The console command: :func:`main` on ``sys.argv``, bad input reported in one line
+    (exit status 2; ``--debug`` shows the traceback)."""
+    return run_cli(main)
+
+
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run())

@@ -12,6 +12,8 @@ processes over gloo). A config with a ``strategy`` (FSDP, DeepSpeed) trains with
 import sys
 from typing import Optional, Sequence
 
+from sapiens_mm.cli.errors import run_cli
+
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Build the Runner from the config and the command line, and train."""
@@ -22,5 +24,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0
 
 
+def run() -> int:
+    """The console command: :func:`main` on ``sys.argv``, bad input reported in one line
+    (exit status 2; ``--debug`` shows the traceback)."""
+    return run_cli(main)
+
+
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run())

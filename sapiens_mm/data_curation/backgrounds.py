@@ -25,7 +25,8 @@ import numpy as np
 from mmengine.utils import ProgressBar
 
 from .coco_file import load_coco_json
-from .image_io import atomic_write_text, list_images, read_path_list
+from .image_io import (ImageReadError, atomic_write_text, list_images, read_image_checked,
+                       read_path_list)
 
 __all__ = ['person_category_ids', 'largest_free_rect', 'build_background_set',
            'write_synthetic_backgrounds', 'list_background_files', 'MAKE_BACKGROUNDS_HINT']
@@ -163,6 +164,12 @@ def build_background_set(ann_file: str, image_root: str, out_dir: str,
             bar.update()
         if src in missing:
             continue
+        if boxes is None:  # copied or listed as it is: it must decode (not empty/truncated)
+            try:
+                read_image_checked(src)
+            except ImageReadError as e:
+                n_unreadable.append(f'{src}: {e}')
+                continue
         if mode == 'list':
             listed.append(osp.abspath(src))
             continue
@@ -172,6 +179,8 @@ def build_background_set(ann_file: str, image_root: str, out_dir: str,
             os.makedirs(osp.dirname(dst), exist_ok=True)
             if not (osp.isfile(dst) and osp.getsize(dst) == osp.getsize(src)):
                 shutil.copyfile(src, dst)
+            if osp.getsize(dst) != osp.getsize(src):
+                raise OSError(f'{dst}: copy of {src} is incomplete (full disk?)')
             listed.append(rel)
             n_copied += 1
             continue

@@ -31,6 +31,43 @@ class PersonDetector(Protocol):
         ...
 
 
+def file_digest(path: str, length: int = 16) -> str:
+    """First ``length`` hex digits of the SHA-256 of a file's bytes (``'missing'`` if absent),
+    so a ledger tells a changed boxes file, config or checkpoint from the one it was made with
+    even when the file name is the same."""
+    import hashlib
+    if not path or not osp.isfile(path):
+        return 'missing'
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''):
+            h.update(chunk)
+    return h.hexdigest()[:length]
+
+
+def text_digest(text: str, length: int = 16) -> str:
+    """First ``length`` hex digits of the SHA-256 of ``text`` (detector arguments)."""
+    import hashlib
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+class IdentifiedDetector:
+    """A detector given as ``module:attribute`` (and JSON arguments), recorded in ledgers
+    under the attribute and the hash of its arguments; calls go to the wrapped detector."""
+
+    def __init__(self, detector, spec: str, args_json: Optional[str] = None):
+        import json
+        self.detector = detector
+        args = json.dumps(json.loads(args_json), sort_keys=True) if args_json else '{}'
+        self.name = f'{detector_name(detector)}:{spec}:args-sha256={text_digest(args)}'
+        self.wants_path = bool(getattr(detector, 'wants_path', False))
+        if hasattr(detector, 'detect') and callable(detector.detect):
+            self.detect = detector.detect
+
+    def __call__(self, *args, **kwargs):
+        return self.detector(*args, **kwargs)
+
+
 def detector_name(detector) -> str:
     """The name a detector is recorded under: its ``name`` attribute, else its type."""
     name = getattr(detector, 'name', None)
@@ -121,7 +158,9 @@ class CocoBoxDetector:
             raise ValueError(f'CocoBoxDetector: {ann_file} has no category named '
                              f'{person_name!r}')
         self.ann_file, self.score_rule = ann_file, score_rule
-        self.name = f'coco-boxes:{osp.basename(ann_file)}:{score_rule}'
+        #: identifies the detector in curation ledgers: the boxes file by its content
+        self.name = (f'coco-boxes:{osp.basename(ann_file)}:sha256={file_digest(ann_file)}:'
+                     f'{score_rule}:{person_name}')
         by_image: Dict[int, List[dict]] = defaultdict(list)
         for ann in coco['annotations']:
             if ann.get('category_id') in person_ids and not ann.get('iscrowd', 0):

@@ -10,13 +10,17 @@ Layout of a split directory ``DIR`` (what the synthetic generator writes)::
 
 A subclass lists the annotation files it needs in :attr:`HumanDenseDataset.ANNOTATIONS`; every
 one of them must exist for every image, which is checked when the dataset is built (the error
-names the missing files) rather than half-way through an epoch.
+names the missing files) rather than half-way through an epoch; so are empty (0-byte) files and
+a data set in which no sample has a target. Files of ``images/`` without the image suffix are
+counted in a warning.
 """
+import os
 import os.path as osp
 from typing import Dict, List, Optional, Tuple
 
 import mmengine
 from mmengine import fileio
+from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 
 __all__ = ['HumanDenseDataset']
@@ -64,9 +68,21 @@ class HumanDenseDataset(BaseSegDataset):
         if not fileio.isdir(img_dir, backend_args=self.backend_args):
             raise FileNotFoundError(f'{type(self).__name__}: image folder {img_dir} does not '
                                     f'exist (data_root={self.data_root!r})')
-        names = fileio.list_dir_or_file(img_dir, list_dir=False, suffix=self.img_suffix,
-                                        recursive=True, backend_args=self.backend_args)
-        return sorted(name[:-len(self.img_suffix)] for name in names)
+        names = list(fileio.list_dir_or_file(img_dir, list_dir=False, recursive=True,
+                                             backend_args=self.backend_args))
+        taken = [n for n in names if n.endswith(self.img_suffix)]
+        others = sorted(n for n in names if not n.endswith(self.img_suffix))
+        if others:
+            print_log(f'{type(self).__name__}: {len(others)} of the {len(names)} files in '
+                      f'{img_dir} are not *{self.img_suffix} images and were not taken (e.g. '
+                      f'{", ".join(others[:3])}); set img_suffix to take them',
+                      logger='current', level=30)
+        return sorted(name[:-len(self.img_suffix)] for name in taken)
+
+    def has_target(self, info: dict) -> bool:
+        """Whether sample ``info`` has anything to learn from (see :meth:`load_data_list`);
+        subclasses with maskable targets override it."""
+        return True
 
     def load_data_list(self) -> List[dict]:
         """One data info per image: ``img_path``, one path per annotation, sample info."""
@@ -90,4 +106,15 @@ class HumanDenseDataset(BaseSegDataset):
             raise FileNotFoundError(
                 f'{type(self).__name__}: {len(missing)} file(s) of the {len(ids)} samples under '
                 f'{self.data_root} are missing:\n  {shown}')
+        empty = [info[key] for info in data_list for key in ('img_path', *self.ANNOTATIONS)
+                 if osp.isfile(info[key]) and os.path.getsize(info[key]) == 0]
+        if empty:
+            shown = '\n  '.join(empty[:10])
+            raise ValueError(f'{type(self).__name__}: {len(empty)} file(s) of the {len(ids)} '
+                             f'samples under {self.data_root} are empty (0 bytes):\n  {shown}')
+        # Stops at the first sample with a target: one read when the data are fine.
+        if not any(self.has_target(info) for info in data_list):
+            raise ValueError(f'{type(self).__name__}: none of the {len(data_list)} samples under '
+                             f'{self.data_root} has a target (every mask empty or every value '
+                             'invalid): training would run at loss 0')
         return data_list

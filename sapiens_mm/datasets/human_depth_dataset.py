@@ -20,3 +20,14 @@ class HumanDepthDataset(HumanDenseDataset):
     METAINFO = dict(classes=('background', 'person'), palette=[[0, 0, 0], [255, 255, 255]],
                     task='depth')
     ANNOTATIONS = {'depth_map_path': ('depth', '.npy'), 'mask_path': ('mask', '.png')}
+
+    def has_target(self, info: dict) -> bool:
+        """Some person pixel (mask > 127, ``LoadHumanDepth``'s default) with depth > 0."""
+        import numpy as np
+        from .transforms.loading import read_npy, read_png
+        fg = read_png(info['mask_path'], 'mask', self.backend_args) > 127
+        depth = read_npy(info['depth_map_path'], 'depth', self.backend_args)
+        depth = depth[..., 0] if depth.ndim == 3 and depth.shape[2] == 1 else depth
+        if depth.shape != fg.shape:
+            return True  # LoadHumanDepth names the mismatch
+        return bool(np.any(fg & np.isfinite(depth) & (depth > 0)))

@@ -29,6 +29,11 @@ class HumanNormalDataset(HumanDenseDataset):
                     task='normal')
     ANNOTATIONS = {'normal_map_path': ('normal', '.npy'), 'mask_path': ('mask', '.png')}
 
+    def has_target(self, info: dict) -> bool:
+        """Some person pixel (mask > 127, ``LoadHumanNormal``'s default)."""
+        from .transforms.loading import read_png
+        return bool((read_png(info['mask_path'], 'mask', self.backend_args) > 127).any())
+
     def __init__(self, normal_convention: str, **kwargs):
         if normal_convention not in NORMAL_CONVENTIONS:
             raise ValueError(f'normal_convention must be one of {sorted(NORMAL_CONVENTIONS)}, '

@@ -187,7 +187,9 @@ def test_cli_killed_mid_run_then_rerun(split, tmp_path, repo_root):
     cmd = [sys.executable, 'tools/curate_human_images.py', osp.join(root, 'images'),
            '--out-dir', str(out), '--min-box-side', '90', '--no-progress', '--detector',
            'tests.helpers.curation_data:SlowCocoBoxDetector']
-    proc = subprocess.Popen(cmd + ['--detector-args', json.dumps(dict(ann_file=ann, delay=0.3))],
+    # the detector arguments are part of the ledger's detector id: the rerun repeats them
+    cmd += ['--detector-args', json.dumps(dict(ann_file=ann, delay=0.3))]
+    proc = subprocess.Popen(cmd,
                             cwd=repo_root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     ledger = out / 'decisions.jsonl'
     deadline = time.time() + 120
@@ -200,7 +202,7 @@ def test_cli_killed_mid_run_then_rerun(split, tmp_path, repo_root):
     proc.wait()
     done_before = len(ledger.read_text().splitlines()) - 1
     assert 4 <= done_before < len(paths)
-    res = subprocess.run(cmd + ['--detector-args', json.dumps(dict(ann_file=ann))],
+    res = subprocess.run(cmd,
                          cwd=repo_root, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
     assert f'this run: {len(paths) - done_before} images' in res.stdout

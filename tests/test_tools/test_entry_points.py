@@ -161,8 +161,10 @@ def test_weights_only_still_rejects_other_globals(tmp_path):
     torch.save({'state_dict': {'w': torch.zeros(1)}, 'meta': argparse.Namespace(lr=.1)}, path)
     with pytest.raises(pickle.UnpicklingError, match='argparse.Namespace'):
         torch.load(path, weights_only=True)
-    with pytest.raises(pickle.UnpicklingError, match='argparse.Namespace'):
-        _load_checkpoint(str(path), map_location='cpu')  # mmengine's resume/load_from path
+    # mmengine's resume/load_from path: sapiens_mm's weights-only loader, one clear error
+    from sapiens_mm.checkpoint import CheckpointError
+    with pytest.raises(CheckpointError, match=r'unsafe\.pth: .*allow-list \(argparse\.Namespace\)'):
+        _load_checkpoint(str(path), map_location='cpu')
     # getattr is allowed only for the HistoryBuffer statistics methods.
     torch.save({'f': HistoryBuffer.register_statistics}, path)
     with pytest.raises(pickle.UnpicklingError, match="'register_statistics'.* not allowed"):
@@ -201,7 +203,7 @@ def test_test_tool_reports_metrics(toy_run, tmp_path):
     preds = tmp_path / 'preds.pkl'
     out = run_tool('test.py', config, work_dir / 'epoch_2.pth', '--work-dir', tmp_path,
                    '--out', preds)
-    assert 'Load checkpoint from' in out and 'Epoch(test) [2/2]' in out
+    assert 'Loaded 2/2 tensors of ToyRegressor from' in out and 'Epoch(test) [2/2]' in out
     assert 'toy/mse:' in out
     with open(preds, 'rb') as f:
         assert len(pickle.load(f)) == 8
@@ -348,7 +350,8 @@ def test_test_config(plain_config):
     cfg = load_test_config(_args(parse_test_args, plain_config, 'ckpt.pth', '--cfg-options',
                             'work_dir=from_options'))
     assert isinstance(cfg, Config)
-    assert cfg.load_from == 'ckpt.pth' and cfg.work_dir == 'from_options'
+    # load_from is cleared: tools/test.py loads the checkpoint strictly (load_test_weights)
+    assert cfg.load_from is None and cfg.work_dir == 'from_options'
 
 
 @pytest.mark.parametrize('script,argv,expected', [

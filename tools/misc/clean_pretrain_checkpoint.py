@@ -4,7 +4,7 @@ The code is ``sapiens_mm/cli/clean_pretrain_checkpoint.py``; installed, the same
 """
 import sys
 
-from sapiens_mm.cli.clean_pretrain_checkpoint import main
+from sapiens_mm.cli.clean_pretrain_checkpoint import main, run  # noqa: F401  (main: for callers)
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run())

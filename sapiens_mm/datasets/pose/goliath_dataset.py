@@ -1,9 +1,13 @@
 """COCO-style datasets for the 308-keypoint Goliath skeleton."""
 import json
+import math
+import numbers
 import os.path as osp
+from collections import Counter
 from typing import Optional
 
 import numpy as np
+from mmengine.logging import print_log
 from mmpose.datasets import CocoWholeBodyDataset
 from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.registry import DATASETS
@@ -13,18 +17,114 @@ from .metainfo import GOLIATH_METAINFO, load_goliath_extras
 __all__ = ['Goliath308Dataset', 'CocoWholeBodyGoliathDataset']
 
 
+def _is_number(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
 class _CheckedAnnotations:
-    """Clear errors, naming the annotation file, for what mmpose would let through."""
+    """Clear errors, naming the annotation file, for what mmpose would let through.
+
+    Before mmpose reads the file, :meth:`_validate_coco` checks what ``xtcocotools.COCO`` and
+    mmpose lose or corrupt without a word: duplicate annotation or image ids (the index keeps
+    the last one), an ``image_id`` no image has (the annotation is never visited), a bbox that
+    is not four finite numbers or has a negative size, and keypoint values that are not finite
+    numbers. Each is a ``ValueError`` naming the file and the annotation id. What mmpose's
+    top-down mode drops (crowd boxes, annotations without a labelled keypoint, boxes of no
+    size once clipped to the image) is counted in one warning. A file in which no annotation
+    is left, or none has a labelled keypoint, is an error at build time instead of ``need at
+    least one array to concatenate`` or a run at ``loss: 0``.
+    """
 
     def _load_annotations(self):
         if not osp.isfile(self.ann_file):
             raise FileNotFoundError(f'{self.ann_file}: annotation file not found')
         try:
-            return super()._load_annotations()
+            with open(self.ann_file) as f:
+                raw = json.load(f)
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ValueError(f'{self.ann_file}: not a JSON annotation file ({e})') from e
+        self._validate_coco(raw)
+        try:
+            instances, images = super()._load_annotations()
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ValueError(f'{self.ann_file}: not a JSON annotation file ({e})') from e
         except KeyError as e:
             raise ValueError(f'{self.ann_file}: malformed COCO file, missing key {e}') from e
+        if not instances:
+            raise ValueError(f'{self.ann_file}: no usable annotation ({len(raw["annotations"])} '
+                             'in the file); nothing to train or evaluate on')
+        unlabelled = sum(1 for inst in instances
+                         if not np.any(np.asarray(inst.get('keypoints_visible', 0)) > 0))
+        if unlabelled == len(instances):
+            raise ValueError(f'{self.ann_file}: none of its {len(instances)} annotations has a '
+                             'labelled keypoint (all v=0 or unlabelled): nothing supervises '
+                             'the model')
+        return instances, images
+
+    def _validate_coco(self, raw) -> None:
+        """Raise ``ValueError`` naming the file and annotation for the cases of the class
+        docstring; the per-annotation keys this dataset needs are checked by parse_data_info."""
+        f = self.ann_file
+        if not isinstance(raw, dict) or not isinstance(raw.get('images'), list) or \
+                not isinstance(raw.get('annotations'), list):
+            raise ValueError(f'{f}: malformed COCO file, needs "images" and "annotations" '
+                             'lists')
+        img_ids = Counter(img.get('id') for img in raw['images'])
+        dup = [i for i, n in img_ids.items() if n > 1]
+        if dup:
+            raise ValueError(f'{f}: {len(dup)} image id(s) used twice, e.g. id={dup[0]}')
+        ann_ids = Counter(a.get('id') for a in raw['annotations'])
+        dup = [i for i, n in ann_ids.items() if n > 1]
+        if dup:
+            raise ValueError(f'{f}: {len(dup)} annotation id(s) used twice, e.g. id={dup[0]} '
+                             f'({ann_ids[dup[0]]} times); one person would replace the other')
+        for ann in raw['annotations']:
+            where = f'{f}: annotation id={ann.get("id")}'
+            if ann.get('image_id') not in img_ids:
+                raise ValueError(f'{where} refers to image_id={ann.get("image_id")}, which no '
+                                 'image of the file has')
+            box = ann.get('bbox')
+            if box is not None:
+                if not isinstance(box, (list, tuple)) or len(box) != 4 or \
+                        not all(_is_number(v) and math.isfinite(v) for v in box):
+                    raise ValueError(f'{where} has bbox {box!r}; expected 4 finite numbers '
+                                     '(x, y, w, h)')
+                if box[2] < 0 or box[3] < 0:
+                    raise ValueError(f'{where} has a negative-size bbox {box!r} (x, y, w, h)')
+            kpts = ann.get('keypoints')
+            if isinstance(kpts, (list, tuple)):
+                bad = [i for i, v in enumerate(kpts) if not (_is_number(v) and math.isfinite(v))]
+                if bad:
+                    raise ValueError(f'{where} has {len(bad)} keypoint value(s) that are not '
+                                     f'finite numbers, e.g. value {bad[0]} = {kpts[bad[0]]!r} '
+                                     f'(keypoint {bad[0] // 3})')
+            elif kpts is not None:
+                raise ValueError(f'{where} has keypoints of type {type(kpts).__name__}, '
+                                 'expected a list of numbers')
+
+    def _get_topdown_data_infos(self, instance_list):
+        """mmpose's top-down filter (crowd, no labelled keypoint, a box of no size once
+        clipped to the image), with what it drops counted in one warning (mmpose drops them
+        without a word)."""
+        kept, dropped = [], Counter()
+        for inst in instance_list:
+            if self._is_valid_instance(inst):
+                kept.append(inst)
+            elif inst.get('iscrowd'):
+                dropped['crowd'] += 1
+            elif inst.get('num_keypoints') == 0 or np.max(inst['keypoints']) <= 0:
+                dropped['no labelled keypoint'] += 1
+            else:
+                dropped['a bbox of zero size inside the image'] += 1
+        if dropped:
+            why = ', '.join(f'{n} with {reason}' for reason, n in dropped.items())
+            print_log(f'{self.ann_file}: dropped {sum(dropped.values())} of '
+                      f'{len(instance_list)} annotations ({why}), as mmpose does',
+                      logger='current', level=30)
+        if not kept:
+            raise ValueError(f'{self.ann_file}: all {len(instance_list)} annotations were '
+                             f'dropped ({why}); nothing to train or evaluate on')
+        return kept
 
     def _where(self, raw: dict) -> str:
         ann, img = raw['raw_ann_info'], raw['raw_img_info']

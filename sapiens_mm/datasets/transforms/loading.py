@@ -27,15 +27,23 @@ __all__ = ['LoadBodyPartAnnotations', 'LoadHumanDepth', 'LoadHumanNormal']
 
 def _get_bytes(path: str, what: str, backend_args: Optional[dict]) -> bytes:
     try:
-        return fileio.get(path, backend_args=backend_args)
+        data = fileio.get(path, backend_args=backend_args)
     except FileNotFoundError as e:
         raise FileNotFoundError(f'{what} file {path} does not exist') from e
+    if not data:
+        raise ValueError(f'{what} file {path} is empty (0 bytes)')
+    return data
 
 
 def read_png(path: str, what: str, backend_args: Optional[dict] = None) -> np.ndarray:
     """A PNG as stored (no colour conversion); (H, W) for a single-channel file."""
-    arr = mmcv.imfrombytes(_get_bytes(path, what, backend_args), flag='unchanged',
-                           backend='cv2')
+    try:
+        arr = mmcv.imfrombytes(_get_bytes(path, what, backend_args), flag='unchanged',
+                               backend='cv2')
+    except ValueError:
+        raise
+    except Exception as e:  # cv2.error on bytes OpenCV cannot take
+        raise ValueError(f'{what} file {path} is not a readable image ({e})') from e
     if arr is None:
         raise ValueError(f'{what} file {path} is not a readable image')
     if arr.ndim == 3 and arr.shape[2] == 1:
@@ -46,14 +54,20 @@ def read_png(path: str, what: str, backend_args: Optional[dict] = None) -> np.nd
 
 
 def read_npy(path: str, what: str, backend_args: Optional[dict] = None) -> np.ndarray:
-    """A ``.npy`` array (no pickles)."""
+    """A real-valued ``.npy`` array (no pickles, no ``.npz`` archives, no complex numbers)."""
     data = _get_bytes(path, what, backend_args)
+    if data[:4] == b'PK\x03\x04':
+        raise ValueError(f'{what} file {path} is a .npz archive (zip), not a .npy array')
     try:
         arr = np.load(io.BytesIO(data), allow_pickle=False)
     except Exception as e:  # truncated file, wrong format, pickled object...
         raise ValueError(f'{what} file {path} is not a readable .npy array ({e})') from e
-    if not isinstance(arr, np.ndarray) or not np.issubdtype(arr.dtype, np.number):
-        raise ValueError(f'{what} file {path} must hold a numeric array, got {arr.dtype}')
+    if not isinstance(arr, np.ndarray):
+        raise ValueError(f'{what} file {path} must hold one array, got {type(arr).__name__}')
+    if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+            or arr.dtype == np.bool_):
+        raise ValueError(f'{what} file {path} must hold a real-valued (integer or float) '
+                         f'array, got dtype {arr.dtype}')
     return arr
 
 

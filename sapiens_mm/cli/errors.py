@@ -1,0 +1,45 @@
+"""Top-level error handling of the command-line tools.
+
+:func:`run_cli` runs a tool's ``main()`` and turns the errors sapiens_mm raises for bad input
+(a checkpoint that does not fit, a missing or malformed file, a mistyped ``--cfg-options``
+key, ...) into one message on stderr and exit status 2, instead of a screen of traceback. The
+full traceback stays available: pass ``--debug`` (anywhere on the command line; it is removed
+before the tool parses its arguments) or set ``SAPIENS_MM_DEBUG=1``.
+"""
+import os
+import sys
+from typing import Callable, Optional
+
+__all__ = ['run_cli', 'user_error_types']
+
+
+def user_error_types() -> tuple:
+    """The exception types reported as one message (bad input, not a bug in a tool)."""
+    from sapiens_mm.checkpoint import CheckpointError
+    from sapiens_mm.data_curation.image_io import ImageReadError
+    from sapiens_mm.data_curation.ledger import LedgerMismatchError
+    from sapiens_mm.apis.runner_utils import ConfigOptionError
+    return (CheckpointError, ConfigOptionError, LedgerMismatchError, ImageReadError,
+            FileNotFoundError, NotADirectoryError, PermissionError, ValueError, OSError)
+
+
+def run_cli(main: Callable[[], Optional[int]], argv: Optional[list] = None) -> int:
+    """Run ``main()`` and return its exit status (``None`` -> 0); a user error -> 2.
+
+    ``argv`` defaults to ``sys.argv``, from which ``--debug`` is removed (it re-raises the
+    error with its traceback).
+    """
+    argv = sys.argv if argv is None else argv
+    debug = '--debug' in argv or os.environ.get('SAPIENS_MM_DEBUG', '') not in ('', '0')
+    while '--debug' in argv:
+        argv.remove('--debug')
+    try:
+        rc = main()
+    except user_error_types() as e:
+        if debug:
+            raise
+        tool = os.path.basename(argv[0]) if argv else 'sapiens_mm'
+        print(f'{tool}: error: {type(e).__name__}: {e}', file=sys.stderr)
+        print(f'{tool}: (run with --debug for the full traceback)', file=sys.stderr)
+        return 2
+    return int(rc) if isinstance(rc, int) and not isinstance(rc, bool) else 0
