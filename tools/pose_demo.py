@@ -67,5 +67,5 @@ def main():
 
 
 if __name__ == '__main__':
-    from sapiens_mm.apis.cli import run_cli  # one message + exit 2 on bad input; --debug
+    from sapiens_mm.cli.errors import run_cli  # one message + exit 2 on bad input; --debug
     sys.exit(run_cli(main))
