@@ -85,3 +85,8 @@ register_engine_hook = _register_into((MMENGINE_HOOKS, ))
 register_optim_wrapper = _register_into((MMENGINE_OPTIM_WRAPPERS, ))
 #: Decorator: register a function (FSDP wrap policy, checkpointing check) in ``FUNCTIONS``.
 register_function = _register_into((MMENGINE_FUNCTIONS, ))
+
+from mmengine.registry import STRATEGIES as MMENGINE_STRATEGIES  # noqa: E402
+
+#: Class decorator: register a FlexibleRunner strategy into mmengine's root ``STRATEGIES``.
+register_strategy = _register_into((MMENGINE_STRATEGIES, ))

@@ -11,15 +11,18 @@ released name, or ``none`` (random weights). Writes per image ``<stem>_seg.png``
 ``<stem>_depth.npy``, ``<stem>_normal.npy``, ``<stem>_{pose,seg,depth,normal,panel}.jpg`` and
 ``keypoints.json`` (COCO results) + ``image_ids.json``; for a video, per frame
 ``frame_NNNNNN_*`` and with --video-out ``panel.mp4``. Exit code 1 if an image was unreadable.
+Sharded over N processes: ``tools/dist_infer.sh INPUT N --out DIR ...`` (sapiens_mm.apis.dist_inference).
 """
 import argparse
 import os
 import sys
+from functools import partial
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
 import sapiens_mm  # noqa: E402,F401
 from sapiens_mm.apis import MMDetPersonDetector  # noqa: E402
+from sapiens_mm.apis.dist_inference import init_sharded_inference, run_sharded  # noqa: E402
 from sapiens_mm.apis.inference import SapiensInferencer  # noqa: E402
 from sapiens_mm.checkpoint import MODEL_ZOO  # noqa: E402
 
@@ -44,6 +47,9 @@ def parse_args(argv=None):
     parser.add_argument('--kpt-thr', type=float, default=0.3)
     parser.add_argument('--video-out', action='store_true', help='also write panel.mp4')
     parser.add_argument('--list-models', action='store_true')
+    parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
+                        help='pytorch: one share of the inputs per torchrun process '
+                        '(tools/dist_infer.sh)')
     args = parser.parse_args(argv)
     if not args.list_models and (not args.input or not args.out
                                  or not (args.model or args.task)):
@@ -57,6 +63,8 @@ def main(argv=None):
         for name, e in sorted(MODEL_ZOO.items()):
             print(f'{name:28s} {e.repo:34s} {e.filename}')
         return 0
+    if args.launcher == 'pytorch':
+        args.device = init_sharded_inference(args.device)
     detector = MMDetPersonDetector(args.det_config, args.det_checkpoint, args.device) \
         if args.det_config else None
     specs = list(args.model) + [(cfg, None if ck.lower() == 'none' else ck)
@@ -64,8 +72,10 @@ def main(argv=None):
     inferencer = SapiensInferencer(specs, device=args.device, dtype=args.dtype,
                                    batch_size=args.batch_size, share_backbone=not args.no_share,
                                    pose_on_dense=args.pose_on_dense, detector=detector)
-    summary = inferencer.run(args.input, args.out, video_out=args.video_out,
-                             kpt_thr=args.kpt_thr)
+    run = inferencer.run if args.launcher == 'none' else partial(run_sharded, inferencer)
+    summary = run(args.input, args.out, video_out=args.video_out, kpt_thr=args.kpt_thr)
+    if summary.get('rank', 0) != 0:  # rank 0 prints the merged summary
+        return 1 if summary['failed'] else 0
     print(f'\n{summary["images"]} images ({", ".join(inferencer.tasks)}) -> {args.out}')
     for path in summary['failed']:
         print(f'skipped {path}: unreadable or corrupt image', file=sys.stderr)
