@@ -35,16 +35,18 @@ from sapiens_mm.registry import register_optim_wrapper_constructor
 
 __all__ = ['SapiensLayerDecayOptimWrapperConstructor', 'get_layer_id']
 
-# Prefixes that wrappers (DDP, FSDP, activation checkpointing) put in front of parameter names.
-_WRAPPER_PREFIXES = ('module.', '_fsdp_wrapped_module.', '_checkpoint_wrapped_module.',
-                     '_orig_mod.')
+# Name parts that wrappers (FSDP, activation checkpointing, torch.compile) insert; DDP's
+# ``module.`` is stripped from the front only (a replace would cut it out of these, too).
+_WRAPPER_PARTS = ('_fsdp_wrapped_module.', '_checkpoint_wrapped_module.', '_orig_mod.')
 _ALLOWED_PARAMWISE = {'layer_decay_rate', 'num_layers', 'custom_keys', 'backbone_prefix'}
 _ALLOWED_CUSTOM = {'lr_mult', 'decay_mult'}
 
 
 def _clean_name(name: str) -> str:
-    for p in _WRAPPER_PREFIXES:
-        name = name.replace(p, '')
+    for part in _WRAPPER_PARTS:
+        name = name.replace(part, '')
+    while name.startswith('module.'):
+        name = name[len('module.'):]
     return name
 
 
@@ -110,6 +112,15 @@ class SapiensLayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         paramwise_cfg.setdefault('layer_decay_rate', 1.0)  # non-empty: add_params is used
         super().__init__(optim_wrapper_cfg, paramwise_cfg)
 
+    def __call__(self, model: nn.Module):
+        # Upstream's __call__ hands add_params ``model.module``: under FSDP the root unit's
+        # flat parameter (embeddings, final norm, head) is only reachable from ``model``.
+        self._ndims = _unsharded_ndims(model)
+        try:
+            return super().__call__(model)
+        finally:
+            del self._ndims
+
     def _num_layers(self, module: nn.Module) -> int:
         if self.paramwise_cfg.get('num_layers') is not None:
             return int(self.paramwise_cfg['num_layers'])
@@ -128,7 +139,9 @@ class SapiensLayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         custom_keys = self.paramwise_cfg.get('custom_keys', {})
         keys_by_len = sorted(custom_keys, key=len, reverse=True)
         groups = {}
-        ndims = _unsharded_ndims(module)
+        ndims = getattr(self, '_ndims', None)
+        if ndims is None:  # add_params called on its own
+            ndims = _unsharded_ndims(module)
         for raw_name, param in module.named_parameters(prefix=prefix.rstrip('.')):
             if not param.requires_grad:
                 continue
