@@ -25,7 +25,6 @@ from typing import Iterator, List, Optional, Tuple
 
 import cv2
 import numpy as np
-import torch
 import torch.distributed as torch_dist
 from mmengine.logging import print_log
 
@@ -79,7 +78,7 @@ class InputShard:
 
     def __iter__(self) -> Iterator[Tuple[int, str, Optional[np.ndarray]]]:
         if not _is_video(self.source):
-            paths = [self.source] if osp.isfile(self.source) else list_images(self.source)
+            paths = list_images(self.source)
             self.total = len(paths)
             for i, path in enumerate(paths):
                 if i % self.world_size == self.rank:
