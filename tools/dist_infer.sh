@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Inference sharded over processes with torchrun: tools/dist_infer.sh INPUT N --out DIR [infer.py args...]
+# Inference sharded over processes with torchrun:
+#   tools/dist_infer.sh INPUT N --out DIR [infer.py args...]
 # Input i (i-th image of the sorted folder, or i-th video frame) goes to process i % N; each
 # writes its images' files and DIR/shards/rank{R}-of-{N}.json, and rank 0 merges the parts into
 # DIR/keypoints.json + DIR/image_ids.json (the same files as one tools/infer.py run).

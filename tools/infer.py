@@ -11,7 +11,7 @@ released name, or ``none`` (random weights). Writes per image ``<stem>_seg.png``
 ``<stem>_depth.npy``, ``<stem>_normal.npy``, ``<stem>_{pose,seg,depth,normal,panel}.jpg`` and
 ``keypoints.json`` (COCO results) + ``image_ids.json``; for a video, per frame
 ``frame_NNNNNN_*`` and with --video-out ``panel.mp4``. Exit code 1 if an image was unreadable.
-Sharded over N processes: ``tools/dist_infer.sh INPUT N --out DIR ...`` (sapiens_mm.apis.dist_inference).
+Sharded over N processes: ``tools/dist_infer.sh INPUT N --out DIR ...`` (--launcher pytorch).
 """
 import argparse
 import os

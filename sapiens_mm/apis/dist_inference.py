@@ -21,7 +21,7 @@ import json
 import logging
 import os
 import os.path as osp
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, Optional, Tuple
 
 import cv2
 import numpy as np

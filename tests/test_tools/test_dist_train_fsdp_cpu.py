@@ -154,7 +154,7 @@ def test_fsdp_pose_trains_saves_full_weights_and_resumes(tmp_path, capsys):
         assert sorted(again[r]) == [4, 5, 6, 7]
         for i in again[r]:
             assert again[r][i] == pytest.approx(full[r][i], rel=1e-5, abs=1e-7), (r, i)
-    final = [torch.load(d / f'params_after_rank0.pt') for d in (work, resumed)]
+    final = [torch.load(d / 'params_after_rank0.pt') for d in (work, resumed)]
     for name in final[0]:
         torch.testing.assert_close(final[1][name], final[0][name], rtol=1e-5, atol=1e-6)
 

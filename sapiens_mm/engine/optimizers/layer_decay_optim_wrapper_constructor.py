@@ -147,7 +147,8 @@ class SapiensLayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
                 continue
             name = _clean_name(raw_name)
             layer_id = get_layer_id(name, num_layers, bb_prefix)
-            no_decay = ndims.get(id(param), param.ndim) == 1 or name.endswith('.bias') or name.endswith('pos_embed')
+            ndim = ndims.get(id(param), param.ndim)
+            no_decay = ndim == 1 or name.endswith('.bias') or name.endswith('pos_embed')
             key = next((k for k in keys_by_len if k in name), None)
             lr_mult = custom_keys[key].get('lr_mult', 1.0) if key else 1.0
             decay_mult = custom_keys[key].get('decay_mult', 1.0) if key else 1.0
