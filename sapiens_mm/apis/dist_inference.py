@@ -40,8 +40,8 @@ def init_sharded_inference(device: str, timeout_s: int = 1800) -> str:
     """Create the gloo process group from torchrun's variables; the device of this rank.
 
     ``'cuda'`` without an index becomes ``cuda:LOCAL_RANK`` (one GPU per process); other
-    devices are returned unchanged. ``timeout_s`` bounds the wait at the final barrier (the
-    slowest rank's whole share).
+    devices are returned unchanged. ``timeout_s`` bounds the waits of the group: at the final
+    barrier a rank waits for the slowest one to finish its share.
     """
     missing = [k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
                if k not in os.environ]

@@ -83,7 +83,16 @@ def losses(work: Path):
             for r in (0, 1)]
 
 
-def check_fsdp_run(work: Path, loss_factor: float, num_layers: int = 4):
+def plain_state_dict(task: str) -> dict:
+    """The state dict of the plain (non-FSDP) tiny model of ``task``."""
+    if task == 'pose':
+        from mmpose.apis import init_model
+    else:
+        from mmseg.apis import init_model
+    return init_model(str(TINY[task]), None, device='cpu').state_dict()
+
+
+def check_fsdp_run(work: Path, task: str, loss_factor: float, num_layers: int = 4):
     """FSDP wrapping as configured; the mean loss of the last epoch below ``loss_factor`` x
     that of the first (both over the same 4 samples); both ranks with equal, trained weights;
     the last checkpoint a full state dict (one file, rank 0) equal to the gathered weights."""
@@ -115,7 +124,9 @@ def check_fsdp_run(work: Path, loss_factor: float, num_layers: int = 4):
     assert ckpt_path.is_file()  # a full state dict: one file, not a folder of rank shards
     ckpt = torch.load(ckpt_path, map_location='cpu', weights_only=True)
     sd = ckpt['state_dict']
-    assert set(after[0]) <= set(sd)
+    plain = plain_state_dict(task)  # the keys and shapes of the plain model, buffers included
+    assert sd.keys() == plain.keys() and set(after[0]) <= set(sd)
+    assert all(sd[k].shape == plain[k].shape for k in sd)
     assert not any('_fsdp' in k or '_checkpoint_wrapped' in k or '_flat_param' in k for k in sd)
     for name, value in after[0].items():
         torch.testing.assert_close(sd[name], value, rtol=0, atol=0, msg=name)
@@ -141,7 +152,7 @@ def test_fsdp_pose_trains_saves_full_weights_and_resumes(tmp_path, capsys):
     out = dist_train(config, work, *data_opts, 'train_cfg.max_epochs=4')
     assert 'Epoch(train) [4][2/2]' in out
     # the heatmap loss of random keypoints falls slowly: from 0.0163 to 0.0155 in this run
-    ckpt = check_fsdp_run(work, loss_factor=0.97)
+    ckpt = check_fsdp_run(work, 'pose', loss_factor=0.97)
     assert ckpt.name == 'epoch_4.pth'
 
     # --resume from the epoch-2 checkpoint under FSDP: epochs 3-4 again, the same losses
@@ -182,7 +193,7 @@ def test_fsdp_dense_trains_and_saves_full_weights(tmp_path, capsys):
                      f'train_dataloader.dataset.data_root={data}', 'train_cfg.max_epochs=4')
     assert 'Epoch(train) [4][2/2]' in out
     # cross-entropy over 28 parts: 2.27, 2.23, 2.18, 2.11 per epoch in this run
-    ckpt = check_fsdp_run(work, loss_factor=0.95)
+    ckpt = check_fsdp_run(work, 'seg', loss_factor=0.95)
     from tests.test_tools.test_inference_tools import run
     img = cv2.imread(str(next((data / 'images').glob('*.png'))))
     cv2.imwrite(str(tmp_path / 'person.png'), img)
