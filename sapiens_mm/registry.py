@@ -97,3 +97,10 @@ from mmseg.registry import VISUALIZERS as MMSEG_VISUALIZERS  # noqa: E402
 register_mmpose_visualizer = _register_into((MMENGINE_VISUALIZERS, MMPOSE_VISUALIZERS))
 #: Class decorator: register a dense visualizer into mmseg's and mmengine's ``VISUALIZERS``.
 register_mmseg_visualizer = _register_into((MMENGINE_VISUALIZERS, MMSEG_VISUALIZERS))
+
+# ---------------------------------------------------------------------------------------------
+# FlexibleRunner strategies (FSDP) into mmengine's root ``STRATEGIES``.
+from mmengine.registry import STRATEGIES as MMENGINE_STRATEGIES  # noqa: E402
+
+#: Class decorator: register a FlexibleRunner strategy into mmengine's root ``STRATEGIES``.
+register_strategy = _register_into((MMENGINE_STRATEGIES, ))

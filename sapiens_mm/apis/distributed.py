@@ -10,10 +10,13 @@ of the Runner, without changing mmengine:
   ``RANK``/``WORLD_SIZE``/``MASTER_ADDR``/``MASTER_PORT``), with the config's
   ``env_cfg.dist_cfg`` options (``timeout`` in seconds as in mmengine); ``Runner.setup_env``
   and the strategies' ``_setup_distributed`` skip ``init_dist`` when a group exists;
-* it sets the wrapper's device to ``None`` (DDP and FSDP then run on the CPU module):
-  ``model_wrapper_cfg`` for mmengine's ``Runner`` (a config's own wrapper settings are kept),
-  ``strategy.model_wrapper`` for ``FlexibleRunner`` (``DDPStrategy`` when the config names no
-  strategy, as ``FlexibleRunner`` would choose).
+* it puts the wrapper on the CPU module: ``device_ids=None`` for DDP, ``device_id='cpu'`` for
+  FSDP (torch's FSDP takes ``device_id=None`` for "no device given" and then refuses a CPU
+  module without an accelerator, while an explicit CPU device is accepted; mmengine's
+  ``FSDPStrategy`` defaults it to ``LOCAL_RANK``, a GPU index): ``model_wrapper_cfg`` for
+  mmengine's ``Runner`` (a config's own wrapper settings are kept), ``strategy.model_wrapper``
+  for ``FlexibleRunner`` (``DDPStrategy`` when the config names no strategy, as
+  ``FlexibleRunner`` would choose).
 
 With CUDA, or without a launcher, nothing changes.
 """
@@ -24,12 +27,12 @@ import os
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
+from mmengine._strategy import DDPStrategy, FSDPStrategy
 from mmengine.logging import print_log
+from mmengine.registry import STRATEGIES
 
 __all__ = ['prepare_cpu_distributed', 'is_flexible_runner_config']
 
-#: Strategy name -> the keyword of its model wrapper that names the device.
-_STRATEGY_DEVICE_ARG = {'DDPStrategy': 'device_ids', 'FSDPStrategy': 'device_id'}
 
 
 def is_flexible_runner_config(cfg: Config) -> bool:
@@ -58,21 +61,25 @@ def _init_gloo_group(cfg: Config) -> None:
 
 
 def _cpu_model_wrapper(cfg: Config) -> None:
-    """Wrapper settings that put DDP/FSDP on the CPU module (``device_ids``/``device_id``
-    ``None``)."""
+    """Wrapper settings that put DDP/FSDP on the CPU module (DDP ``device_ids=None``, FSDP
+    ``device_id='cpu'``)."""
     if is_flexible_runner_config(cfg):
         strategy = cfg.get('strategy') or dict(type='DDPStrategy')
-        name = strategy['type'] if isinstance(strategy['type'], str) \
-            else strategy['type'].__name__
-        if name not in _STRATEGY_DEVICE_ARG:
-            raise ValueError(f'strategy {name!r} needs CUDA; on CPU use one of '
-                             f'{sorted(_STRATEGY_DEVICE_ARG)}')
-        default_wrapper = ('MMFullyShardedDataParallel' if name == 'FSDPStrategy' else
+        kind = strategy['type']
+        cls = STRATEGIES.get(kind) if isinstance(kind, str) else kind
+        name = kind if isinstance(kind, str) else kind.__name__
+        is_fsdp = isinstance(cls, type) and issubclass(cls, FSDPStrategy)
+        if not (isinstance(cls, type) and issubclass(cls, DDPStrategy)):  # FSDP is one too
+            raise ValueError(f'strategy {name!r} needs CUDA; on CPU use DDPStrategy, '
+                             f'FSDPStrategy or a subclass (e.g. SapiensFSDPStrategy)')
+        default_wrapper = ('MMFullyShardedDataParallel' if is_fsdp else
                            'MMDistributedDataParallel')
         wrapper = dict(strategy.get('model_wrapper') or dict(type=default_wrapper))
-        if name == 'DDPStrategy':
+        if is_fsdp:
+            wrapper['device_id'] = 'cpu'
+        else:
             wrapper.setdefault('broadcast_buffers', False)  # what DDPStrategy defaults to
-        wrapper[_STRATEGY_DEVICE_ARG[name]] = None
+            wrapper['device_ids'] = None
         strategy['model_wrapper'] = wrapper
         cfg.strategy = strategy
     else:

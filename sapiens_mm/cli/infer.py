@@ -15,12 +15,15 @@ weights). Writes per image ``<stem>_seg.png`` (labels),
 ``frame_NNNNNN_*`` and with --video-out ``panel.mp4``. Output names keep the input's sub-path.
 An image that cannot be read, decoded (truncated, over the pixel limit), inferred or written
 is skipped and reported; the exit code is the number of such images (at most 255).
+Sharded over N processes: ``tools/dist_infer.sh INPUT N --out DIR ...`` (--launcher pytorch).
 """
 import argparse
 import sys
+from functools import partial
 
 import sapiens_mm  # noqa: F401
 from sapiens_mm.apis import MMDetPersonDetector
+from sapiens_mm.apis.dist_inference import init_sharded_inference, run_sharded
 from sapiens_mm.apis.inference import SapiensInferencer
 from sapiens_mm.checkpoint import MODEL_ZOO
 from sapiens_mm.cli.errors import run_cli
@@ -46,6 +49,9 @@ def parse_args(argv=None):
     parser.add_argument('--kpt-thr', type=float, default=0.3)
     parser.add_argument('--video-out', action='store_true', help='also write panel.mp4')
     parser.add_argument('--list-models', action='store_true')
+    parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
+                        help='pytorch: one share of the inputs per torchrun process '
+                        '(tools/dist_infer.sh)')
     args = parser.parse_args(argv)
     if not args.list_models and (not args.input or not args.out
                                  or not (args.model or args.task)):
@@ -59,6 +65,8 @@ def main(argv=None):
         for name, e in sorted(MODEL_ZOO.items()):
             print(f'{name:28s} {e.repo:34s} {e.filename}')
         return 0
+    if args.launcher == 'pytorch':
+        args.device = init_sharded_inference(args.device)
     detector = MMDetPersonDetector(args.det_config, args.det_checkpoint, args.device) \
         if args.det_config else None
     specs = list(args.model) + [(cfg, None if ck.lower() == 'none' else ck)
@@ -66,8 +74,10 @@ def main(argv=None):
     inferencer = SapiensInferencer(specs, device=args.device, dtype=args.dtype,
                                    batch_size=args.batch_size, share_backbone=not args.no_share,
                                    pose_on_dense=args.pose_on_dense, detector=detector)
-    summary = inferencer.run(args.input, args.out, video_out=args.video_out,
-                             kpt_thr=args.kpt_thr)
+    run = inferencer.run if args.launcher == 'none' else partial(run_sharded, inferencer)
+    summary = run(args.input, args.out, video_out=args.video_out, kpt_thr=args.kpt_thr)
+    if summary.get('rank', 0) != 0:  # rank 0 prints the merged summary
+        return min(len(summary['failed']), 255)
     print(f'\n{summary["images"]} images ({", ".join(inferencer.tasks)}) -> {args.out}')
     for path in summary['failed']:
         print(f'skipped {path}: {summary["reasons"][path]}', file=sys.stderr)

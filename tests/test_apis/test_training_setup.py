@@ -1,10 +1,9 @@
 """How tools/train.py sets up scale levers: CPU distributed wrappers, FlexibleRunner + FSDP
 configs, bf16 autocast for ``--amp`` without CUDA.
 
-FSDP itself cannot run here: this torch's FSDP refuses to start without an accelerator
-("FSDP needs a non-CPU accelerator device"), so the FSDP configs are checked as far as building
-mmengine's FlexibleRunner and its FSDPStrategy, and the wrap/checkpointing functions are checked
-on the tiny backbone.
+Here the FSDP configs are checked as far as building mmengine's FlexibleRunner and the strategy,
+and the wrap/checkpointing functions on the tiny backbone; FSDP training itself (2 CPU processes
+over gloo) is tests/test_tools/test_dist_train_fsdp_cpu.py.
 """
 import glob
 import os
@@ -45,7 +44,7 @@ def test_fsdp_config(path):
     assert cfg.model == plain.model  # same model, only the strategy differs
     size = os.path.basename(path).split('_')[1].split('-')[0]
     assert cfg.model.backbone.arch == f'sapiens_{size}'
-    assert cfg.strategy.type == 'FSDPStrategy'
+    assert cfg.strategy.type == 'SapiensFSDPStrategy'
     wrapper = cfg.strategy.model_wrapper
     assert FUNCTIONS.get(wrapper.auto_wrap_policy) is sapiens_vit_block_wrap_policy
     assert FUNCTIONS.get(cfg.strategy.activation_checkpointing.check_fn) is is_sapiens_vit_block
@@ -62,7 +61,7 @@ def test_wrap_policy_and_check_fn_pick_the_vit_layers():
 
 
 def test_strategy_config_builds_flexible_runner_with_fsdp(tmp_path):
-    from mmengine._strategy import FSDPStrategy
+    from sapiens_mm.engine import SapiensFSDPStrategy
     cfg_file = tmp_path / 'tiny_fsdp.py'
     cfg_file.write_text(f'_base_ = [{str(TINY_POSE)!r}, {str(FSDP_BASE)!r}]\n'
                         'val_dataloader = None\nval_cfg = None\nval_evaluator = None\n'
@@ -71,7 +70,7 @@ def test_strategy_config_builds_flexible_runner_with_fsdp(tmp_path):
     cfg.pop('runner_type')  # a strategy alone selects FlexibleRunner
     runner = build_runner(cfg)
     assert isinstance(runner, FlexibleRunner)
-    assert isinstance(runner.strategy, FSDPStrategy)
+    assert isinstance(runner.strategy, SapiensFSDPStrategy)  # an mmengine FSDPStrategy
     assert runner.strategy.model_wrapper['auto_wrap_policy'] == 'sapiens_vit_block_wrap_policy'
     assert runner.strategy.activation_checkpointing == dict(check_fn='is_sapiens_vit_block')
 
@@ -105,11 +104,18 @@ def test_prepare_cpu_distributed(gloo_world_of_one):
         type='MMFullyShardedDataParallel', use_orig_params=True))))
     prepare_cpu_distributed(fsdp)
     assert fsdp.strategy.model_wrapper == dict(type='MMFullyShardedDataParallel',
-                                               use_orig_params=True, device_id=None)
+                                               use_orig_params=True, device_id='cpu')
+    ours = Config(dict(launcher='pytorch', strategy=dict(type='SapiensFSDPStrategy')))
+    prepare_cpu_distributed(ours)  # a registered FSDPStrategy subclass, no wrapper given
+    assert ours.strategy.model_wrapper == dict(type='MMFullyShardedDataParallel',
+                                               device_id='cpu')
     ddp = Config(dict(launcher='pytorch', runner_type='FlexibleRunner'))
     prepare_cpu_distributed(ddp)
     assert ddp.strategy == dict(type='DDPStrategy', model_wrapper=dict(
         type='MMDistributedDataParallel', broadcast_buffers=False, device_ids=None))
+    with pytest.raises(ValueError, match="strategy 'ColossalAIStrategy' needs CUDA"):
+        prepare_cpu_distributed(Config(dict(launcher='pytorch',
+                                            strategy=dict(type='ColossalAIStrategy'))))
     with pytest.raises(ValueError, match='--launcher slurm needs CUDA'):
         prepare_cpu_distributed(Config(dict(launcher='slurm')))
 

@@ -11,7 +11,7 @@
 #   optim_wrapper = dict(type='DeepSpeedOptimWrapper', optimizer=...)
 runner_type = 'FlexibleRunner'
 strategy = dict(
-    type='FSDPStrategy',
+    type='SapiensFSDPStrategy',  # mmengine's FSDPStrategy, resuming fixed for torch >= 2.1
     model_wrapper=dict(
         type='MMFullyShardedDataParallel',
         auto_wrap_policy='sapiens_vit_block_wrap_policy',

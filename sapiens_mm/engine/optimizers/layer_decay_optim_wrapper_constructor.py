@@ -5,6 +5,13 @@ Layer ids: 0 for ``backbone.{cls_token,mask_token,pos_embed,patch_embed.*}``, ``
 A parameter of layer id ``d`` gets ``lr = base_lr * rate ** (L + 1 - d)``. No weight decay for
 1-D parameters, ``*.bias`` and ``pos_embed``.
 
+Under FSDP (mmengine's ``FSDPStrategy`` builds the optimizer on the wrapped model) the groups
+and learning rates are the same as without it: names lose the wrappers' prefixes, and whether a
+parameter is 1-D is read from its unsharded shape (FSDP with ``use_orig_params=True`` turns every
+parameter into a 1-D view of its rank's flat shard, so ``param.ndim`` would put every weight in
+the no-decay group). With ``use_orig_params=False`` a flat parameter mixes layers, so no per-layer
+learning rate exists: that is an error.
+
 Unlike the original constructor, ``custom_keys`` are applied (on top of the layer scale: a
 matching key multiplies lr by ``lr_mult`` and weight decay by ``decay_mult``) and misspelled
 options are an error rather than silently ignored.
@@ -18,7 +25,7 @@ Config::
                            custom_keys={'head': dict(lr_mult=10.0)}),
         clip_grad=dict(max_norm=1.0, norm_type=2))
 """
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import torch.nn as nn
 from mmengine.logging import MMLogger
@@ -28,17 +35,43 @@ from sapiens_mm.registry import register_optim_wrapper_constructor
 
 __all__ = ['SapiensLayerDecayOptimWrapperConstructor', 'get_layer_id']
 
-# Prefixes that wrappers (DDP, FSDP, activation checkpointing) put in front of parameter names.
-_WRAPPER_PREFIXES = ('module.', '_fsdp_wrapped_module.', '_checkpoint_wrapped_module.',
-                     '_orig_mod.')
+# Name parts that wrappers (FSDP, activation checkpointing, torch.compile) insert; DDP's
+# ``module.`` is stripped from the front only (a replace would cut it out of these, too).
+_WRAPPER_PARTS = ('_fsdp_wrapped_module.', '_checkpoint_wrapped_module.', '_orig_mod.')
 _ALLOWED_PARAMWISE = {'layer_decay_rate', 'num_layers', 'custom_keys', 'backbone_prefix'}
 _ALLOWED_CUSTOM = {'lr_mult', 'decay_mult'}
 
 
 def _clean_name(name: str) -> str:
-    for p in _WRAPPER_PREFIXES:
-        name = name.replace(p, '')
+    for part in _WRAPPER_PARTS:
+        name = name.replace(part, '')
+    while name.startswith('module.'):
+        name = name[len('module.'):]
     return name
+
+
+def _unsharded_ndims(module: nn.Module) -> Dict[int, int]:
+    """``id(param) -> ndim`` of the original (unsharded) parameters of the FSDP units in
+    ``module`` (empty without FSDP). Read from each ``FlatParameter``'s ``_params`` and
+    ``_shapes`` (its original parameters and their shapes, set with ``use_orig_params=True``).
+    """
+    try:
+        from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
+    except ImportError:  # torch built without distributed
+        return {}
+    ndims: Dict[int, int] = {}
+    for unit in module.modules():
+        if not isinstance(unit, FSDP) or getattr(unit, '_handle', None) is None:
+            continue
+        flat = unit._handle.flat_param
+        if getattr(flat, '_params', None) is None:
+            raise ValueError(
+                'layer-wise lr decay under FSDP needs use_orig_params=True in the strategy\'s '
+                'model_wrapper: with flat parameters one tensor holds several layers\' '
+                'parameters, which cannot have different learning rates')
+        for param, shape in zip(flat._params, flat._shapes):
+            ndims[id(param)] = len(shape)
+    return ndims
 
 
 def get_layer_id(name: str, num_layers: int, backbone_prefix: str = 'backbone.') -> int:
@@ -79,6 +112,15 @@ class SapiensLayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         paramwise_cfg.setdefault('layer_decay_rate', 1.0)  # non-empty: add_params is used
         super().__init__(optim_wrapper_cfg, paramwise_cfg)
 
+    def __call__(self, model: nn.Module):
+        # Upstream's __call__ hands add_params ``model.module``: under FSDP the root unit's
+        # flat parameter (embeddings, final norm, head) is only reachable from ``model``.
+        self._ndims = _unsharded_ndims(model)
+        try:
+            return super().__call__(model)
+        finally:
+            del self._ndims
+
     def _num_layers(self, module: nn.Module) -> int:
         if self.paramwise_cfg.get('num_layers') is not None:
             return int(self.paramwise_cfg['num_layers'])
@@ -97,12 +139,16 @@ class SapiensLayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         custom_keys = self.paramwise_cfg.get('custom_keys', {})
         keys_by_len = sorted(custom_keys, key=len, reverse=True)
         groups = {}
+        ndims = getattr(self, '_ndims', None)
+        if ndims is None:  # add_params called on its own
+            ndims = _unsharded_ndims(module)
         for raw_name, param in module.named_parameters(prefix=prefix.rstrip('.')):
             if not param.requires_grad:
                 continue
             name = _clean_name(raw_name)
             layer_id = get_layer_id(name, num_layers, bb_prefix)
-            no_decay = param.ndim == 1 or name.endswith('.bias') or name.endswith('pos_embed')
+            ndim = ndims.get(id(param), param.ndim)
+            no_decay = ndim == 1 or name.endswith('.bias') or name.endswith('pos_embed')
             key = next((k for k in keys_by_len if k in name), None)
             lr_mult = custom_keys[key].get('lr_mult', 1.0) if key else 1.0
             decay_mult = custom_keys[key].get('decay_mult', 1.0) if key else 1.0

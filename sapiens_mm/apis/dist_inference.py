@@ -1,0 +1,229 @@
+"""Inference sharded across processes: ``tools/dist_infer.sh INPUT N --out DIR ...``.
+
+torchrun starts N copies of ``tools/infer.py --launcher pytorch``; each builds the same
+:class:`~sapiens_mm.apis.inference.SapiensInferencer` on its own device (``cuda:LOCAL_RANK``
+with ``--device cuda``, else the device given) and runs it on its share of the inputs: input
+``i`` (the i-th image of the sorted folder listing, or the i-th video frame) belongs to rank
+``i % N``. Every rank writes the per-image files of its images (the same names as
+``SapiensInferencer.run``) and a part file ``shards/rank{R}-of-{N}.json`` (its images' indices,
+names, COCO keypoints, unreadable inputs). After a barrier rank 0 checks that the parts cover
+every input exactly once and merges them, in input order, into ``keypoints.json`` and
+``image_ids.json``: image ids count the readable inputs from 1 in input order, as a
+single-process run numbers them, so the merged files equal that run's. The part files stay
+(``shards/``), for the record.
+
+The processes only exchange the barrier and the merged summary, over gloo (a CPU process
+group, whatever device the models run on). ``--video-out`` is refused: the panel video needs
+the frames of all ranks in order (run ``tools/infer.py`` for it).
+"""
+import datetime
+import json
+import logging
+import os
+import os.path as osp
+from typing import Iterator, Optional, Tuple
+
+import cv2
+import numpy as np
+import torch.distributed as torch_dist
+from mmengine.logging import print_log
+
+from .feature_extraction import list_images
+from .inference import VIDEO_EXTENSIONS
+
+__all__ = ['init_sharded_inference', 'InputShard', 'run_sharded', 'merge_shards']
+
+SHARD_DIR = 'shards'
+
+
+def init_sharded_inference(device: str, timeout_s: int = 1800) -> str:
+    """Create the gloo process group from torchrun's variables; the device of this rank.
+
+    ``'cuda'`` without an index becomes ``cuda:LOCAL_RANK`` (one GPU per process); other
+    devices are returned unchanged. ``timeout_s`` bounds the waits of the group: at the final
+    barrier a rank waits for the slowest one to finish its share.
+    """
+    missing = [k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
+               if k not in os.environ]
+    if missing:
+        raise RuntimeError(f'--launcher pytorch expects the variables torchrun sets, but '
+                           f'{", ".join(missing)} are not set; start with tools/dist_infer.sh')
+    if not torch_dist.is_initialized():
+        torch_dist.init_process_group('gloo', timeout=datetime.timedelta(seconds=timeout_s))
+    if device == 'cuda':
+        device = f'cuda:{int(os.environ.get("LOCAL_RANK", 0))}'
+    return device
+
+
+def _is_video(source: str) -> bool:
+    return osp.isfile(source) and source.lower().endswith(VIDEO_EXTENSIONS)
+
+
+class InputShard:
+    """The inputs of ``rank`` out of ``world_size``: iterating gives ``(index, name, BGR image
+    or None if unreadable)`` for the inputs with ``index % world_size == rank``, names as
+    :func:`~sapiens_mm.apis.inference.iter_inputs` gives them (file paths; ``frame_NNNNNN``
+    for a video, whose other frames are skipped with ``grab``, not decoded into images).
+    After the iteration ``total`` is the number of inputs of all ranks (files listed, or
+    frames the video held).
+    """
+
+    def __init__(self, source: str, rank: int, world_size: int):
+        if not 0 <= rank < world_size:
+            raise ValueError(f'rank {rank} outside 0..{world_size - 1}')
+        if not osp.exists(source):
+            raise FileNotFoundError(f'{source}: no such image, folder or video')
+        self.source, self.rank, self.world_size = source, rank, world_size
+        self.total: Optional[int] = None
+
+    def __iter__(self) -> Iterator[Tuple[int, str, Optional[np.ndarray]]]:
+        if not _is_video(self.source):
+            paths = list_images(self.source)
+            self.total = len(paths)
+            for i, path in enumerate(paths):
+                if i % self.world_size == self.rank:
+                    yield i, path, cv2.imread(path, cv2.IMREAD_COLOR)
+            return
+        cap = cv2.VideoCapture(self.source)
+        if not cap.isOpened():
+            raise ValueError(f'{self.source}: cannot be opened as a video')
+        i = 0
+        try:
+            while cap.grab():
+                if i % self.world_size == self.rank:
+                    ok, frame = cap.retrieve()
+                    yield i, f'frame_{i:06d}', frame if ok else None
+                i += 1
+        finally:
+            cap.release()
+        if i == 0:
+            raise ValueError(f'{self.source}: video holds no readable frame')
+        self.total = i
+
+
+def _write_json(path: str, obj) -> None:
+    """Write ``obj`` as JSON and read it back (a truncated or unwritable file is an error)."""
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(obj, f)
+    os.replace(tmp, path)
+    with open(path) as f:
+        if json.load(f) != json.loads(json.dumps(obj)):
+            raise OSError(f'{path}: the file read back differs from what was written')
+
+
+def _shard_path(out_dir: str, rank: int, world_size: int) -> str:
+    return osp.join(out_dir, SHARD_DIR, f'rank{rank}-of-{world_size}.json')
+
+
+def run_sharded(inferencer, source: str, out_dir: str, video_out: bool = False,
+                kpt_thr: float = 0.3, rank: Optional[int] = None,
+                world_size: Optional[int] = None) -> dict:
+    """This process's share of ``SapiensInferencer.run(source, out_dir)``, then the merge.
+
+    ``rank``/``world_size`` default to the process group's. Writes the per-image files of
+    this rank's inputs and its part file; rank 0 merges all parts (:func:`merge_shards`) after
+    a barrier. Every rank returns the merged summary ``dict(images=N, failed=[...],
+    keypoints=path or None, rank=R, world_size=N)`` (broadcast from rank 0), so all exit alike.
+    """
+    if video_out:
+        raise ValueError('--video-out is not available with tools/dist_infer.sh: the panel '
+                         'video needs every rank\'s frames in order; run tools/infer.py')
+    dist = torch_dist.is_available() and torch_dist.is_initialized()
+    rank = (torch_dist.get_rank() if dist else 0) if rank is None else rank
+    world_size = (torch_dist.get_world_size() if dist else 1) if world_size is None \
+        else world_size
+    os.makedirs(osp.join(out_dir, SHARD_DIR), exist_ok=True)
+    items, batch = [], []
+    shard = InputShard(source, rank, world_size)
+
+    def flush():
+        results = inferencer.infer_batch([img for _, _, img in batch])
+        for (index, name, img), res in zip(batch, results):
+            stem = osp.splitext(osp.basename(name))[0]
+            inferencer.write(out_dir, stem, img, res, kpt_thr)
+            items.append(dict(index=index, name=name,
+                              keypoints=inferencer.pose_to_coco(res.get('pose'), 0)))
+        batch.clear()
+
+    for index, name, img in shard:
+        if img is None:
+            items.append(dict(index=index, name=name, failed=True))
+            continue
+        batch.append((index, name, img))
+        if len(batch) == inferencer.batch_size:
+            flush()
+    if batch:
+        flush()
+    part = dict(rank=rank, world_size=world_size, source=osp.abspath(source),
+                total=shard.total, pose='pose' in inferencer.models, items=items)
+    _write_json(_shard_path(out_dir, rank, world_size), part)
+    print_log(f'rank {rank} of {world_size}: {sum(not i.get("failed") for i in items)} '
+              f'images -> {out_dir}', logger='current', level=logging.INFO)
+    if dist:
+        torch_dist.barrier()
+    summary = merge_shards(out_dir, world_size) if rank == 0 else None
+    if dist:
+        box = [summary]
+        torch_dist.broadcast_object_list(box, src=0)
+        summary = box[0]
+    return dict(summary, rank=rank, world_size=world_size)
+
+
+def _read_part(path: str, rank: int, world_size: int) -> dict:
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path}: the part file of rank {rank} is missing (did that '
+                                f'process fail?)')
+    try:
+        with open(path) as f:
+            part = json.load(f)
+    except (OSError, ValueError) as e:
+        raise ValueError(f'{path}: unreadable part file ({e})') from e
+    if part.get('rank') != rank or part.get('world_size') != world_size:
+        raise ValueError(f'{path}: holds rank {part.get("rank")} of {part.get("world_size")}, '
+                         f'expected rank {rank} of {world_size}')
+    return part
+
+
+def merge_shards(out_dir: str, world_size: int) -> dict:
+    """Merge the part files ``out_dir/shards/rank{R}-of-{N}.json`` of a sharded run into
+    ``keypoints.json`` (COCO keypoint results) and ``image_ids.json`` (``[{id, file_name}]``)
+    as ``SapiensInferencer.run`` writes them: inputs in order, image ids 1, 2, ... over the
+    readable ones. Checks that the parts come from one source and cover each input exactly
+    once. Returns ``dict(images=N, failed=[names], keypoints=path or None, shards=[paths])``.
+    """
+    paths = [_shard_path(out_dir, r, world_size) for r in range(world_size)]
+    parts = [_read_part(p, r, world_size) for r, p in enumerate(paths)]
+    for key in ('source', 'total', 'pose'):
+        values = {json.dumps(p[key]) for p in parts}
+        if len(values) > 1:
+            raise ValueError(f'{osp.join(out_dir, SHARD_DIR)}: the part files disagree on '
+                             f'{key!r} ({sorted(values)}); they come from different runs')
+    total = parts[0]['total']
+    items = sorted((it for p in parts for it in p['items']), key=lambda it: it['index'])
+    indices = [it['index'] for it in items]
+    if indices != list(range(total)):
+        seen = set(indices)
+        dup = sorted({i for i in indices if indices.count(i) > 1})
+        missing = sorted(set(range(total)) - seen)
+        raise ValueError(f'{osp.join(out_dir, SHARD_DIR)}: the parts do not cover the {total} '
+                         f'inputs once each (missing {missing[:10]}, twice {dup[:10]})')
+    coco, image_ids, failed = [], [], []
+    for it in items:
+        if it.get('failed'):
+            failed.append(it['name'])
+            continue
+        image_ids.append(dict(id=len(image_ids) + 1, file_name=osp.basename(it['name'])))
+        coco.extend(dict(k, image_id=len(image_ids)) for k in it['keypoints'])
+    kpt_file = None
+    if parts[0]['pose']:
+        kpt_file = osp.join(out_dir, 'keypoints.json')
+        _write_json(kpt_file, coco)
+        _write_json(osp.join(out_dir, 'image_ids.json'), image_ids)
+    for name in failed:
+        print_log(f'skipped {name}: unreadable or corrupt image', logger='current',
+                  level=logging.WARNING)
+    print_log(f'merged {world_size} part files: {len(image_ids)} images, {len(coco)} '
+              f'people{" -> " + kpt_file if kpt_file else ""}', logger='current',
+              level=logging.INFO)
+    return dict(images=len(image_ids), failed=failed, keypoints=kpt_file, shards=paths)
