@@ -13,7 +13,10 @@ single-process run numbers them, so the merged files equal that run's. The part 
 (``shards/``), for the record.
 
 The processes only exchange the barrier and the merged summary, over gloo (a CPU process
-group, whatever device the models run on). ``--video-out`` is refused: the panel video needs
+group, whatever device the models run on). The group is created after a rank's share is done:
+mmengine's ``Visualizer`` draws only in the process it takes for the main one (its drawing
+methods are ``@master_only``, rank 0 of an initialised group), so with the group up from the
+start every rank but 0 would write no pictures. ``--video-out`` is refused: the panel video needs
 the frames of all ranks in order (run ``tools/infer.py`` for it).
 """
 import datetime
@@ -21,7 +24,7 @@ import json
 import logging
 import os
 import os.path as osp
-from typing import Iterator, Optional, Tuple
+from typing import Dict, Iterator, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -29,27 +32,25 @@ import torch.distributed as torch_dist
 from mmengine.logging import print_log
 
 from .feature_extraction import list_images
-from .inference import VIDEO_EXTENSIONS
+from .inference import VIDEO_EXTENSIONS, output_stems, read_image
 
 __all__ = ['init_sharded_inference', 'InputShard', 'run_sharded', 'merge_shards']
 
 SHARD_DIR = 'shards'
 
 
-def init_sharded_inference(device: str, timeout_s: int = 1800) -> str:
-    """Create the gloo process group from torchrun's variables; the device of this rank.
+def init_sharded_inference(device: str) -> str:
+    """Check torchrun's variables; the device of this rank.
 
     ``'cuda'`` without an index becomes ``cuda:LOCAL_RANK`` (one GPU per process); other
-    devices are returned unchanged. ``timeout_s`` bounds the waits of the group: at the final
-    barrier a rank waits for the slowest one to finish its share.
+    devices are returned unchanged. The process group is created later, by
+    :func:`run_sharded` once this rank's share is written.
     """
     missing = [k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
                if k not in os.environ]
     if missing:
         raise RuntimeError(f'--launcher pytorch expects the variables torchrun sets, but '
                            f'{", ".join(missing)} are not set; start with tools/dist_infer.sh')
-    if not torch_dist.is_initialized():
-        torch_dist.init_process_group('gloo', timeout=datetime.timedelta(seconds=timeout_s))
     if device == 'cuda':
         device = f'cuda:{int(os.environ.get("LOCAL_RANK", 0))}'
     return device
@@ -65,7 +66,8 @@ class InputShard:
     :func:`~sapiens_mm.apis.inference.iter_inputs` gives them (file paths; ``frame_NNNNNN``
     for a video, whose other frames are skipped with ``grab``, not decoded into images).
     After the iteration ``total`` is the number of inputs of all ranks (files listed, or
-    frames the video held).
+    frames the video held) and ``reasons`` says why each unusable input of this rank was
+    (missing, empty, truncated, over the pixel limit: the checks of ``tools/infer.py``).
     """
 
     def __init__(self, source: str, rank: int, world_size: int):
@@ -75,6 +77,7 @@ class InputShard:
             raise FileNotFoundError(f'{source}: no such image, folder or video')
         self.source, self.rank, self.world_size = source, rank, world_size
         self.total: Optional[int] = None
+        self.reasons: Dict[str, str] = {}
 
     def __iter__(self) -> Iterator[Tuple[int, str, Optional[np.ndarray]]]:
         if not _is_video(self.source):
@@ -82,7 +85,13 @@ class InputShard:
             self.total = len(paths)
             for i, path in enumerate(paths):
                 if i % self.world_size == self.rank:
-                    yield i, path, cv2.imread(path, cv2.IMREAD_COLOR)
+                    try:
+                        img = read_image(path)
+                    except ValueError as e:  # the reason, without the path it starts with
+                        why, img = str(e), None
+                        self.reasons[path] = why[len(path) + 2:] \
+                            if why.startswith(f'{path}: ') else why
+                    yield i, path, img
             return
         cap = cv2.VideoCapture(self.source)
         if not cap.isOpened():
@@ -92,6 +101,8 @@ class InputShard:
             while cap.grab():
                 if i % self.world_size == self.rank:
                     ok, frame = cap.retrieve()
+                    if not ok:
+                        self.reasons[f'frame_{i:06d}'] = 'the frame cannot be decoded'
                     yield i, f'frame_{i:06d}', frame if ok else None
                 i += 1
         finally:
@@ -118,37 +129,46 @@ def _shard_path(out_dir: str, rank: int, world_size: int) -> str:
 
 def run_sharded(inferencer, source: str, out_dir: str, video_out: bool = False,
                 kpt_thr: float = 0.3, rank: Optional[int] = None,
-                world_size: Optional[int] = None) -> dict:
+                world_size: Optional[int] = None, timeout_s: int = 1800) -> dict:
     """This process's share of ``SapiensInferencer.run(source, out_dir)``, then the merge.
 
-    ``rank``/``world_size`` default to the process group's. Writes the per-image files of
-    this rank's inputs and its part file; rank 0 merges all parts (:func:`merge_shards`) after
-    a barrier. Every rank returns the merged summary ``dict(images=N, failed=[...],
+    ``rank``/``world_size`` default to the process group's, else torchrun's ``RANK`` and
+    ``WORLD_SIZE``. Writes the per-image files of this rank's inputs and its part file, then
+    joins the gloo group (created here if needed; ``timeout_s`` bounds the wait for the
+    slowest rank); rank 0 merges all parts (:func:`merge_shards`) after a barrier. Every rank returns the merged summary ``dict(images=N, failed=[...],
     keypoints=path or None, rank=R, world_size=N)`` (broadcast from rank 0), so all exit alike.
     """
     if video_out:
         raise ValueError('--video-out is not available with tools/dist_infer.sh: the panel '
                          'video needs every rank\'s frames in order; run tools/infer.py')
-    dist = torch_dist.is_available() and torch_dist.is_initialized()
-    rank = (torch_dist.get_rank() if dist else 0) if rank is None else rank
-    world_size = (torch_dist.get_world_size() if dist else 1) if world_size is None \
-        else world_size
+    group = torch_dist.is_available() and torch_dist.is_initialized()
+    if rank is None:
+        rank = torch_dist.get_rank() if group else int(os.environ.get('RANK', 0))
+    if world_size is None:
+        world_size = torch_dist.get_world_size() if group else \
+            int(os.environ.get('WORLD_SIZE', 1))
     os.makedirs(osp.join(out_dir, SHARD_DIR), exist_ok=True)
     items, batch = [], []
     shard = InputShard(source, rank, world_size)
+    # the output names of a single-process run (sub-paths kept, clashing stems disambiguated)
+    stems = {} if _is_video(source) else output_stems(list_images(source), source)
 
     def flush():
         results = inferencer.infer_batch([img for _, _, img in batch])
         for (index, name, img), res in zip(batch, results):
-            stem = osp.splitext(osp.basename(name))[0]
-            inferencer.write(out_dir, stem, img, res, kpt_thr)
+            try:
+                inferencer.write(out_dir, stems.get(name, name), img, res, kpt_thr)
+            except OSError as e:  # a failed write: reported like an unreadable input
+                items.append(dict(index=index, name=name, failed=True, reason=str(e)))
+                continue
             items.append(dict(index=index, name=name,
                               keypoints=inferencer.pose_to_coco(res.get('pose'), 0)))
         batch.clear()
 
     for index, name, img in shard:
         if img is None:
-            items.append(dict(index=index, name=name, failed=True))
+            items.append(dict(index=index, name=name, failed=True,
+                              reason=shard.reasons.get(name, 'unreadable')))
             continue
         batch.append((index, name, img))
         if len(batch) == inferencer.batch_size:
@@ -160,6 +180,10 @@ def run_sharded(inferencer, source: str, out_dir: str, video_out: bool = False,
     _write_json(_shard_path(out_dir, rank, world_size), part)
     print_log(f'rank {rank} of {world_size}: {sum(not i.get("failed") for i in items)} '
               f'images -> {out_dir}', logger='current', level=logging.INFO)
+    dist = world_size > 1
+    if dist and not group:  # joined only now: see the module docstring
+        torch_dist.init_process_group('gloo', rank=rank, world_size=world_size,
+                                      timeout=datetime.timedelta(seconds=timeout_s))
     if dist:
         torch_dist.barrier()
     summary = merge_shards(out_dir, world_size) if rank == 0 else None
@@ -190,7 +214,8 @@ def merge_shards(out_dir: str, world_size: int) -> dict:
     ``keypoints.json`` (COCO keypoint results) and ``image_ids.json`` (``[{id, file_name}]``)
     as ``SapiensInferencer.run`` writes them: inputs in order, image ids 1, 2, ... over the
     readable ones. Checks that the parts come from one source and cover each input exactly
-    once. Returns ``dict(images=N, failed=[names], keypoints=path or None, shards=[paths])``.
+    once. Returns ``dict(images=N, failed=[names], reasons={name: why}, keypoints=path or
+    None, shards=[paths])``.
     """
     paths = [_shard_path(out_dir, r, world_size) for r in range(world_size)]
     parts = [_read_part(p, r, world_size) for r, p in enumerate(paths)]
@@ -208,12 +233,16 @@ def merge_shards(out_dir: str, world_size: int) -> dict:
         missing = sorted(set(range(total)) - seen)
         raise ValueError(f'{osp.join(out_dir, SHARD_DIR)}: the parts do not cover the {total} '
                          f'inputs once each (missing {missing[:10]}, twice {dup[:10]})')
-    coco, image_ids, failed = [], [], []
+    coco, image_ids, failed, reasons = [], [], [], {}
+    source = parts[0]['source']
     for it in items:
         if it.get('failed'):
             failed.append(it['name'])
+            reasons[it['name']] = it.get('reason', 'unreadable')
             continue
-        image_ids.append(dict(id=len(image_ids) + 1, file_name=osp.basename(it['name'])))
+        image_ids.append(dict(id=len(image_ids) + 1,
+                              file_name=(osp.relpath(it['name'], source) if osp.isdir(source)
+                                         else osp.basename(it['name']))))
         coco.extend(dict(k, image_id=len(image_ids)) for k in it['keypoints'])
     kpt_file = None
     if parts[0]['pose']:
@@ -221,9 +250,9 @@ def merge_shards(out_dir: str, world_size: int) -> dict:
         _write_json(kpt_file, coco)
         _write_json(osp.join(out_dir, 'image_ids.json'), image_ids)
     for name in failed:
-        print_log(f'skipped {name}: unreadable or corrupt image', logger='current',
-                  level=logging.WARNING)
+        print_log(f'skipped {name}: {reasons[name]}', logger='current', level=logging.WARNING)
     print_log(f'merged {world_size} part files: {len(image_ids)} images, {len(coco)} '
               f'people{" -> " + kpt_file if kpt_file else ""}', logger='current',
               level=logging.INFO)
-    return dict(images=len(image_ids), failed=failed, keypoints=kpt_file, shards=paths)
+    return dict(images=len(image_ids), failed=failed, reasons=reasons, keypoints=kpt_file,
+                shards=paths)

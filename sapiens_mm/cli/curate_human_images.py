@@ -18,6 +18,7 @@ reported (rejected.tsv, report.json), not fatal.
 import argparse
 import importlib
 import json
+import os
 import os.path as osp
 import sys
 
@@ -28,10 +29,16 @@ from sapiens_mm.cli.errors import run_cli
 
 
 def import_object(spec: str):
-    """``package.module:attribute`` -> the attribute."""
+    """``package.module:attribute`` -> the attribute.
+
+    The module is looked up on ``sys.path`` and, as ``python -m`` does, in the current
+    directory (a detector of your own project, run from its root).
+    """
     if ':' not in spec:
         raise SystemExit(f'expected module:attribute, got {spec!r}')
     module, attr = spec.split(':', 1)
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # first, as `python -m` puts it
     try:
         obj = importlib.import_module(module)
     except ImportError as e:

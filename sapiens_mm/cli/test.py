@@ -15,8 +15,9 @@ from typing import Optional, Sequence
 from sapiens_mm.cli.errors import run_cli
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Build the Runner with the checkpoint's weights and run its test loop."""
+def main(argv: Optional[Sequence[str]] = None) -> dict:
+    """Build the Runner with the checkpoint's weights, run its test loop and return the
+    metrics (``{name: value}``; the console command exits 0 after it)."""
     from sapiens_mm.apis import (add_dump_results, build_runner, load_test_config,
                                  load_test_weights, parse_test_args)
     args = parse_test_args(argv)
@@ -24,8 +25,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     load_test_weights(runner, args.checkpoint)  # strict, weights-only (any path form)
     if args.out is not None:
         add_dump_results(runner, args.out)
-    runner.test()
-    return 0
+    return runner.test()
 
 
 def run() -> int:
