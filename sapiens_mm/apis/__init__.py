@@ -1,11 +1,11 @@
 """High-level APIs: runner command-line handling (tools/train.py, test.py), feature extraction,
-top-down pose inference, multi-task inference."""
+multi-task inference (:mod:`.inferencers`), person detection."""
 from .feature_extraction import FeatureExtractor
-from .inference import SapiensInferencer
-from .pose_inference import MMDetPersonDetector, TopdownPoseInferencer
+from .inferencers import SapiensInferencer, build_task_model
+from .pose_inference import MMDetPersonDetector
 from .runner_utils import (add_dump_results, build_runner, load_test_config, load_train_config,
                            parse_test_args, parse_train_args)
 
 __all__ = ['parse_train_args', 'parse_test_args', 'load_train_config', 'load_test_config',
-           'add_dump_results', 'build_runner', 'FeatureExtractor', 'TopdownPoseInferencer',
-           'MMDetPersonDetector', 'SapiensInferencer']
+           'add_dump_results', 'build_runner', 'FeatureExtractor', 'MMDetPersonDetector',
+           'SapiensInferencer', 'build_task_model']
