@@ -222,9 +222,11 @@ class SapiensInferencer(BaseInferencer):
                 yield video, batch
 
     @torch.no_grad()
-    def forward(self, samples: List[dict], bboxes: Optional[list] = None) -> List[dict]:
+    def forward(self, samples: List[dict], bboxes: Optional[list] = None,
+                crop_batch_size: Optional[int] = None) -> List[dict]:
         """Results (``seg``/``depth``/``normal`` arrays, ``pose`` PoseDataSample) of readable
-        samples; ``bboxes[i]``: the person boxes of sample ``i`` or None."""
+        samples; ``bboxes[i]``: the person boxes of sample ``i`` or None; the person crops of
+        all samples run ``crop_batch_size`` (default: ``batch_size``) at a time."""
         imgs = [s['img'] for s in samples]
         results = [dict() for _ in samples]
         for gi, group in enumerate(self.groups):
@@ -240,12 +242,12 @@ class SapiensInferencer(BaseInferencer):
             if self.pose_group == gi:
                 self._pose_from_features(feats, imgs, results)
         if 'pose' in self.models and self.pose_group is None:
-            poses = self._pose_topdown(imgs, bboxes)
+            poses = self._pose_topdown(imgs, bboxes, crop_batch_size or self.batch_size)
             for r, p in zip(results, poses):
                 r['pose'] = p
         return results
 
-    def _pose_topdown(self, imgs: Sequence[np.ndarray], bboxes) -> list:
+    def _pose_topdown(self, imgs: Sequence[np.ndarray], bboxes, step: int) -> list:
         """Top-down pose of every image; the crops of all images run in batches."""
         from mmpose.structures import PoseDataSample, merge_data_samples
         tm = self.models['pose']
@@ -262,7 +264,7 @@ class SapiensInferencer(BaseInferencer):
                 crops.append(tm.pipeline(info))
                 owner.append(i)
         per_image: List[list] = [[] for _ in imgs]
-        step = max(1, self.batch_size)
+        step = max(1, step)
         for s in range(0, len(crops), step):
             out = tm.model.test_step(pseudo_collate(crops[s:s + step]))
             for o, i in zip(out, owner[s:s + step]):
@@ -368,7 +370,7 @@ class SapiensInferencer(BaseInferencer):
                 if not ok:
                     continue
                 boxes = self._boxes_of(ok, bboxes, len(summary['names']))
-                preds = self.forward(ok, boxes)
+                preds = self.forward(ok, boxes, batch_size)
                 names = [s['name'] for s in ok]
                 vis = self.visualize([s['img'] for s in ok], preds, kpt_thr) if want_vis else []
                 for name, pics in zip(names, vis):
