@@ -16,7 +16,6 @@ one worker with a bounded prefetch, so memory stays bounded on long videos.
 """
 import os
 import os.path as osp
-from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Union
 
@@ -119,10 +118,13 @@ def inputs_to_list(inputs) -> List[InputItem]:
 def _unique_names(items: List[InputItem]) -> int:
     """Make names unique in place (keep extensions, then number); returns how many changed."""
     changed = 0
-    counts = Counter(it.name for it in items)
+    exts: Dict[str, set] = {}
     for it in items:
         src = it.path or it.video
-        if counts[it.name] > 1 and src is not None:
+        exts.setdefault(it.name, set()).add(osp.splitext(src)[1].lower() if src else None)
+    for it in items:
+        src = it.path or it.video
+        if src is not None and len(exts[it.name]) > 1:  # x.png + x.jpg: keep the extension
             it.name = it.name + osp.splitext(src)[1].lower()
             changed += 1
     seen: Dict[str, int] = {}
