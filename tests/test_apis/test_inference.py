@@ -169,3 +169,58 @@ def test_bad_inputs_are_named(ckpts, tmp_path):
     assert res['predictions'] == [] and res['failed'] == [('x', f'{bad}: unreadable or corrupt image')]
     with pytest.raises(FileNotFoundError, match='nothing.png: no such'):
         SapiensInferencer([(cfgs['seg'], None)])(str(tmp_path / 'nothing.png'))
+
+
+def test_released_name_not_cached_fails_fast_without_building(monkeypatch, tmp_path, ckpts):
+    import time
+    from sapiens_mm.apis.inferencers import sapiens_inferencer as si
+    built = []
+    monkeypatch.setattr(si, 'build_task_model', lambda *a, **k: built.append(a))
+    monkeypatch.setenv('SAPIENS_MM_CHECKPOINTS', str(tmp_path))
+    monkeypatch.delenv('SAPIENS_CHECKPOINT_ROOT', raising=False)
+    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
+    cfgs, paths = ckpts
+    t = time.perf_counter()
+    with pytest.raises(CheckpointError, match='sapiens_0.3b_seg_goliath: released checkpoint'):
+        # the local pair first: nothing is built before every checkpoint is found
+        SapiensInferencer([(cfgs['depth'], paths['depth']), 'sapiens_0.3b_seg_goliath'])
+    assert time.perf_counter() - t < 2 and built == []
+
+
+def test_single_array_and_list_inputs(ckpts, images):
+    cfgs, paths = ckpts
+    inf = SapiensInferencer([(cfgs['depth'], paths['depth'])])
+    one = inf(images[0])
+    assert len(one['predictions']) == 1 and one['names'] == ['00000000']
+    assert one['predictions'][0]['depth'].shape == images[0].shape[:2]
+    many = inf(images, return_vis=True, batch_size=2)
+    assert len(many['predictions']) == 3 and len(many['visualization']) == 3
+    np.testing.assert_array_equal(many['predictions'][0]['depth'], one['predictions'][0]['depth'])
+    assert many['visualization'][1]['panel'].shape == (80, 100, 3)
+
+
+def test_two_videos_and_same_stem_images_into_one_folder(ckpts, tmp_path):
+    cfgs, paths = ckpts
+    rng = np.random.default_rng(2)
+    src = tmp_path / 'in'
+    for sub in ('a', 'b'):
+        (src / sub).mkdir(parents=True)
+        writer = cv2.VideoWriter(str(src / sub / 'clip.avi'), cv2.VideoWriter_fourcc(*'MJPG'),
+                                 5, (48, 64))
+        for _ in range(2):
+            writer.write(rng.integers(0, 256, (64, 48, 3), dtype=np.uint8))
+        writer.release()
+    for rel in ('x.png', 'x.jpg', 'a/x.png'):
+        cv2.imwrite(str(src / rel), rng.integers(0, 256, (40, 30, 3), dtype=np.uint8))
+    inf = SapiensInferencer([(cfgs['seg'], paths['seg'])], batch_size=2, num_workers=1)
+    out = tmp_path / 'out'
+    s = inf.run(str(src), str(out), video_out=True)
+    assert s['images'] == 7 and s['failed'] == []
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob('*_seg.png'))
+    assert written == ['a/clip_000000_seg.png', 'a/clip_000001_seg.png', 'a/x_seg.png',
+                       'b/clip_000000_seg.png', 'b/clip_000001_seg.png', 'x.jpg_seg.png',
+                       'x.png_seg.png']
+    assert (out / 'a' / 'clip_panel.mp4').is_file() and (out / 'b' / 'clip_panel.mp4').is_file()
+    # without pictures / raw maps
+    s = inf.run(str(src / 'x.png'), str(tmp_path / 'lean'), pictures=False, raw=False)
+    assert s['images'] == 1 and not any((tmp_path / 'lean').rglob('*.*'))
