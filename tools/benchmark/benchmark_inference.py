@@ -16,7 +16,9 @@ round-robin in one run (median over ``--repeats`` rounds):
 * ``ours fp32``: :class:`~sapiens_mm.apis.SapiensInferencer` with ``precision='fp32'``
   (fused fp32 backbone, resize once);
 * ``ours auto``: ``precision='auto'`` (bf16 where the device has native bf16, see
-  :func:`~sapiens_mm.apis.inferencers.choose_precision`).
+  :func:`~sapiens_mm.apis.inferencers.choose_precision`);
+* ``ours auto noflip`` (pose only, with ``--variants``): without the config's flip test, as
+  the lite demo runs.
 
 ``all4`` runs the four models on each image in one inferencer (shared dense pass; pose
 top-down); ``lite`` has no such mode, its all4 figure is the sum of its four runs. Printed and
@@ -209,7 +211,14 @@ def main(argv=None):
                     runners[(v, t)] = (lambda lite: lambda o, pic: [
                         lite(pth, o, pic) for pth in images])(lite)
                 continue
-            prec = v.split()[-1]
+            prec = v.split()[1]
+            if v.endswith('noflip'):  # pose without flip test, as the lite demo
+                if 'pose' in tasks:
+                    inf = SapiensInferencer([(cfgs['pose'], ckpts['pose'])], device='cpu',
+                                            precision=prec, batch_size=1, flip_test=False)
+                    runners[(v, 'pose')] = (lambda inf: lambda o, pic: inf.run(
+                        images, o, pictures=pic))(inf)
+                continue
             singles = {t: SapiensInferencer([(cfgs[t], ckpts[t])], device='cpu',
                                             precision=prec, batch_size=1) for t in tasks}
             for t, inf in singles.items():
@@ -251,7 +260,7 @@ def main(argv=None):
             for v in variants:
                 if (v, t) in runners:
                     row.append(med[((v, t), pic)])
-                elif t == 'all4':  # the sum of the separate runs
+                elif t == 'all4' and all((v, s) in runners for s in tasks):  # the sum
                     row.append(sum(med[((v, s), pic)] for s in tasks))
                 else:
                     row.append(float('nan'))
@@ -314,11 +323,18 @@ def agreement_notes(tasks, cfgs, ckpts, path, variants):
             ref = lite_dense(t, out, img.shape[:2])
             notes.append(f'{t}, ours fp32 vs lite post-processing of the same head output: '
                          f'{agreement(t, ref, ours[t])}')
+            pred = tm.model.predict(data['inputs'], data['data_samples'])[0]  # mmseg's path
+            twice = {'seg': lambda p: p.pred_sem_seg.data[0].to(torch.uint8).numpy(),
+                     'depth': lambda p: p.pred_depth_map.data[0].float().numpy(),
+                     'normal': lambda p: p.pred_normal_map.data.float().permute(
+                         1, 2, 0).numpy()}[t](pred)
+            notes.append(f'{t}, mmseg predict (resized twice: input size, then image) vs '
+                         f'resized once: {agreement(t, ours[t], twice)}')
             other = ours[t]
         notes.append(f'{t}, ours fp32 vs the whole lite pipeline (rounded mean/std'
                      + (', image-aspect crop' if t == 'pose' else '') + f'): '
                      f'{agreement(t, full_lite, other)}')
-        if 'ours auto' in variants:
+        if any(v.startswith('ours auto') for v in variants):
             b = SapiensInferencer(spec, device='cpu', precision='auto', flip_test=False)
             if b.dtype != torch.float32:
                 res = b(path)['predictions'][0]
