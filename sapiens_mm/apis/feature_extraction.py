@@ -6,10 +6,8 @@ import cv2
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.registry import MODELS, init_default_scope
 from mmengine.utils import ProgressBar
 
-from sapiens_mm.checkpoint import load_backbone_weights
 from sapiens_mm.models.backbones import SapiensMAEViT
 
 __all__ = ['FeatureExtractor', 'features_to_pca_image', 'list_images']
@@ -69,15 +67,8 @@ class FeatureExtractor:
 
     def __init__(self, config: Union[str, Config], checkpoint: Optional[str] = None,
                  image_size: Optional[Tuple[int, int]] = None, device: str = 'cpu'):
-        cfg = Config.fromfile(config) if isinstance(config, str) else config
-        init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-        backbone_cfg = dict(cfg.model.backbone)
-        backbone_cfg.pop('init_cfg', None)
-        backbone_cfg['out_type'] = 'featmap'
-        self.backbone = MODELS.build(backbone_cfg)
-        if checkpoint:
-            load_backbone_weights(self.backbone, checkpoint)
-        self.backbone.eval().to(device)
+        from .inferencers.task_model import build_backbone
+        self.backbone, cfg = build_backbone(config, checkpoint or None, device)
         if image_size is None:
             size = cfg.get('image_size', None) or self.backbone.img_size
             image_size = (size, size) if isinstance(size, int) else tuple(size)

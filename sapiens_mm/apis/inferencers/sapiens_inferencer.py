@@ -83,8 +83,8 @@ class SapiensInferencer(BaseInferencer):
         show_progress: a progress bar over the inputs.
     """
 
-    preprocess_kwargs = {'bboxes', 'num_workers'}
-    forward_kwargs: set = set()
+    preprocess_kwargs = {'num_workers'}
+    forward_kwargs = {'bboxes'}
     visualize_kwargs = {'return_vis', 'show', 'kpt_thr', 'vis_out_dir', 'video_out'}
     postprocess_kwargs = {'pred_out_dir', 'raw'}
 
@@ -197,7 +197,7 @@ class SapiensInferencer(BaseInferencer):
         return max(0, int(num_workers))
 
     def preprocess(self, items: List[InputItem], batch_size: int = 1,
-                   num_workers: Optional[int] = None, bboxes=None) -> Iterator[tuple]:
+                   num_workers: Optional[int] = None) -> Iterator[tuple]:
         """Batches ``(video or None, [sample, ...])``; a sample is ``dict(name, img, error,
         packed)`` with ``packed[i]`` the test-pipeline output of dense group ``i``. Images are
         read (and the pipelines run) in DataLoader workers; videos frame by frame."""

@@ -18,7 +18,7 @@ from sapiens_mm.checkpoint.model_zoo import zoo_config
 from sapiens_mm.datasets.body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
 from sapiens_mm.utils.config_paths import config_file
 
-__all__ = ['TaskModel', 'build_task_model', 'task_of', 'ModelSpec']
+__all__ = ['TaskModel', 'build_task_model', 'build_backbone', 'task_of', 'ModelSpec']
 
 ModelSpec = Union[str, Tuple[Union[str, Config], Optional[str]]]
 
@@ -184,3 +184,22 @@ def build_from_spec(spec: ModelSpec, device: str = 'cpu') -> TaskModel:
         return build_task_model(None, spec, device)
     config, checkpoint = spec
     return build_task_model(config, checkpoint, device)
+
+
+def build_backbone(config: Union[str, Config], checkpoint: Optional[str] = None,
+                   device: str = 'cpu', out_type: str = 'featmap') -> Tuple[torch.nn.Module, Config]:
+    """The eval-mode backbone of any sapiens_mm config (task or MAE) with the weights of
+    ``checkpoint`` (any layout :func:`~sapiens_mm.checkpoint.load_backbone_weights` reads, or
+    a released name; resolved before building). Returns the backbone and the config."""
+    from mmengine.registry import MODELS, init_default_scope
+    from sapiens_mm.checkpoint import load_backbone_weights
+    ckpt_file = None if _is_none(checkpoint) else resolve_checkpoint(str(checkpoint))
+    cfg = Config.fromfile(config_file(config)) if isinstance(config, str) else config
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    backbone_cfg = dict(cfg.model.backbone)
+    backbone_cfg.pop('init_cfg', None)
+    backbone_cfg['out_type'] = out_type
+    backbone = MODELS.build(backbone_cfg)
+    if ckpt_file is not None:
+        load_backbone_weights(backbone, ckpt_file)
+    return backbone.eval().to(device), cfg
