@@ -221,6 +221,9 @@ def test_two_videos_and_same_stem_images_into_one_folder(ckpts, tmp_path):
                        'b/clip_000000_seg.png', 'b/clip_000001_seg.png', 'x.jpg_seg.png',
                        'x.png_seg.png']
     assert (out / 'a' / 'clip_panel.mp4').is_file() and (out / 'b' / 'clip_panel.mp4').is_file()
+    (src / 'broken.mp4').write_bytes(b'not a video')
+    s = inf.run(str(src / 'broken.mp4'), str(tmp_path / 'b'))
+    assert s['images'] == 0 and len(s['failed']) == 1 and 'broken.mp4' in s['failed'][0][1]
     # without pictures / raw maps
     s = inf.run(str(src / 'x.png'), str(tmp_path / 'lean'), pictures=False, raw=False)
     assert s['images'] == 1 and not any((tmp_path / 'lean').rglob('*.*'))

@@ -173,15 +173,18 @@ class ImageDataset(torch.utils.data.Dataset):
 
 class VideoFrames(torch.utils.data.IterableDataset):
     """The frames of one video in order, as :class:`ImageDataset` samples named
-    ``{name}_{frame:06d}``."""
+    ``{name}_{frame:06d}``; a video that cannot be opened or holds no frame gives one sample
+    with ``error`` set."""
 
     def __init__(self, item: InputItem, transforms: Sequence[Callable] = ()):
         self.item, self.transforms = item, list(transforms)
 
     def __iter__(self) -> Iterator[dict]:
         cap = cv2.VideoCapture(self.item.video)
-        if not cap.isOpened():
-            raise ValueError(f'{self.item.video}: cannot be opened as a video')
+        if not cap.isOpened():  # one failed sample, counted like an unreadable image
+            yield _sample(self.item.name, None, f'{self.item.video}: cannot be opened as a '
+                          'video', self.transforms)
+            return
         i = 0
         try:
             while True:
@@ -193,7 +196,8 @@ class VideoFrames(torch.utils.data.IterableDataset):
         finally:
             cap.release()
         if i == 0:
-            raise ValueError(f'{self.item.video}: video holds no readable frame')
+            yield _sample(self.item.name, None, f'{self.item.video}: video holds no readable '
+                          'frame', self.transforms)
 
 
 def video_fps(path: str, default: float = 25.0) -> float:
