@@ -70,7 +70,26 @@ def cpu_flags() -> str:
             f'{cpu_has_native_bf16()}')
 
 
-def make_configs(arch: str, layers: int):
+def resize_config(cfg, task: str, hw) -> None:
+    """Set the model input of a task config to (H, W) (pipelines, preprocessor, backbone,
+    pose codec), in place."""
+    h, w = hw
+    cfg.model.backbone.img_size = (h, w)
+    steps = list(cfg.test_dataloader.dataset.pipeline)
+    for t in steps:
+        if t['type'] == 'TopdownAffine':
+            t['input_size'] = (w, h)
+        if t['type'] == 'Resize':
+            t['scale'] = (w, h)
+    cfg.test_dataloader.dataset.pipeline = steps
+    if task == 'pose':
+        cfg.model.head.decoder.input_size = (w, h)
+        cfg.model.head.decoder.heatmap_size = (w // 4, h // 4)
+    else:
+        cfg.model.data_preprocessor.size = (h, w)
+
+
+def make_configs(arch: str, layers: int, hw=None):
     from mmengine.config import Config
     from sapiens_mm.models.backbones import SAPIENS_ARCHS
     cfgs = {}
@@ -84,6 +103,8 @@ def make_configs(arch: str, layers: int):
             a['num_layers'] = layers
             cfg.model.backbone.arch = a
             cfg.model.backbone.out_indices = -1
+        if hw:
+            resize_config(cfg, t, hw)
         cfgs[t] = cfg
     return cfgs
 
@@ -168,6 +189,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--arch', default='sapiens_0.3b')
     p.add_argument('--layers', type=int, default=0, help='backbone layers kept (0: all)')
+    p.add_argument('--input-size', type=int, nargs=2, metavar=('H', 'W'),
+                   help="model input (default: the configs', 1024 768)")
     p.add_argument('--images', default=osp.join(ROOT, 'docs', 'images', 'random_background.jpg'))
     p.add_argument('--num-images', type=int, default=2)
     p.add_argument('--repeats', type=int, default=2)
@@ -200,7 +223,7 @@ def main(argv=None):
         for i in range(args.num_images):  # different pixels, same size
             images.append(osp.join(src, f'img{i}.jpg'))
             cv2.imwrite(images[-1], np.roll(base, 37 * i, axis=1))
-        cfgs = make_configs(args.arch, args.layers)
+        cfgs = make_configs(args.arch, args.layers, args.input_size)
         ckpts = write_checkpoints({t: cfgs[t] for t in tasks}, tmp)
         runners = {}  # (variant, task or 'all4') -> callable(out_dir, pictures)
         outs = {}
@@ -247,7 +270,8 @@ def main(argv=None):
     load_after = load_average()
     med = {k: statistics.median(v) for k, v in times.items()}
     layers = f'{args.layers} of its layers' if args.layers else 'all layers'
-    lines = [f'{args.arch} ({layers}), model input 1024x768, {args.num_images} images of '
+    size = 'x'.join(map(str, args.input_size)) if args.input_size else "the configs' (1024x768)"
+    lines = [f'{args.arch} ({layers}), model input {size}, {args.num_images} images of '
              f'{base.shape[1]}x{base.shape[0]}, {args.repeats} round-robin rounds, random '
              f'weights. Machine: {cpu_flags()}. Load average before {load_before}, after '
              f'{load_after}.', '',
