@@ -3,7 +3,6 @@ against the release's lite-demo post-processing of the same head outputs."""
 import os
 import sys
 
-import cv2
 import numpy as np
 import torch
 

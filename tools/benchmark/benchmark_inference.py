@@ -204,10 +204,8 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     import sapiens_mm  # noqa: F401
-    from mmengine.logging import MMLogger
     from sapiens_mm.apis import SapiensInferencer
     from sapiens_mm.apis.inferencers import build_task_model
-    logger = MMLogger.get_instance('benchmark_inference', log_level='WARNING')
     tasks = [t for t in TASKS if t in args.tasks.split(',')]
     variants = args.variants.split(',')
     pictures = [v == 'on' for v in args.pictures.split(',')]

@@ -10,7 +10,7 @@ the release's ``lite/demo/vis_{seg,depth,normal}.py`` do), in float32:
 mmseg's ``predict`` (``tools/test.py``, the release's evaluation path) resizes twice: head
 output -> the model input size -> the original image; the inference path does not.
 """
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Tuple
 
 import numpy as np
 import torch

@@ -17,7 +17,7 @@ one worker with a bounded prefetch, so memory stays bounded on long videos.
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Union
+from typing import Callable, Dict, Iterator, List, Optional, Sequence
 
 import cv2
 import numpy as np
