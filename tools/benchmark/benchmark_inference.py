@@ -252,14 +252,17 @@ def main(argv=None):
                     images, o, pictures=pic))(both)
                 outs[v] = both
         times = {(k, pic): [] for k in runners for pic in pictures}
+        # the variants of one task and picture setting run back to back, so that load
+        # changes during a round hit them alike
+        order = [(k, pic) for pic in pictures for t in tasks + ['all4']
+                 for k in runners if k[1] == t]
         for r in range(args.repeats):
-            for k, fn in runners.items():
-                for pic in pictures:
-                    o = osp.join(tmp, 'out', f'{k[0]}_{k[1]}_{pic}'.replace(' ', '_'))
-                    shutil.rmtree(o, ignore_errors=True)
-                    t0 = time.perf_counter()
-                    fn(o, pic)
-                    times[(k, pic)].append((time.perf_counter() - t0) / len(images))
+            for k, pic in order:
+                o = osp.join(tmp, 'out', f'{k[0]}_{k[1]}_{pic}'.replace(' ', '_'))
+                shutil.rmtree(o, ignore_errors=True)
+                t0 = time.perf_counter()
+                runners[k](o, pic)
+                times[(k, pic)].append((time.perf_counter() - t0) / len(images))
             print(f'round {r + 1}/{args.repeats} done, load {load_average()}', flush=True)
         # agreement on the first image
         notes = agreement_notes(tasks, cfgs, ckpts, images[0], variants)
