@@ -32,7 +32,7 @@ import torch.distributed as torch_dist
 from mmengine.logging import print_log
 
 from .feature_extraction import list_images
-from .inference import VIDEO_EXTENSIONS, output_stems, read_image
+from .inferencers.inputs import VIDEO_EXTENSIONS, read_image
 
 __all__ = ['init_sharded_inference', 'InputShard', 'run_sharded', 'merge_shards']
 
@@ -62,8 +62,8 @@ def _is_video(source: str) -> bool:
 
 class InputShard:
     """The inputs of ``rank`` out of ``world_size``: iterating gives ``(index, name, BGR image
-    or None if unreadable)`` for the inputs with ``index % world_size == rank``, names as
-    :func:`~sapiens_mm.apis.inference.iter_inputs` gives them (file paths; ``frame_NNNNNN``
+    or None if unreadable)`` for the inputs with ``index % world_size == rank``: file paths of
+    a folder's images (sorted), or ``frame_NNNNNN``
     for a video, whose other frames are skipped with ``grab``, not decoded into images).
     After the iteration ``total`` is the number of inputs of all ranks (files listed, or
     frames the video held) and ``reasons`` says why each unusable input of this rank was
@@ -127,20 +127,34 @@ def _shard_path(out_dir: str, rank: int, world_size: int) -> str:
     return osp.join(out_dir, SHARD_DIR, f'rank{rank}-of-{world_size}.json')
 
 
-def run_sharded(inferencer, source: str, out_dir: str, video_out: bool = False,
-                kpt_thr: float = 0.3, rank: Optional[int] = None,
-                world_size: Optional[int] = None, timeout_s: int = 1800) -> dict:
+def run_sharded(inferencer, source, out_dir: str, video_out: bool = False,
+                kpt_thr: float = 0.3, pictures: bool = True, raw: bool = True, bboxes=None,
+                rank: Optional[int] = None, world_size: Optional[int] = None,
+                timeout_s: int = 1800) -> dict:
     """This process's share of ``SapiensInferencer.run(source, out_dir)``, then the merge.
 
     ``rank``/``world_size`` default to the process group's, else torchrun's ``RANK`` and
-    ``WORLD_SIZE``. Writes the per-image files of this rank's inputs and its part file, then
-    joins the gloo group (created here if needed; ``timeout_s`` bounds the wait for the
-    slowest rank); rank 0 merges all parts (:func:`merge_shards`) after a barrier. Every rank returns the merged summary ``dict(images=N, failed=[...],
-    keypoints=path or None, rank=R, world_size=N)`` (broadcast from rank 0), so all exit alike.
+    ``WORLD_SIZE``. The inputs of this rank (:class:`InputShard`) go through the inferencer in
+    batches under the names a single-process run gives them (sub-paths kept, frames
+    ``{video}_NNNNNN``), which writes their files (checked) and reports the unreadable or
+    unwritable ones; then this rank writes its part file and joins the gloo group (created here
+    if needed; ``timeout_s`` bounds the wait for the slowest rank); rank 0 merges all parts
+    (:func:`merge_shards`) after a barrier. Every rank returns the merged summary
+    ``dict(images=N, failed=[(name, reason), ...], keypoints=path or None, rank=R,
+    world_size=N)`` (broadcast from rank 0), so all exit alike. ``bboxes``: as the
+    inferencer's, as a dict keyed by file or output name.
     """
+    from .inferencers.inputs import InputItem, inputs_to_list
     if video_out:
         raise ValueError('--video-out is not available with tools/dist_infer.sh: the panel '
                          'video needs every rank\'s frames in order; run tools/infer.py')
+    if isinstance(source, (list, tuple)):
+        if len(source) != 1:
+            raise ValueError('tools/dist_infer.sh takes one INPUT (an image, a folder or a '
+                             f'video), got {len(source)}')
+        source = source[0]
+    if bboxes is not None and not isinstance(bboxes, dict):
+        raise ValueError('sharded inference takes bboxes as a dict keyed by file name')
     group = torch_dist.is_available() and torch_dist.is_initialized()
     if rank is None:
         rank = torch_dist.get_rank() if group else int(os.environ.get('RANK', 0))
@@ -148,33 +162,43 @@ def run_sharded(inferencer, source: str, out_dir: str, video_out: bool = False,
         world_size = torch_dist.get_world_size() if group else \
             int(os.environ.get('WORLD_SIZE', 1))
     os.makedirs(osp.join(out_dir, SHARD_DIR), exist_ok=True)
+    listing = inputs_to_list(source)  # the names of a single-process run
+    names = {it.path or it.video: it.name for it in listing}
+    video_name = listing[0].name if _is_video(source) else None
     items, batch = [], []
     shard = InputShard(source, rank, world_size)
-    # the output names of a single-process run (sub-paths kept, clashing stems disambiguated)
-    stems = {} if _is_video(source) else output_stems(list_images(source), source)
+    show_progress, inferencer.show_progress = inferencer.show_progress, False
 
     def flush():
-        results = inferencer.infer_batch([img for _, _, img in batch])
-        for (index, name, img), res in zip(batch, results):
-            try:
-                inferencer.write(out_dir, stems.get(name, name), img, res, kpt_thr)
-            except OSError as e:  # a failed write: reported like an unreadable input
-                items.append(dict(index=index, name=name, failed=True, reason=str(e)))
-                continue
-            items.append(dict(index=index, name=name,
-                              keypoints=inferencer.pose_to_coco(res.get('pose'), 0)))
+        s = inferencer([InputItem(name=name, array=img) for _, name, img in batch],
+                       batch_size=len(batch), pred_out_dir=out_dir,
+                       vis_out_dir=out_dir if pictures else '', raw=raw, kpt_thr=kpt_thr,
+                       bboxes=bboxes, keep_predictions=False, write_keypoints=False,
+                       num_workers=0)
+        position = {name: i + 1 for i, name in enumerate(s['names'])}
+        failed = dict(s['failed'])
+        for index, name, _ in batch:
+            if name in failed:
+                items.append(dict(index=index, name=name, failed=True, reason=failed[name]))
+            else:
+                items.append(dict(index=index, name=name, keypoints=[
+                    dict(k, image_id=0) for k in s['coco'] if k['image_id'] == position[name]]))
         batch.clear()
 
-    for index, name, img in shard:
-        if img is None:
-            items.append(dict(index=index, name=name, failed=True,
-                              reason=shard.reasons.get(name, 'unreadable')))
-            continue
-        batch.append((index, name, img))
-        if len(batch) == inferencer.batch_size:
+    try:
+        for index, path, img in shard:
+            name = f'{video_name}_{index:06d}' if video_name is not None else names[path]
+            if img is None:
+                items.append(dict(index=index, name=name, failed=True,
+                                  reason=shard.reasons.get(path, 'unreadable')))
+                continue
+            batch.append((index, name, img))
+            if len(batch) == inferencer.batch_size:
+                flush()
+        if batch:
             flush()
-    if batch:
-        flush()
+    finally:
+        inferencer.show_progress = show_progress
     part = dict(rank=rank, world_size=world_size, source=osp.abspath(source),
                 total=shard.total, pose='pose' in inferencer.models, items=items)
     _write_json(_shard_path(out_dir, rank, world_size), part)
@@ -214,8 +238,8 @@ def merge_shards(out_dir: str, world_size: int) -> dict:
     ``keypoints.json`` (COCO keypoint results) and ``image_ids.json`` (``[{id, file_name}]``)
     as ``SapiensInferencer.run`` writes them: inputs in order, image ids 1, 2, ... over the
     readable ones. Checks that the parts come from one source and cover each input exactly
-    once. Returns ``dict(images=N, failed=[names], reasons={name: why}, keypoints=path or
-    None, shards=[paths])``.
+    once. Returns ``dict(images=N, failed=[(name, reason), ...], keypoints=path or None,
+    shards=[paths])``.
     """
     paths = [_shard_path(out_dir, r, world_size) for r in range(world_size)]
     parts = [_read_part(p, r, world_size) for r, p in enumerate(paths)]
@@ -233,26 +257,21 @@ def merge_shards(out_dir: str, world_size: int) -> dict:
         missing = sorted(set(range(total)) - seen)
         raise ValueError(f'{osp.join(out_dir, SHARD_DIR)}: the parts do not cover the {total} '
                          f'inputs once each (missing {missing[:10]}, twice {dup[:10]})')
-    coco, image_ids, failed, reasons = [], [], [], {}
-    source = parts[0]['source']
+    coco, image_ids, failed = [], [], []
     for it in items:
         if it.get('failed'):
-            failed.append(it['name'])
-            reasons[it['name']] = it.get('reason', 'unreadable')
+            failed.append((it['name'], it.get('reason', 'unreadable')))
             continue
-        image_ids.append(dict(id=len(image_ids) + 1,
-                              file_name=(osp.relpath(it['name'], source) if osp.isdir(source)
-                                         else osp.basename(it['name']))))
+        image_ids.append(dict(id=len(image_ids) + 1, file_name=it['name']))
         coco.extend(dict(k, image_id=len(image_ids)) for k in it['keypoints'])
     kpt_file = None
     if parts[0]['pose']:
         kpt_file = osp.join(out_dir, 'keypoints.json')
         _write_json(kpt_file, coco)
         _write_json(osp.join(out_dir, 'image_ids.json'), image_ids)
-    for name in failed:
-        print_log(f'skipped {name}: {reasons[name]}', logger='current', level=logging.WARNING)
+    for name, why in failed:
+        print_log(f'skipped {name}: {why}', logger='current', level=logging.WARNING)
     print_log(f'merged {world_size} part files: {len(image_ids)} images, {len(coco)} '
               f'people{" -> " + kpt_file if kpt_file else ""}', logger='current',
               level=logging.INFO)
-    return dict(images=len(image_ids), failed=failed, reasons=reasons, keypoints=kpt_file,
-                shards=paths)
+    return dict(images=len(image_ids), failed=failed, keypoints=kpt_file, shards=paths)

@@ -6,10 +6,8 @@ import cv2
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.registry import MODELS, init_default_scope
 from mmengine.utils import ProgressBar
 
-from sapiens_mm.checkpoint import load_backbone_weights
 from sapiens_mm.models.backbones import SapiensMAEViT
 
 __all__ = ['FeatureExtractor', 'features_to_pca_image', 'list_images']
@@ -69,15 +67,8 @@ class FeatureExtractor:
 
     def __init__(self, config: Union[str, Config], checkpoint: Optional[str] = None,
                  image_size: Optional[Tuple[int, int]] = None, device: str = 'cpu'):
-        cfg = Config.fromfile(config) if isinstance(config, str) else config
-        init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-        backbone_cfg = dict(cfg.model.backbone)
-        backbone_cfg.pop('init_cfg', None)
-        backbone_cfg['out_type'] = 'featmap'
-        self.backbone = MODELS.build(backbone_cfg)
-        if checkpoint:
-            load_backbone_weights(self.backbone, checkpoint)
-        self.backbone.eval().to(device)
+        from .inferencers.task_model import build_backbone
+        self.backbone, cfg = build_backbone(config, checkpoint or None, device)
         if image_size is None:
             size = cfg.get('image_size', None) or self.backbone.img_size
             image_size = (size, size) if isinstance(size, int) else tuple(size)
@@ -105,30 +96,32 @@ class FeatureExtractor:
 
         Writes ``<name>.npy`` (C, h, w) float16 and, with ``save_pca``, ``<name>_pca.png``
         (input and feature PCA side by side); ``<name>`` keeps the sub-path under a folder
-        input (:func:`~sapiens_mm.apis.inference.output_stems`). Unreadable, truncated or
+        input (the names of :func:`~sapiens_mm.apis.inferencers.inputs.inputs_to_list`).
+        Unreadable, truncated or
         oversized images and failed writes are reported and skipped.
         Returns ``dict(done=[...], failed=[(path, reason), ...])``.
         """
-        paths = list_images(inputs) if isinstance(inputs, str) else list(inputs)
+        from .inferencers.inputs import inputs_to_list, read_image
+        from .inferencers.writing import write_image, write_npy
+        # the inferencer's names: sub-paths kept, clashing stems disambiguated
+        items = [it for it in inputs_to_list(inputs) if it.path is not None]
         os.makedirs(out_dir, exist_ok=True)
         done, failed = [], []
-        bar = ProgressBar(len(paths))
-        from .inference import output_stems, read_image, write_checked
-        stems = output_stems(paths, inputs if isinstance(inputs, str) else '')
-        for path in paths:
+        bar = ProgressBar(len(items))
+        for item in items:
+            path = item.path
             try:
                 img = read_image(path)  # empty, truncated, oversized: skipped and reported
                 feat = self(img)
-                base = os.path.join(out_dir, stems[path])
-                os.makedirs(os.path.dirname(base) or '.', exist_ok=True)
-                write_checked(base + '.npy', feat.astype(np.float16))
+                base = os.path.join(out_dir, item.name)
+                write_npy(base + '.npy', feat.astype(np.float16))
                 if save_pca:
                     vis_h = 256
                     vis_w = max(1, round(img.shape[1] * vis_h / img.shape[0]))
                     pca = cv2.resize(features_to_pca_image(feat), (vis_w, vis_h),
                                      interpolation=cv2.INTER_NEAREST)
                     panel = np.concatenate([cv2.resize(img, (vis_w, vis_h)), pca], axis=1)
-                    write_checked(base + '_pca.png', panel)
+                    write_image(base + '_pca.png', panel)
             except (ValueError, OSError) as e:
                 why = str(e)
                 failed.append((path, why[len(path) + 2:] if why.startswith(path) else why))

@@ -35,13 +35,9 @@ def build_export_model(config: Union[str, Config], checkpoint: Optional[str] = N
                        device: str = 'cpu') -> Tuple[TaskExportWrapper, Tuple[int, int]]:
     """Build the task model of ``config`` (+ ``checkpoint``: file, released name or None for
     random weights) and wrap it. Returns the wrapper and the fixed input size (H, W)."""
-    from sapiens_mm.apis.inference import _TaskModel
-    tm = _TaskModel((config, checkpoint), device)
-    if tm.task == 'pose':
-        w, h = tm.model.head.decoder.input_size
-    else:
-        h, w = tm.cfg.model.data_preprocessor.size
-    return TaskExportWrapper(tm.model, tm.task), (int(h), int(w))
+    from sapiens_mm.apis.inferencers import build_task_model
+    tm = build_task_model(config, checkpoint, device)
+    return TaskExportWrapper(tm.model, tm.task), tm.input_size
 
 
 def example_input(hw: Tuple[int, int], batch: int = 1, seed: int = 0,

@@ -55,16 +55,16 @@ def _kpt(score):
 
 
 def test_merge_orders_inputs_and_numbers_readable_images(tmp_path):
-    _part(tmp_path, 0, 2, [dict(index=0, name='a/0.png', keypoints=[_kpt(0.5)]),
-                           dict(index=2, name='a/2.png', failed=True),
-                           dict(index=4, name='a/4.png', keypoints=[_kpt(0.1), _kpt(0.2)])], 5)
-    _part(tmp_path, 1, 2, [dict(index=1, name='a/1.png', keypoints=[]),
-                           dict(index=3, name='a/3.png', keypoints=[_kpt(0.3)])], 5)
+    _part(tmp_path, 0, 2, [dict(index=0, name='a/0', keypoints=[_kpt(0.5)]),
+                           dict(index=2, name='a/2', failed=True, reason='truncated'),
+                           dict(index=4, name='a/4', keypoints=[_kpt(0.1), _kpt(0.2)])], 5)
+    _part(tmp_path, 1, 2, [dict(index=1, name='a/1', keypoints=[]),
+                           dict(index=3, name='a/3', keypoints=[_kpt(0.3)])], 5)
     summary = merge_shards(str(tmp_path), 2)
-    assert summary['images'] == 4 and summary['failed'] == ['a/2.png']
-    ids = json.loads((tmp_path / 'image_ids.json').read_text())
-    assert ids == [dict(id=1, file_name='0.png'), dict(id=2, file_name='1.png'),
-                   dict(id=3, file_name='3.png'), dict(id=4, file_name='4.png')]
+    assert summary['images'] == 4 and summary['failed'] == [('a/2', 'truncated')]
+    ids = json.loads((tmp_path / 'image_ids.json').read_text())  # output names, as run() has
+    assert ids == [dict(id=1, file_name='a/0'), dict(id=2, file_name='a/1'),
+                   dict(id=3, file_name='a/3'), dict(id=4, file_name='a/4')]
     kpts = json.loads((tmp_path / 'keypoints.json').read_text())
     assert [(k['image_id'], k['score']) for k in kpts] == [(1, 0.5), (3, 0.3), (4, 0.1),
                                                            (4, 0.2)]

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from sapiens_mm.apis.inference import SapiensInferencer
+from sapiens_mm.apis.inferencers.decode import pose_to_coco
 from sapiens_mm.checkpoint import CheckpointError
 from tests.helpers.tiny_task_models import tiny_config, write_task_checkpoints
 
@@ -48,7 +49,8 @@ def test_shared_pass_equals_separate_runs(ckpts, images):
     separate = SapiensInferencer(specs, batch_size=3, share_backbone=False)
     assert shared.groups == [list(DENSE)] and len(separate.groups) == 3
     n_shared, n_sep = count_backbone_calls(shared), count_backbone_calls(separate)
-    a, b = shared(images), separate(images)
+    a = shared(images, return_datasamples=True)['predictions']
+    b = separate(images, return_datasamples=True)['predictions']
     assert len(n_shared) == 1 and len(n_sep) == 3  # one batch of 3 images
     for ra, rb, img in zip(a, b, images):
         h, w = img.shape[:2]
@@ -80,7 +82,7 @@ def test_pose_topdown_and_on_dense_features(ckpts, images):
     # sees the same tensor, so keypoints must map to (x + 0.5) * 2 - 0.5 in the big one
     small = images[0][:64, :48]
     big = np.repeat(np.repeat(small, 2, axis=0), 2, axis=1)
-    res = on_dense([small, big])
+    res = on_dense([small, big], return_datasamples=True)['predictions']
     assert len(calls) == 1  # one pass for pose and segmentation
     k_small = res[0]['pose'].pred_instances.keypoints
     k_big = res[1]['pose'].pred_instances.keypoints
@@ -88,9 +90,10 @@ def test_pose_topdown_and_on_dense_features(ckpts, images):
     np.testing.assert_allclose(k_big, (k_small + 0.5) * 2 - 0.5, rtol=1e-4, atol=1e-3)
     assert res[1]['pose'].pred_instances.bboxes.tolist() == [[0, 0, 96, 128]]
     # given boxes: one person per box, keypoints in image pixels
-    r = topdown([images[0]], bboxes=[np.array([[0, 0, 25, 35], [20, 30, 50, 70]])])[0]
+    r = topdown([images[0]], bboxes=[np.array([[0, 0, 25, 35], [20, 30, 50, 70]])],
+                return_datasamples=True)['predictions'][0]
     assert r['pose'].pred_instances.keypoints.shape == (2, 308, 2)
-    coco = topdown.pose_to_coco(r['pose'], image_id=7)
+    coco = pose_to_coco(r['pose'], image_id=7)
     assert len(coco) == 2 and len(coco[0]['keypoints']) == 308 * 3
     assert coco[1]['bbox'] == [20.0, 30.0, 30.0, 40.0] and coco[0]['image_id'] == 7
 
@@ -105,8 +108,9 @@ def test_run_on_folder_writes_results_and_pictures(ckpts, images, tmp_path):
     inf = SapiensInferencer([(cfgs[t], paths[t]) for t in ('pose', ) + DENSE], batch_size=2)
     out = tmp_path / 'out'
     summary = inf.run(str(src), str(out))
-    assert summary['images'] == 3 and summary['failed'] == [str(src / 'broken.jpg')]
-    ref = inf([str(src / 'im1.png')])[0]
+    assert summary['images'] == 3 and len(summary['failed']) == 1
+    assert summary['failed'][0][0] == 'broken' and 'broken.jpg: unreadable' in summary['failed'][0][1]
+    ref = inf(str(src / 'im1.png'))['predictions'][0]
     np.testing.assert_array_equal(cv2.imread(str(out / 'im1_seg.png'), cv2.IMREAD_UNCHANGED),
                                   ref['seg'])
     np.testing.assert_allclose(np.load(out / 'im1_depth.npy'), ref['depth'], atol=1e-6)
@@ -118,7 +122,9 @@ def test_run_on_folder_writes_results_and_pictures(ckpts, images, tmp_path):
     kpts = json.loads((out / 'keypoints.json').read_text())
     ids = json.loads((out / 'image_ids.json').read_text())
     assert len(kpts) == 3 and {k['image_id'] for k in kpts} == {1, 2, 3}
-    assert [i['file_name'] for i in ids] == ['im0.png', 'im1.png', 'im2.png']
+    assert [i['file_name'] for i in ids] == ['im0', 'im1', 'im2']
+    per_image = json.loads((out / 'im1.json').read_text())  # mmpose's per-image records
+    assert len(per_image) == 1 and np.array(per_image[0]['keypoints']).shape == (308, 2)
 
 
 def test_run_on_video(ckpts, tmp_path):
@@ -133,8 +139,8 @@ def test_run_on_video(ckpts, tmp_path):
     summary = inf.run(video, str(tmp_path / 'out'), video_out=True)
     assert summary['images'] == 3
     for i in range(3):
-        assert np.load(tmp_path / 'out' / f'frame_{i:06d}_depth.npy').shape == (64, 48)
-    cap = cv2.VideoCapture(str(tmp_path / 'out' / 'panel.mp4'))
+        assert np.load(tmp_path / 'out' / f'clip_{i:06d}_depth.npy').shape == (64, 48)
+    cap = cv2.VideoCapture(str(tmp_path / 'out' / 'clip_panel.mp4'))
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 3
     cap.release()
 
@@ -142,8 +148,8 @@ def test_run_on_video(ckpts, tmp_path):
 def test_bf16_close_to_fp32(ckpts, images):
     cfgs, paths = ckpts
     specs = [(cfgs[t], paths[t]) for t in DENSE]
-    fp32 = SapiensInferencer(specs, dtype='fp32')(images[:1])[0]
-    bf16 = SapiensInferencer(specs, dtype='bf16')(images[:1])[0]
+    fp32 = SapiensInferencer(specs, precision='fp32')(images[0])['predictions'][0]
+    bf16 = SapiensInferencer(specs, precision='bf16')(images[0])['predictions'][0]
     assert bf16['depth'].dtype == np.float32
     rel = np.abs(bf16['depth'] - fp32['depth']).max() / np.abs(fp32['depth']).max()
     assert 0 < rel < 0.1
@@ -159,5 +165,65 @@ def test_bad_inputs_are_named(ckpts, tmp_path):
         SapiensInferencer([(cfgs['seg'], None), (cfgs['seg'], None)])
     bad = tmp_path / 'x.png'
     bad.write_bytes(b'junk')
-    with pytest.raises(ValueError, match='x.png: unreadable'):
-        SapiensInferencer([(cfgs['seg'], None)])([str(bad)])
+    res = SapiensInferencer([(cfgs['seg'], None)])(str(bad))
+    assert res['predictions'] == [] and res['failed'] == [('x', f'{bad}: unreadable or corrupt image')]
+    with pytest.raises(FileNotFoundError, match='nothing.png: no such'):
+        SapiensInferencer([(cfgs['seg'], None)])(str(tmp_path / 'nothing.png'))
+
+
+def test_released_name_not_cached_fails_fast_without_building(monkeypatch, tmp_path, ckpts):
+    import time
+    from sapiens_mm.apis.inferencers import sapiens_inferencer as si
+    built = []
+    monkeypatch.setattr(si, 'build_task_model', lambda *a, **k: built.append(a))
+    monkeypatch.setenv('SAPIENS_MM_CHECKPOINTS', str(tmp_path))
+    monkeypatch.delenv('SAPIENS_CHECKPOINT_ROOT', raising=False)
+    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
+    cfgs, paths = ckpts
+    t = time.perf_counter()
+    with pytest.raises(CheckpointError, match='sapiens_0.3b_seg_goliath: released checkpoint'):
+        # the local pair first: nothing is built before every checkpoint is found
+        SapiensInferencer([(cfgs['depth'], paths['depth']), 'sapiens_0.3b_seg_goliath'])
+    assert time.perf_counter() - t < 2 and built == []
+
+
+def test_single_array_and_list_inputs(ckpts, images):
+    cfgs, paths = ckpts
+    inf = SapiensInferencer([(cfgs['depth'], paths['depth'])])
+    one = inf(images[0])
+    assert len(one['predictions']) == 1 and one['names'] == ['00000000']
+    assert one['predictions'][0]['depth'].shape == images[0].shape[:2]
+    many = inf(images, return_vis=True, batch_size=2)
+    assert len(many['predictions']) == 3 and len(many['visualization']) == 3
+    np.testing.assert_array_equal(many['predictions'][0]['depth'], one['predictions'][0]['depth'])
+    assert many['visualization'][1]['panel'].shape == (80, 100, 3)
+
+
+def test_two_videos_and_same_stem_images_into_one_folder(ckpts, tmp_path):
+    cfgs, paths = ckpts
+    rng = np.random.default_rng(2)
+    src = tmp_path / 'in'
+    for sub in ('a', 'b'):
+        (src / sub).mkdir(parents=True)
+        writer = cv2.VideoWriter(str(src / sub / 'clip.avi'), cv2.VideoWriter_fourcc(*'MJPG'),
+                                 5, (48, 64))
+        for _ in range(2):
+            writer.write(rng.integers(0, 256, (64, 48, 3), dtype=np.uint8))
+        writer.release()
+    for rel in ('x.png', 'x.jpg', 'a/x.png'):
+        cv2.imwrite(str(src / rel), rng.integers(0, 256, (40, 30, 3), dtype=np.uint8))
+    inf = SapiensInferencer([(cfgs['seg'], paths['seg'])], batch_size=2, num_workers=1)
+    out = tmp_path / 'out'
+    s = inf.run(str(src), str(out), video_out=True)
+    assert s['images'] == 7 and s['failed'] == []
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob('*_seg.png'))
+    assert written == ['a/clip_000000_seg.png', 'a/clip_000001_seg.png', 'a/x_seg.png',
+                       'b/clip_000000_seg.png', 'b/clip_000001_seg.png', 'x.jpg_seg.png',
+                       'x.png_seg.png']
+    assert (out / 'a' / 'clip_panel.mp4').is_file() and (out / 'b' / 'clip_panel.mp4').is_file()
+    (src / 'broken.mp4').write_bytes(b'not a video')
+    s = inf.run(str(src / 'broken.mp4'), str(tmp_path / 'b'))
+    assert s['images'] == 0 and len(s['failed']) == 1 and 'broken.mp4' in s['failed'][0][1]
+    # without pictures / raw maps
+    s = inf.run(str(src / 'x.png'), str(tmp_path / 'lean'), pictures=False, raw=False)
+    assert s['images'] == 1 and not any((tmp_path / 'lean').rglob('*.*'))

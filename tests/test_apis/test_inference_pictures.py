@@ -1,11 +1,11 @@
-"""SapiensInferencer.draw and TopdownPoseInferencer.draw use the hooks' visualizers."""
+"""The inferencer's pictures (draw_results) are drawn by the hooks' visualizers."""
 from types import SimpleNamespace
 
 import numpy as np
 from mmengine.structures import InstanceData
 from mmpose.structures import PoseDataSample
 
-from sapiens_mm.apis import SapiensInferencer, TopdownPoseInferencer
+from sapiens_mm.apis.inferencers.sapiens_inferencer import draw_results
 from sapiens_mm.datasets.body_part_classes import BODY_PART_PALETTE
 from sapiens_mm.visualization import colorize_depth, colorize_normals, colorize_parts
 
@@ -30,8 +30,8 @@ def test_sapiens_inferencer_pictures():
     fake = SimpleNamespace(models=dict(
         pose=SimpleNamespace(model=SimpleNamespace(dataset_meta=META)),
         seg=SimpleNamespace(model=SimpleNamespace(dataset_meta={}))))
-    pics = SapiensInferencer.draw(fake, img, dict(pose=pose_result(), seg=seg, depth=depth,
-                                                  normal=normal))
+    pics = draw_results(fake, img, dict(pose=pose_result(), seg=seg, depth=depth,
+                                        normal=normal))
     mask = seg > 0
     assert np.array_equal(pics['depth'], colorize_depth(depth, mask)[..., ::-1])
     assert np.array_equal(pics['normal'], colorize_normals(normal, mask)[..., ::-1])
@@ -42,10 +42,11 @@ def test_sapiens_inferencer_pictures():
     assert pics['panel'].shape == (H, 5 * W, 3)
 
 
-def test_topdown_pose_inferencer_picture():
-    fake = SimpleNamespace(dataset_meta=META)
+def test_pose_picture_links_and_threshold():
+    fake = SimpleNamespace(models=dict(pose=SimpleNamespace(
+        model=SimpleNamespace(dataset_meta=META))))
     img = np.zeros((H, W, 3), np.uint8)
-    drawn = TopdownPoseInferencer.draw(fake, img, pose_result(), kpt_thr=0.05)
+    drawn = draw_results(fake, img, dict(pose=pose_result()), kpt_thr=0.05)['pose']
     assert drawn[4, 4].tolist() == [0, 0, 255] and drawn[18, 16].tolist() == [0, 255, 0]
     assert drawn[11, 10].tolist() == [255, 0, 0]  # the link (blue), on the segment's middle
-    assert np.array_equal(TopdownPoseInferencer.draw(fake, img, PoseDataSample()), img)
+    assert np.array_equal(draw_results(fake, img, dict(pose=PoseDataSample()))['pose'], img)

@@ -116,13 +116,13 @@ def test_pickle_named_safetensors(tmp_path, marker):
 
 
 def test_task_model_loader_and_inferencers(tmp_path, hub_url, marker):
-    """load_model_weights (tools/infer.py, tools/test.py), TopdownPoseInferencer
-    (tools/pose_demo.py) and FeatureExtractor (tools/extract_features.py)."""
-    from sapiens_mm.apis import FeatureExtractor, TopdownPoseInferencer
+    """load_model_weights (tools/infer.py, tools/test.py), build_task_model (the inferencer,
+    tools/pose_demo.py, export) and FeatureExtractor (tools/extract_features.py)."""
+    from sapiens_mm.apis import FeatureExtractor, build_task_model
     from tests.helpers.tiny_task_models import tiny_config
     cfg = tiny_config('pose', (32, 32))
     with pytest.raises(CheckpointError, match='example.invalid'):
-        TopdownPoseInferencer(cfg, hub_url)
+        build_task_model(cfg, hub_url, 'cpu')
     with pytest.raises(CheckpointError, match='example.invalid'):
         FeatureExtractor(cfg, hub_url)
     with pytest.raises(CheckpointError, match=r'evil\.pth'):
@@ -208,7 +208,7 @@ def test_mmengine_named_model_resolves_to_its_url_in_the_hub_cache(tmp_path, mon
 
 def test_inferencer_takes_a_url_checkpoint(tmp_path, hub_url, marker):
     """tools/infer.py --task CONFIG URL: resolved like every other loader (and refused)."""
-    from sapiens_mm.apis.inference import SapiensInferencer
+    from sapiens_mm.apis import SapiensInferencer
     from tests.helpers.tiny_task_models import tiny_config
     with pytest.raises(CheckpointError, match=r'https://example\.invalid/.*allow-list'):
         SapiensInferencer([(tiny_config('seg', (32, 32)), hub_url)])

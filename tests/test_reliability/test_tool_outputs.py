@@ -9,8 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
-from sapiens_mm.apis import inference
-from sapiens_mm.apis.inference import SapiensInferencer, output_stems, read_image
+from sapiens_mm.apis import SapiensInferencer
+from sapiens_mm.apis.inferencers import inputs
+from sapiens_mm.apis.inferencers.inputs import read_image
 from tests.helpers.tiny_task_models import tiny_config, write_task_checkpoints
 
 
@@ -43,23 +44,22 @@ def test_sub_paths_and_suffixes_do_not_overwrite(folder, seg_inferencer, tmp_pat
     out = tmp_path / 'out'
     summary = seg_inferencer.run(str(folder), str(out))
     assert summary['images'] == 4
-    for stem in ('x_png', 'x_jpg', 'sub/x', 'good'):
+    for stem in ('x.png', 'x.jpg', 'sub/x', 'good'):
         assert (out / f'{stem}_seg.png').is_file(), stem
     assert len(list(out.rglob('*_seg.png'))) == 4
 
 
 def test_truncated_empty_and_oversized_images_are_skipped_and_counted(
         folder, seg_inferencer, tmp_path, monkeypatch):
-    monkeypatch.setattr(inference, 'MAX_IMAGE_PIXELS', 400)
+    monkeypatch.setattr(inputs, 'MAX_IMAGE_PIXELS', 400)
     big = folder / 'big.png'
     cv2.imwrite(str(big), np.zeros((21, 20, 3), np.uint8))  # 420 pixels > 400
     summary = seg_inferencer.run(str(folder), str(tmp_path / 'out'))
-    reasons = summary['reasons']
-    assert set(summary['failed']) == {str(folder / n) for n in
-                                      ('truncated.jpg', 'empty.png', 'big.png')}
-    assert 'truncated JPEG' in reasons[str(folder / 'truncated.jpg')]
-    assert 'empty file' in reasons[str(folder / 'empty.png')]
-    assert '20x21 pixels exceeds the limit of 400' in reasons[str(big)]
+    reasons = dict(summary['failed'])
+    assert set(reasons) == {'truncated', 'empty', 'big'}
+    assert 'truncated JPEG' in reasons['truncated'] and 'truncated.jpg' in reasons['truncated']
+    assert 'empty file' in reasons['empty']
+    assert '20x21 pixels exceeds the limit of 400' in reasons['big']
     assert summary['images'] == 4  # the rest went on
 
 
@@ -78,30 +78,24 @@ def test_failed_write_is_a_failure_not_a_silent_success(folder, seg_inferencer, 
     real = cv2.imwrite
     monkeypatch.setattr(cv2, 'imwrite', lambda p, a, *r: False if 'good' in p else real(p, a))
     summary = seg_inferencer.run(str(folder), str(tmp_path / 'out'))
-    assert str(folder / 'good.jpg') in summary['failed']
-    assert 'could not be written' in summary['reasons'][str(folder / 'good.jpg')]
+    reasons = dict(summary['failed'])
+    assert 'could not be written' in reasons['good'] and 'good' in reasons['good']
     assert summary['images'] == 3
 
 
 def test_an_inference_error_fails_only_its_image(folder, seg_inferencer, tmp_path, monkeypatch):
-    real = seg_inferencer.infer_batch
+    real = seg_inferencer.forward
+    good = cv2.imread(str(folder / 'good.jpg'))
 
-    def flaky(imgs, bboxes=None):
-        if any(np.array_equal(img, cv2.imread(str(folder / 'good.jpg'))) for img in imgs):
+    def flaky(samples, *args, **kwargs):
+        if any(np.array_equal(s['img'], good) for s in samples):
             raise RuntimeError('boom')
-        return real(imgs, bboxes)
+        return real(samples, *args, **kwargs)
 
-    monkeypatch.setattr(seg_inferencer, 'infer_batch', flaky)
+    monkeypatch.setattr(seg_inferencer, 'forward', flaky)
     summary = seg_inferencer.run(str(folder), str(tmp_path / 'out'))
-    assert summary['reasons'][str(folder / 'good.jpg')] == \
-        'inference failed (RuntimeError: boom)'
+    assert dict(summary['failed'])['good'] == 'inference failed (RuntimeError: boom)'
     assert summary['images'] == 3
-
-
-def test_output_stems():
-    names = ['/d/a.png', '/d/s/a.png', '/d/b.png', '/d/b.jpg']
-    assert output_stems(names, '/nonexistent-file.png') == {
-        '/d/a.png': 'a_png', '/d/s/a.png': 'a_png', '/d/b.png': 'b_png', '/d/b.jpg': 'b_jpg'}
 
 
 def test_curation_ledger_identifies_the_boxes_file_by_content(tmp_path):

@@ -47,15 +47,23 @@ def test_convert_then_infer_with_safetensors(tmp_path, capsys, monkeypatch):
     out = run('infer.py', tmp_path, '--out', tmp_path / 'out', '--task', SEG,
               tmp_path / 'seg.safetensors', '--task', POSE, 'none', ok=False,
               capsys=capsys)  # b.png: rc 1
-    assert 'skipped' in out and 'b.png' in out
+    assert 'skipped' in out and 'b.png' in out  # rc = the number of failures (1)
     labels = cv2.imread(str(tmp_path / 'out' / 'a_seg.png'), cv2.IMREAD_UNCHANGED)
     assert labels.shape == (90, 60) and labels.max() < 28
     assert len(json.loads((tmp_path / 'out' / 'keypoints.json').read_text())) == 1
     assert (tmp_path / 'out' / 'a_panel.jpg').is_file()
 
 
-def test_infer_lists_models_and_names_missing_ones(tmp_path, capsys):
-    assert 'facebook/sapiens-seg-1b' in run('infer.py', '--list-models', capsys=capsys)
+def test_infer_lists_models_and_names_missing_ones(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv('SAPIENS_MM_CHECKPOINTS', str(tmp_path))
+    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
+    from sapiens_mm.checkpoint import MODEL_ZOO
+    (tmp_path / MODEL_ZOO['sapiens_0.3b_depth'].filename).write_bytes(b'x')  # "cached"
+    listing = run('infer.py', '--list-models', capsys=capsys)
+    assert 'facebook/sapiens-seg-1b' in listing and 'pretrain' not in listing
+    rows = {line.split()[0]: line.split() for line in listing.splitlines()[1:] if line.strip()}
+    assert rows['sapiens_0.3b_depth'][3] == 'yes' and rows['sapiens_0.3b_normal'][3] == 'no'
+    assert set(rows) == {n for n, e in MODEL_ZOO.items() if e.config is not None}
     with pytest.raises(CheckpointError, match='Did you mean sapiens_0.3b_depth'):
         run('infer.py', tmp_path, '--out', tmp_path / 'o', '--model', 'sapiens_0.3b_depht')
 
@@ -67,3 +75,14 @@ def test_export_tool_torchscript(tmp_path, capsys, monkeypatch):
     assert 'max |exported - torch| = 0' in out
     traced = torch.jit.load(str(tmp_path / 'sapiens_tiny-goliath_synthetic-128x96_torchscript.pt'))
     assert traced(torch.zeros(1, 3, 128, 96)).shape == (1, 308, 32, 24)
+
+
+def test_infer_help_is_fast():
+    import subprocess
+    import sys
+    import time
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, str(REPO / 'tools' / 'infer.py'), '--help'],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and '--precision' in out.stdout and '--no-pictures' in out.stdout
+    assert time.perf_counter() - t < 2

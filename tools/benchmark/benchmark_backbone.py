@@ -16,7 +16,7 @@ For each arch, at 1024x768 (``--img-size``), batch 1 (``--batch``), in ONE run:
    (``patch_cfg=dict(padding=2)``, no cls token, featmap output), run as the original does:
    fp32, and bf16 under ``torch.autocast``;
 3. **ours**: ``SapiensViT`` holding the same weights (``load_state_dict`` of the reference),
-   converted by :func:`sapiens_mm.models.backbones.enable_fast_inference` (fp32 and pure bf16
+   converted by :func:`sapiens_mm.apis.inferencers.enable_fast_inference` (fp32 and pure bf16
    with fused layer kernels). ``--levers`` adds the intermediate steps (upstream forward with
    pure bf16 weights; fused kernels without pre-packed weights); ``--compile`` adds
    ``torch.compile`` (inductor, weight freezing) of the pure-bf16 upstream model, compile time
@@ -45,7 +45,7 @@ from mmpretrain.models.backbones import VisionTransformer
 
 from sapiens_mm.analysis.complexity import vit_macs_formula
 from sapiens_mm.models.backbones import SapiensViT
-from sapiens_mm.models.backbones.fast_inference import enable_fast_inference
+from sapiens_mm.apis.inferencers.fast_inference import enable_fast_inference
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from markdown_section import load_average, publish

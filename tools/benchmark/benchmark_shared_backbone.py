@@ -63,7 +63,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     specs = [(dense_config(t, args.arch, args.size), None) for t in ('seg', 'depth', 'normal')]
-    inf = SapiensInferencer(specs, batch_size=args.batch_size, dtype=args.dtype,
+    inf = SapiensInferencer(specs, batch_size=args.batch_size, precision=args.dtype,
                             share_backbone=False)
     common = inf.models['seg'].model.backbone.state_dict()
     for task in ('depth', 'normal'):
@@ -73,9 +73,9 @@ def main():
     images = [rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for _ in range(args.images)]
     if not args.no_warmup:
         inf(images[:1])
-    t_sep, sep = best_of(lambda: inf(images), args.repeats)
+    t_sep, sep = best_of(lambda: inf(images)['predictions'], args.repeats)
     assert inf.set_sharing(True) == [['seg', 'depth', 'normal']]
-    t_sh, sh = best_of(lambda: inf(images), args.repeats)
+    t_sh, sh = best_of(lambda: inf(images)['predictions'], args.repeats)
     seg_diff = max(int((a['seg'] != b['seg']).sum()) for a, b in zip(sep, sh))
     d_diff = max(float(np.abs(a['depth'] - b['depth']).max()) for a, b in zip(sep, sh))
     n_diff = max(float(np.abs(a['normal'] - b['normal']).max()) for a, b in zip(sep, sh))

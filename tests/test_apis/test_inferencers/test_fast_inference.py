@@ -7,9 +7,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.models.backbones import VisionTransformer
 
-from sapiens_mm.models.backbones import (SapiensViT, disable_fast_inference,
-                                         enable_fast_inference)
-from sapiens_mm.models.backbones.fast_inference import FusedEncoderLayerForward
+from sapiens_mm.apis.inferencers.fast_inference import (disable_fast_inference,
+                                                        enable_fast_inference,
+                                                        FusedEncoderLayerForward)
+from sapiens_mm.models.backbones import SapiensViT
+
 
 
 def tiny(seed=0, **kwargs):

@@ -1,0 +1,256 @@
+"""What the inferencer is given -> a list of named inputs, and their decoding in workers.
+
+:func:`inputs_to_list` accepts one input or a list of them: an image path, a folder (its
+images, recursive, sorted), a video file, or a BGR ``np.ndarray`` (H, W, 3) uint8. Each becomes
+an :class:`InputItem` with an output **name**: the path relative to the folder given (or, for
+loose files, to their common folder) without extension (``sub/x``); ``{index:08d}`` for arrays
+(mmpose's naming); the video's stem for a video, whose frames are ``{stem}_{frame:06d}``.
+Names are made unique: inputs that would share one (``x.png`` and ``x.jpg``) keep their
+extension (``x.png``, ``x.jpg``); what still collides gets ``_2``, ``_3`` ... (and is counted
+in the log), so no output overwrites another.
+
+:class:`ImageDataset` and :class:`VideoFrames` read images / frames for a
+``torch.utils.data.DataLoader`` and run the dense models' test pipelines there, so decoding
+and resizing happen in worker processes while the model runs; a video is read sequentially by
+one worker with a bounded prefetch, so memory stays bounded on long videos.
+"""
+import os
+import os.path as osp
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+import torch
+
+__all__ = ['InputItem', 'inputs_to_list', 'read_image', 'ImageDataset', 'VideoFrames',
+           'IMAGE_EXTENSIONS', 'VIDEO_EXTENSIONS', 'MAX_IMAGE_PIXELS', 'is_video']
+
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v')
+#: Largest decoded image taken (width x height): 100 megapixels, 300 MB as BGR uint8. A few
+#: hundred kB of PNG can declare 20000 x 20000 (1.2 GB decoded, more in the test pipeline),
+#: which would end the whole run; such an image is refused from its header, skipped and counted.
+MAX_IMAGE_PIXELS = 100_000_000
+
+
+@dataclass
+class InputItem:
+    """One input: an image file (``path``), an array (``array``) or a video (``video``).
+    An :class:`InputItem` given to :func:`inputs_to_list` is taken as it is (its name too)."""
+    name: str
+    path: Optional[str] = None
+    array: Optional[np.ndarray] = None
+    video: Optional[str] = None
+
+
+def is_video(path: str) -> bool:
+    return isinstance(path, str) and path.lower().endswith(VIDEO_EXTENSIONS)
+
+
+def _image_size(path: str) -> Optional[Tuple[int, int]]:
+    """(width, height) from the file header without decoding, None if PIL cannot tell.
+
+    PIL's own decompression-bomb guard refuses to open images over twice its
+    ``Image.MAX_IMAGE_PIXELS`` (179 M by default); that is reported as a ``ValueError``, not
+    taken for "size unknown" (which would decode the image)."""
+    import warnings
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                return im.size
+    except Image.DecompressionBombError as e:
+        raise ValueError(f'{path}: exceeds the pixel limit ({e})') from None
+    except Exception:
+        return None
+
+
+def read_image(path: str, max_pixels: Optional[int] = None) -> np.ndarray:
+    """BGR (H, W, 3) uint8 image at ``path``.
+
+    Raises:
+        ValueError: naming ``path``: missing, empty, truncated (JPEG without end marker, PNG
+            without IEND) or undecodable, or larger than ``max_pixels`` (default
+            :data:`MAX_IMAGE_PIXELS`; checked from the header before decoding).
+    """
+    max_pixels = MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
+    from sapiens_mm.data_curation.image_io import ImageReadError, read_image_checked
+    size = _image_size(path)
+    if size is not None and size[0] * size[1] > max_pixels:
+        raise ValueError(f'{path}: {size[0]}x{size[1]} pixels exceeds the limit of '
+                         f'{max_pixels} pixels')
+    try:
+        img = read_image_checked(path)
+    except ImageReadError as e:
+        raise ValueError(f'{path}: unreadable image ({e})') from None
+    if img.shape[0] * img.shape[1] > max_pixels:
+        raise ValueError(f'{path}: {img.shape[1]}x{img.shape[0]} pixels exceeds the limit of '
+                         f'{max_pixels} pixels')
+    return img
+
+
+def _folder_images(folder: str) -> List[str]:
+    found = sorted(osp.join(root, f) for root, _, files in os.walk(folder) for f in files
+                   if f.lower().endswith(IMAGE_EXTENSIONS + VIDEO_EXTENSIONS))
+    if not found:
+        raise FileNotFoundError(f'{folder}: folder holds no images '
+                                f'({", ".join(IMAGE_EXTENSIONS)}) or videos')
+    return found
+
+
+def _stem(rel: str) -> str:
+    return osp.splitext(rel.replace(os.sep, '/'))[0]
+
+
+def inputs_to_list(inputs) -> List[InputItem]:
+    """The :class:`InputItem` of each input (see the module docstring).
+
+    Raises:
+        FileNotFoundError: a path that does not exist, or a folder without images.
+        TypeError: an input that is neither a path nor an image array.
+    """
+    if isinstance(inputs, (str, os.PathLike, np.ndarray)):
+        inputs = [inputs]
+    items: List[InputItem] = []
+    loose: List[int] = []  # indices of files given one by one (named relative to each other)
+    n_arrays = 0
+    for x in inputs:
+        if isinstance(x, InputItem):  # already named (e.g. one shard of a listing)
+            items.append(x)
+            continue
+        if isinstance(x, np.ndarray):
+            if x.ndim != 3 or x.shape[2] != 3:
+                raise TypeError(f'input array {n_arrays}: expected a (H, W, 3) BGR image, '
+                                f'got shape {x.shape}')
+            items.append(InputItem(name=f'{n_arrays:08d}', array=x))
+            n_arrays += 1
+            continue
+        if not isinstance(x, (str, os.PathLike)):
+            raise TypeError(f'input {x!r}: expected a path or a (H, W, 3) array')
+        x = os.fspath(x)
+        if osp.isdir(x):
+            for p in _folder_images(x):
+                rel = _stem(osp.relpath(p, x))
+                items.append(InputItem(name=rel, video=p) if is_video(p)
+                             else InputItem(name=rel, path=p))
+        elif osp.isfile(x):
+            loose.append(len(items))
+            items.append(InputItem(name='', video=x) if is_video(x) else InputItem(name='', path=x))
+        else:
+            raise FileNotFoundError(f'{x}: no such image, video or folder')
+    if loose:
+        files = [items[i].path or items[i].video for i in loose]
+        base = osp.commonpath([osp.dirname(osp.abspath(f)) for f in files])
+        for i, f in zip(loose, files):
+            items[i].name = _stem(osp.relpath(osp.abspath(f), base))
+    _unique_names(items)
+    return items
+
+
+def _unique_names(items: List[InputItem]) -> int:
+    """Make names unique in place (keep extensions, then number); returns how many changed."""
+    changed = 0
+    exts: Dict[str, set] = {}
+    for it in items:
+        src = it.path or it.video
+        exts.setdefault(it.name, set()).add(osp.splitext(src)[1].lower() if src else None)
+    for it in items:
+        src = it.path or it.video
+        if src is not None and len(exts[it.name]) > 1:  # x.png + x.jpg: keep the extension
+            it.name = it.name + osp.splitext(src)[1].lower()
+            changed += 1
+    seen: Dict[str, int] = {}
+    for it in items:
+        if it.name in seen:
+            seen[it.name] += 1
+            it.name = f'{it.name}_{seen[it.name]}'
+            changed += 1
+        else:
+            seen[it.name] = 1
+    if changed:
+        from mmengine.logging import MMLogger
+        MMLogger.get_current_instance().warning(
+            f'{changed} inputs share an output name; they are written with their extension '
+            'or a number added')
+    return changed
+
+
+def _sample(name: str, img: Optional[np.ndarray], error: Optional[str],
+            transforms: Sequence[Callable]) -> dict:
+    packed = [t(dict(img=img)) for t in transforms] if img is not None else []
+    return dict(name=name, img=img, error=error, packed=packed)
+
+
+class ImageDataset(torch.utils.data.Dataset):
+    """Map-style dataset over image :class:`InputItem` s: ``dict(name, img, error, packed)``
+    where ``packed[i]`` is ``transforms[i](dict(img=img))`` (a dense test pipeline) and
+    ``error`` says why ``img`` is None (unreadable file)."""
+
+    def __init__(self, items: Sequence[InputItem], transforms: Sequence[Callable] = ()):
+        self.items, self.transforms = list(items), list(transforms)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> dict:
+        it = self.items[i]
+        img, error = it.array, None
+        if img is None:
+            try:
+                img = read_image(it.path)
+            except ValueError as e:
+                error = str(e)
+        return _sample(it.name, img, error, self.transforms)
+
+
+class VideoFrames(torch.utils.data.IterableDataset):
+    """The frames of one video in order, as :class:`ImageDataset` samples named
+    ``{name}_{frame:06d}``; a video that cannot be opened or holds no frame gives one sample
+    with ``error`` set."""
+
+    def __init__(self, item: InputItem, transforms: Sequence[Callable] = ()):
+        self.item, self.transforms = item, list(transforms)
+
+    def __iter__(self) -> Iterator[dict]:
+        cap = cv2.VideoCapture(self.item.video)
+        if not cap.isOpened():  # one failed sample, counted like an unreadable image
+            yield _sample(self.item.name, None, f'{self.item.video}: cannot be opened as a '
+                          'video', self.transforms)
+            return
+        i = 0
+        try:
+            while True:
+                ok, frame = cap.read()
+                if not ok:
+                    break
+                yield _sample(f'{self.item.name}_{i:06d}', frame, None, self.transforms)
+                i += 1
+        finally:
+            cap.release()
+        if i == 0:
+            yield _sample(self.item.name, None, f'{self.item.video}: video holds no readable '
+                          'frame', self.transforms)
+
+
+def video_fps(path: str, default: float = 25.0) -> float:
+    cap = cv2.VideoCapture(path)
+    fps = cap.get(cv2.CAP_PROP_FPS) or default
+    cap.release()
+    return float(fps)
+
+
+def count_frames(path: str) -> int:
+    cap = cv2.VideoCapture(path)
+    n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    cap.release()
+    return max(n, 0)
+
+
+def collate_list(batch: List[dict]) -> List[dict]:
+    """DataLoader collate: keep the samples as a list."""
+    return batch

@@ -1,0 +1,503 @@
+"""SapiensInferencer: pose, body-part segmentation, depth and normals on images, folders and
+videos, in the stages of mmengine's ``BaseInferencer``.
+
+``inferencer(inputs, ...)`` runs ``_inputs_to_list`` (:mod:`.inputs`) -> ``preprocess``
+(decoding and the dense test pipelines in DataLoader workers, batches of ``batch_size``) ->
+``forward`` (the models) -> ``visualize`` (pictures) -> ``postprocess`` (JSON-friendly
+predictions; files under ``pred_out_dir`` / ``vis_out_dir``), batch by batch, so a long video
+never sits in memory. See :class:`SapiensInferencer` for the outputs.
+"""
+import os
+import os.path as osp
+from typing import Dict, Iterator, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+from mmengine.dataset import pseudo_collate
+from mmengine.infer import BaseInferencer
+from mmengine.logging import MMLogger
+
+from .decode import dense_to_image, pose_instances, pose_to_coco
+from .inputs import (ImageDataset, InputItem, VideoFrames, collate_list, count_frames,
+                     inputs_to_list, video_fps)
+from .precision import best_device, choose_precision, make_fast
+from .task_model import ModelSpec, TaskModel, build_task_model
+from .writing import VideoOut, write_image, write_json, write_npy
+
+__all__ = ['SapiensInferencer', 'TASKS']
+
+TASKS = ('pose', 'seg', 'depth', 'normal')
+DENSE = ('seg', 'depth', 'normal')
+
+
+class SapiensInferencer(BaseInferencer):
+    """Run several Sapiens task models on images, sharing backbone passes where possible.
+
+    Follows the contract of mmengine's ``BaseInferencer`` (and of mmpose's / mmseg's
+    inferencers): ``__call__(inputs, batch_size, return_vis, return_datasamples, show,
+    vis_out_dir, pred_out_dir)`` with one input or a list (image paths, folders, videos, BGR
+    arrays). It does not call ``BaseInferencer.__init__``, which builds a single model from a
+    single config: this class builds one model per task with :func:`build_task_model`.
+
+    **Outputs.** ``predictions``: one dict per image with the tasks run: ``seg`` (H, W) uint8
+    labels, ``depth`` (H, W) float32 relative depth, ``normal`` (H, W, 3) float32 unit normals
+    (at the original image size, resized once from the head output) and ``pose``: mmpose's
+    per-image records (``keypoints`` (K, 2) px, ``keypoint_scores``, ``bbox``, ``bbox_score``),
+    or with ``return_datasamples=True`` a ``PoseDataSample``. ``visualization`` (with
+    ``return_vis``): per image a dict of BGR pictures (``pose``, ``seg``, ``depth``, ``normal``,
+    ``panel``). Files: under ``pred_out_dir`` ``{name}_seg.png`` (labels), ``{name}_depth.npy``,
+    ``{name}_normal.npy``, ``{name}.json`` (the pose records) and, for all images,
+    ``keypoints.json`` (COCO results) + ``image_ids.json``; under ``vis_out_dir``
+    ``{name}_{task}.jpg``, ``{name}_panel.jpg`` and with ``video_out`` ``{video}_panel.mp4``.
+    ``name`` keeps the input's relative sub-path (``sub/x``); video frames are
+    ``{video}_{frame:06d}`` (see :mod:`.inputs`).
+
+    **Shared backbone pass.** Dense models whose inputs coincide (same test pipeline and data
+    preprocessor, ``test_cfg.mode='whole'``) and whose backbones are the same module config
+    with exactly equal weights form a group: the backbone runs once per batch and every head
+    decodes its features. Pose does not share by default (its inputs are 1.25x-padded person
+    crops); ``pose_on_dense=True`` decodes a matching pose model's heatmaps from the group's
+    features (whole image resized without padding, no flip test).
+
+    **Pose** is top-down: boxes given (``bboxes``), from ``detector``, or the whole image;
+    every box goes through the config's test pipeline (mmpose ``TopdownAffine`` at the model's
+    3:4 aspect) and the crops of a whole batch of images run together; ``flip_test``
+    overrides the config's ``test_cfg.flip_test``.
+
+    **Precision.** ``precision='auto'`` is bf16 on CUDA with bf16 support and on CPUs with
+    native bf16 (AMX / AVX-512-BF16), else fp32; backbone and heads run in it through the
+    fused fast path (:func:`~.precision.make_fast`), decoding always in fp32.
+
+    Args:
+        models: released names (``'sapiens_0.3b_depth'``) and/or ``(config, checkpoint)``
+            pairs; ``checkpoint`` may be a path, a released name or None (random weights).
+            Every checkpoint is found before any model is built.
+        device: torch device; None: CUDA when available, else CPU.
+        precision: ``'auto'``, ``'bf16'`` or ``'fp32'`` (``dtype`` is an older name of it).
+        batch_size: images per forward pass (default of ``__call__``).
+        share_backbone: group dense models with equal backbones and inputs.
+        pose_on_dense: decode pose from a matching dense group's features.
+        detector: None or a callable ``img -> (N, 4) xyxy`` (:class:`MMDetPersonDetector`).
+        flip_test: None (the config's) or a bool.
+        num_workers: image-decoding workers; None: up to 4, one core left to the model.
+        show_progress: a progress bar over the inputs.
+    """
+
+    preprocess_kwargs = {'num_workers'}
+    forward_kwargs = {'bboxes'}
+    visualize_kwargs = {'return_vis', 'show', 'kpt_thr', 'vis_out_dir', 'video_out'}
+    postprocess_kwargs = {'pred_out_dir', 'raw'}
+
+    def __init__(self, models: Union[ModelSpec, Sequence[ModelSpec]], device: Optional[str] = None,
+                 precision: str = 'auto', batch_size: int = 4, share_backbone: bool = True,
+                 pose_on_dense: bool = False, detector=None, flip_test: Optional[bool] = None,
+                 num_workers: Optional[int] = None, show_progress: bool = False,
+                 dtype: Optional[str] = None):
+        if isinstance(models, (str, tuple)):
+            models = [models]
+        models = list(models)
+        if not models:
+            raise ValueError('SapiensInferencer: give at least one model')
+        self.device = device or best_device()
+        self.dtype = choose_precision(dtype or precision, self.device)
+        self.batch_size = max(1, int(batch_size))
+        self.detector = detector
+        self.num_workers = num_workers
+        self.show_progress = show_progress
+        self.logger = MMLogger.get_current_instance()
+        # find every checkpoint before building anything (a missing one fails at once)
+        from sapiens_mm.checkpoint import resolve_checkpoint
+        from sapiens_mm.checkpoint.model_zoo import zoo_config
+        resolved = []
+        for spec in models:
+            if isinstance(spec, str):
+                resolved.append((zoo_config(spec), resolve_checkpoint(spec), spec))
+            else:
+                config, ckpt = spec
+                ckpt = None if ckpt is None or str(ckpt).lower() == 'none' \
+                    else resolve_checkpoint(str(ckpt))
+                resolved.append((config, ckpt, None))
+        self.models: Dict[str, TaskModel] = {}
+        for config, ckpt, name in resolved:
+            tm = build_task_model(config, ckpt, self.device, name=name)
+            if tm.task in self.models:
+                raise ValueError(f'two {tm.task} models given ({self.models[tm.task].name}, '
+                                 f'{tm.name}); give one model per task')
+            self.models[tm.task] = tm
+        if flip_test is not None and 'pose' in self.models:
+            self.models['pose'].model.test_cfg['flip_test'] = bool(flip_test)
+        self.pose_on_dense = pose_on_dense
+        self.set_sharing(share_backbone)  # compares fp32 weights: before the conversion
+        for tm in self.models.values():
+            make_fast(tm.model, self.dtype)
+        for g in self.groups:
+            if len(g) > 1:
+                self.logger.info('shared backbone pass for: ' + ', '.join(
+                    f'{self.models[t].task} ({self.models[t].name})' for t in g))
+
+    # ------------------------------------------------------------------ set-up
+    @property
+    def tasks(self) -> List[str]:
+        return [t for t in TASKS if t in self.models]
+
+    def set_sharing(self, share: bool = True) -> List[List[str]]:
+        """(Re-)detect the groups of dense tasks sharing a backbone pass (``pose_group``: the
+        index of the group pose decodes from, or None)."""
+        groups: List[List[str]] = []
+        for task in DENSE:
+            tm = self.models.get(task)
+            if tm is None:
+                continue
+            for g in groups:
+                first = self.models[g[0]]
+                if share and tm.shareable and first.shareable and \
+                        tm.input_key == first.input_key and tm.same_backbone(first):
+                    g.append(task)
+                    break
+            else:
+                groups.append([task])
+        self.groups = groups
+        self.pose_group = None
+        if self.pose_on_dense and 'pose' in self.models:
+            self.pose_group = self._pose_group()
+        return groups
+
+    def _pose_group(self) -> Optional[int]:
+        pose = self.models['pose']
+        size = tuple(pose.model.head.decoder.input_size)  # (w, h)
+        pre = pose.cfg.model.data_preprocessor
+        for i, g in enumerate(self.groups):
+            dense = self.models[g[0]]
+            dp = dense.cfg.model.data_preprocessor
+            dsize = tuple(dp.get('size', (0, 0)))[::-1]  # (h, w) -> (w, h)
+            if dsize == size and list(dp.mean) == list(pre.mean) and \
+                    list(dp.std) == list(pre.std) and dp.bgr_to_rgb == pre.bgr_to_rgb and \
+                    dense.shareable and pose.same_backbone(dense):
+                return i
+        self.logger.warning('pose_on_dense: no dense model with the same backbone weights, '
+                            'input size and normalisation; pose runs top-down on its own')
+        return None
+
+    # ------------------------------------------------------------------ stages
+    def _init_pipeline(self, cfg):
+        """Each task model has its own test pipeline (:attr:`TaskModel.pipeline`), run by
+        :meth:`preprocess`; there is no single inferencer pipeline."""
+        raise NotImplementedError('SapiensInferencer: pipelines belong to its task models')
+
+    def _inputs_to_list(self, inputs) -> List[InputItem]:
+        return inputs_to_list(inputs)
+
+    def _workers(self, n_items: int, batch_size: int, num_workers: Optional[int]) -> int:
+        if num_workers is None:
+            num_workers = self.num_workers
+        if num_workers is None:
+            if n_items < 2 * batch_size:
+                return 0
+            num_workers = min(4, max(1, (os.cpu_count() or 1) - 1))
+        return max(0, int(num_workers))
+
+    def preprocess(self, items: List[InputItem], batch_size: int = 1,
+                   num_workers: Optional[int] = None) -> Iterator[tuple]:
+        """Batches ``(video or None, [sample, ...])``; a sample is ``dict(name, img, error,
+        packed)`` with ``packed[i]`` the test-pipeline output of dense group ``i``. Images are
+        read (and the pipelines run) in DataLoader workers; videos frame by frame."""
+        transforms = [self.models[g[0]].pipeline for g in self.groups]
+        runs: List[tuple] = []  # consecutive images form one loader, each video one
+        for it in items:
+            if it.video is None and runs and runs[-1][0] is None:
+                runs[-1][1].append(it)
+            else:
+                runs.append((it.video and it, [it] if it.video is None else None))
+        for video, images in runs:
+            if video is None:
+                ds = ImageDataset(images, transforms)
+                workers = self._workers(len(images), batch_size, num_workers)
+            else:
+                ds = VideoFrames(video, transforms)
+                workers = min(1, self._workers(2 * batch_size, batch_size, num_workers))
+            loader = torch.utils.data.DataLoader(
+                ds, batch_size=batch_size, num_workers=workers, collate_fn=collate_list,
+                prefetch_factor=2 if workers else None)
+            for batch in loader:
+                yield video, batch
+
+    @torch.no_grad()
+    def forward(self, samples: List[dict], bboxes: Optional[list] = None,
+                crop_batch_size: Optional[int] = None) -> List[dict]:
+        """Results (``seg``/``depth``/``normal`` arrays, ``pose`` PoseDataSample) of readable
+        samples; ``bboxes[i]``: the person boxes of sample ``i`` or None; the person crops of
+        all samples run ``crop_batch_size`` (default: ``batch_size``) at a time."""
+        imgs = [s['img'] for s in samples]
+        results = [dict() for _ in samples]
+        for gi, group in enumerate(self.groups):
+            first = self.models[group[0]]
+            data = first.model.data_preprocessor(
+                pseudo_collate([s['packed'][gi] for s in samples]), False)
+            feats = first.model.extract_feat(data['inputs'])
+            for task in group:
+                head = self.models[task].model.decode_head
+                out = head.forward(feats)
+                for r, o, img in zip(results, out, imgs):
+                    r[task] = dense_to_image(task, o, img.shape[:2], head.align_corners)
+            if self.pose_group == gi:
+                self._pose_from_features(feats, imgs, results)
+        if 'pose' in self.models and self.pose_group is None:
+            poses = self._pose_topdown(imgs, bboxes, crop_batch_size or self.batch_size)
+            for r, p in zip(results, poses):
+                r['pose'] = p
+        return results
+
+    def _pose_topdown(self, imgs: Sequence[np.ndarray], bboxes, step: int) -> list:
+        """Top-down pose of every image; the crops of all images run in batches."""
+        from mmpose.structures import PoseDataSample, merge_data_samples
+        tm = self.models['pose']
+        meta = tm.model.dataset_meta or {}
+        crops, owner = [], []
+        for i, img in enumerate(imgs):
+            boxes = None if bboxes is None else bboxes[i]
+            if boxes is None:
+                boxes = self.detector(img) if self.detector is not None else \
+                    np.array([[0, 0, img.shape[1], img.shape[0]]], np.float32)
+            for box in np.asarray(boxes, np.float32).reshape(-1, 4):
+                info = dict(img=img, bbox=box[None], bbox_score=np.ones(1, np.float32))
+                info.update(meta)
+                crops.append(tm.pipeline(info))
+                owner.append(i)
+        per_image: List[list] = [[] for _ in imgs]
+        step = max(1, step)
+        for s in range(0, len(crops), step):
+            out = tm.model.test_step(pseudo_collate(crops[s:s + step]))
+            for o, i in zip(out, owner[s:s + step]):
+                per_image[i].append(o)
+        return [merge_data_samples(p) if p else PoseDataSample() for p in per_image]
+
+    def _pose_from_features(self, feats, imgs: Sequence[np.ndarray], results) -> None:
+        from mmengine.structures import InstanceData
+        from mmpose.structures import PoseDataSample
+        pose = self.models['pose'].model
+        heatmaps = pose.head.forward(feats).float()
+        codec = pose.head.decoder
+        if hasattr(codec, 'batch_decode'):
+            kpts, scores = codec.batch_decode(heatmaps)
+        else:
+            decoded = [codec.decode(h.cpu().numpy()) for h in heatmaps]
+            kpts, scores = [d[0] for d in decoded], [d[1] for d in decoded]
+        in_w, in_h = codec.input_size
+        for r, img, k, s in zip(results, imgs, kpts, scores):
+            h, w = img.shape[:2]
+            k = np.asarray(k, np.float32).copy()
+            # the input is the image resized to (in_w, in_h) with half-pixel centres
+            k[..., 0] = (k[..., 0] + 0.5) * w / in_w - 0.5
+            k[..., 1] = (k[..., 1] + 0.5) * h / in_h - 0.5
+            inst = InstanceData(keypoints=k.reshape(1, -1, 2),
+                                keypoint_scores=np.asarray(s, np.float32).reshape(1, -1),
+                                bboxes=np.array([[0, 0, w, h]], np.float32),
+                                bbox_scores=np.ones(1, np.float32))
+            r['pose'] = PoseDataSample(pred_instances=inst)
+
+    def visualize(self, imgs: Sequence[np.ndarray], preds: List[dict], kpt_thr: float = 0.3
+                  ) -> List[Dict[str, np.ndarray]]:
+        """BGR pictures of each result (see :func:`draw_results`)."""
+        return [draw_results(self, img, res, kpt_thr) for img, res in zip(imgs, preds)]
+
+    def postprocess(self, names: Sequence[str], preds: List[dict], pred_out_dir: str = '',
+                    raw: bool = True, return_datasamples: bool = False) -> List[dict]:
+        """JSON-friendly predictions; with ``pred_out_dir`` the raw maps and the per-image
+        pose JSON written (checked) there."""
+        out = []
+        for name, res in zip(names, preds):
+            if pred_out_dir:
+                base = osp.join(pred_out_dir, name)
+                if raw and 'seg' in res:
+                    write_image(base + '_seg.png', res['seg'])
+                if raw and 'depth' in res:
+                    write_npy(base + '_depth.npy', res['depth'].astype(np.float32))
+                if raw and 'normal' in res:
+                    write_npy(base + '_normal.npy', res['normal'].astype(np.float32))
+                if 'pose' in res:
+                    write_json(base + '.json', pose_instances(res['pose']))
+            if not return_datasamples and 'pose' in res:
+                res = dict(res, pose=pose_instances(res['pose']))
+            out.append(res)
+        return out
+
+    # ------------------------------------------------------------------ running
+    def __call__(self, inputs, return_datasamples: bool = False,
+                 batch_size: Optional[int] = None, return_vis: bool = False,
+                 show: bool = False, vis_out_dir: str = '', pred_out_dir: str = '',
+                 bboxes=None, kpt_thr: float = 0.3, raw: bool = True, video_out: bool = False,
+                 num_workers: Optional[int] = None, keep_predictions: bool = True,
+                 write_keypoints: bool = True) -> dict:
+        """Infer ``inputs`` (one or a list: image paths, folders, videos, BGR arrays).
+
+        Args:
+            return_datasamples: ``pose`` as a ``PoseDataSample`` instead of JSON records.
+            batch_size: images per forward pass (default: the constructor's).
+            return_vis: also return the pictures; ``show``: display them (cv2 window).
+            vis_out_dir / pred_out_dir: where to write pictures / predictions ('' = nowhere).
+            bboxes: person boxes per image: a list aligned with the listed images, or a dict
+                ``{file name or output name: [[x1, y1, x2, y2], ...]}``.
+            raw: write the raw maps (``_seg.png``, ``.npy``) under ``pred_out_dir``.
+            video_out: write ``{video}_panel.mp4`` under ``vis_out_dir`` for video inputs.
+            keep_predictions: False keeps nothing in memory (long videos written to disk).
+            write_keypoints: write ``keypoints.json`` + ``image_ids.json`` (COCO results of
+                the whole call) under ``pred_out_dir``; sharded runs merge them instead.
+
+        Returns:
+            ``dict(predictions=[...], visualization=[...], names=[...], failed=[(name,
+            reason), ...], keypoints=COCO file or None, coco=[COCO records, image_id = the
+            position in names + 1])``; unreadable images and images whose outputs cannot be
+            written are skipped, listed in ``failed`` and logged.
+        """
+        batch_size = batch_size or self.batch_size
+        items = self._inputs_to_list(inputs)
+        want_vis = return_vis or show or bool(vis_out_dir)
+        summary = dict(predictions=[], visualization=[], names=[], failed=[], keypoints=None)
+        coco: List[dict] = []
+        videos: Dict[str, VideoOut] = {}
+        bar = None
+        if self.show_progress:
+            from mmengine.utils import ProgressBar
+            bar = ProgressBar(sum(count_frames(it.video) if it.video else 1 for it in items))
+        try:
+            for video, samples in self.preprocess(items, batch_size, num_workers):
+                ok = []
+                for s in samples:
+                    if s['error'] is not None:
+                        summary['failed'].append((s['name'], s['error']))
+                        self.logger.warning(f'skipped {s["error"]}')
+                    else:
+                        ok.append(s)
+                if bar is not None:
+                    for _ in samples:
+                        bar.update()
+                if not ok:
+                    continue
+                boxes = self._boxes_of(ok, bboxes, len(summary['names']))
+                ok, preds = self._forward_or_fail(ok, boxes, batch_size, summary['failed'])
+                names = [s['name'] for s in ok]
+                vis = self.visualize([s['img'] for s in ok], preds, kpt_thr) if want_vis else []
+                for i, (name, res) in enumerate(zip(names, preds)):
+                    pics = vis[i] if vis else None
+                    try:  # a failed write skips this input (reported), not the whole run
+                        if vis_out_dir:
+                            for task, pic in pics.items():
+                                write_image(osp.join(vis_out_dir, f'{name}_{task}.jpg'), pic)
+                        out = self.postprocess([name], [res], pred_out_dir, raw,
+                                               return_datasamples)
+                    except OSError as e:
+                        summary['failed'].append((name, str(e)))
+                        self.logger.warning(f'skipped {name}: {e}')
+                        continue
+                    if show:
+                        import cv2
+                        cv2.imshow('sapiens_mm', pics['panel'])
+                        cv2.waitKey(1)
+                    if video_out and video is not None and vis_out_dir:
+                        if video.name not in videos:
+                            videos[video.name] = VideoOut(
+                                osp.join(vis_out_dir, f'{video.name}_panel.mp4'),
+                                video_fps(video.video))
+                        videos[video.name].write(pics['panel'])
+                    summary['names'].append(name)
+                    coco.extend(pose_to_coco(res.get('pose'), len(summary['names'])))
+                    if keep_predictions:
+                        summary['predictions'] += out
+                        if return_vis:
+                            summary['visualization'].append(pics)
+        finally:
+            for v in videos.values():
+                v.close()
+        summary['coco'] = coco
+        if pred_out_dir and 'pose' in self.models and write_keypoints:
+            summary['keypoints'] = write_json(osp.join(pred_out_dir, 'keypoints.json'), coco)
+            write_json(osp.join(pred_out_dir, 'image_ids.json'),
+                       [dict(id=i + 1, file_name=n) for i, n in enumerate(summary['names'])])
+        return summary
+
+    def _forward_or_fail(self, samples: List[dict], boxes: Optional[list], batch_size: int,
+                         failed: list) -> tuple:
+        """:meth:`forward` on a batch; if it raises, each sample alone, so an error fails
+        only its own input (``failed`` gets ``(name, reason)``). Returns (samples, preds)."""
+        try:
+            return samples, self.forward(samples, boxes, batch_size)
+        except Exception as e:
+            if len(samples) == 1:
+                failed.append((samples[0]['name'], f'inference failed ({type(e).__name__}: {e})'))
+                self.logger.warning(f'skipped {samples[0]["name"]}: {failed[-1][1]}')
+                return [], []
+        good, preds = [], []
+        for i, s in enumerate(samples):
+            kept, pred = self._forward_or_fail([s], None if boxes is None else [boxes[i]], 1,
+                                               failed)
+            good += kept
+            preds += pred
+        return good, preds
+
+    def _boxes_of(self, samples, bboxes, start: int) -> Optional[list]:
+        if bboxes is None:
+            return None
+        if isinstance(bboxes, dict):
+            out = []
+            for s in samples:
+                b = bboxes.get(s['name'], bboxes.get(osp.basename(s['name'])))
+                if b is None:  # keyed by file name with extension
+                    b = next((v for k, v in bboxes.items()
+                              if osp.splitext(k)[0] in (s['name'], osp.basename(s['name']))),
+                             None)
+                out.append(b)
+            return out
+        return [bboxes[start + i] if start + i < len(bboxes) else None
+                for i in range(len(samples))]
+
+    def run(self, inputs, out_dir: str, video_out: bool = False, kpt_thr: float = 0.3,
+            pictures: bool = True, raw: bool = True, bboxes=None) -> dict:
+        """Infer ``inputs`` and write everything under ``out_dir`` (predictions and pictures),
+        keeping nothing in memory. Returns ``dict(images=N, failed=[(name, reason), ...],
+        keypoints=COCO file or None)``."""
+        s = self(inputs, pred_out_dir=out_dir, vis_out_dir=out_dir if pictures else '',
+                 raw=raw, video_out=video_out, kpt_thr=kpt_thr, bboxes=bboxes,
+                 keep_predictions=False)
+        return dict(images=len(s['names']), failed=s['failed'], keypoints=s['keypoints'])
+
+
+def draw_results(inferencer: SapiensInferencer, img: np.ndarray, result: dict,
+                 kpt_thr: float = 0.3) -> Dict[str, np.ndarray]:
+    """BGR pictures of one result: ``pose``, ``seg``, ``depth``, ``normal`` (those run) and
+    ``panel`` ([image | each picture] side by side). Depth and normals are shown on the
+    person (segmentation foreground) when a segmentation result is present. Drawn by the
+    visualizers of the training and test hooks (:mod:`sapiens_mm.visualization`), built once
+    per inferencer."""
+    from sapiens_mm.datasets.body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
+    from sapiens_mm.visualization import (SapiensDenseVisualizer, SapiensPoseVisualizer,
+                                          side_by_side)
+    if getattr(inferencer, '_visualizers', None) is None:  # outside any runner
+        key = id(inferencer)
+        inferencer._visualizers = dict(
+            pose=SapiensPoseVisualizer(name=f'infer_pose_{key}'),
+            dense=SapiensDenseVisualizer(name=f'infer_dense_{key}'))
+    pics = {}
+    rgb = np.ascontiguousarray(img[..., ::-1])
+    mask = result['seg'] > 0 if 'seg' in result else None
+    if 'pose' in result:
+        if result['pose'].get('pred_instances') is None:
+            pics['pose'] = img.copy()
+        else:
+            vis = inferencer._visualizers['pose']
+            vis.set_dataset_meta(inferencer.models['pose'].model.dataset_meta)
+            pics['pose'] = vis.add_datasample('pose', rgb, result['pose'], draw_gt=False,
+                                              draw_bbox=True, kpt_thr=kpt_thr)[..., ::-1]
+    dense = inferencer._visualizers['dense']
+    if 'seg' in result:
+        meta = getattr(inferencer.models['seg'].model, 'dataset_meta', None) or {}
+        dense.dataset_meta = dict(classes=meta.get('classes', BODY_PART_CLASSES),
+                                  palette=meta.get('palette', BODY_PART_PALETTE))
+        pics['seg'] = dense.draw_parts(rgb, result['seg'], with_labels=False)[..., ::-1]
+    if 'depth' in result:
+        pics['depth'] = dense.draw_depth(result['depth'], mask)[..., ::-1]
+    if 'normal' in result:
+        pics['normal'] = dense.draw_normals(result['normal'], mask,
+                                            channels_first=False)[..., ::-1]
+    pics = {k: np.ascontiguousarray(v) for k, v in pics.items()}
+    pics['panel'] = side_by_side([img] + [pics[t] for t in TASKS if t in pics])
+    return pics

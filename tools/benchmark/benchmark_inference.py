@@ -1,0 +1,386 @@
+"""End-to-end inference speed per image: this project's inferencer vs the release's lite demo.
+
+    python tools/benchmark/benchmark_inference.py [--arch sapiens_0.3b] [--layers 0] \
+        [--images docs/images/random_background.jpg] [--num-images 2] [--repeats 2] \
+        [--tasks pose,seg,depth,normal] [--pictures off,on] [--markdown docs/benchmarks.md]
+
+Seconds per image from the file on disk to the raw results written (read, preprocess, model,
+post-process to the original size, ``_seg.png`` / ``.npy`` / JSON; with pictures on also the
+pictures), for each task and for all four at once, with random weights shared by every variant
+(release-layout checkpoints written once; the four models get one common backbone, all with
+patch padding 2, so that the dense ones can share a pass), same images, variants timed
+round-robin in one run (median over ``--repeats`` rounds):
+
+* ``lite fp32``: :mod:`lite_pipeline` - the release's ``lite/demo/vis_*.py`` pre- and
+  post-processing around the eager fp32 model (one model, one image at a time);
+* ``ours fp32``: :class:`~sapiens_mm.apis.SapiensInferencer` with ``precision='fp32'``
+  (fused fp32 backbone, resize once);
+* ``ours auto``: ``precision='auto'`` (bf16 where the device has native bf16, see
+  :func:`~sapiens_mm.apis.inferencers.choose_precision`);
+* ``ours auto noflip`` (pose only, with ``--variants``): without the config's flip test, as
+  the lite demo runs.
+
+``all4`` runs the four models on each image in one inferencer (shared dense pass; pose
+top-down); ``lite`` has no such mode, its all4 figure is the sum of its four runs. Printed and
+written: the machine (CPU flags AVX-512 / AVX-512-BF16 / AMX, threads), the load average
+before and after, the table, the ratios to ``lite fp32`` and, for ``all4``, to the sum of the
+separate runs; and the agreement of the outputs: ours fp32 against the lite post-processing of
+the same head output (must agree: seg labels, depth / normal relative error, keypoints px),
+ours bf16 against ours fp32, and ours against the full lite pipeline (different crop,
+normalisation constants, flip test). ``--layers L`` keeps L of the backbone's layers (heads
+stay full size), to fit a loaded machine; the table says so. Asserts nothing.
+"""
+import argparse
+import os
+import os.path as osp
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+import cv2
+import numpy as np
+import torch
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from lite_pipeline import (lite_dense, lite_pose_crop, lite_pose_decode,  # noqa: E402
+                           lite_preprocess)
+from markdown_section import load_average, publish  # noqa: E402
+from task_configs import config_path  # noqa: E402
+
+TASKS = ('pose', 'seg', 'depth', 'normal')
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def cpu_flags() -> str:
+    flags = set()
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('flags'):
+                    flags = set(line.split(':', 1)[1].split())
+                    break
+    except OSError:
+        pass
+    from sapiens_mm.apis.inferencers import cpu_has_native_bf16
+    have = [f for f in ('avx512f', 'avx512_bf16', 'amx_bf16', 'amx_tile') if f in flags]
+    return (f'{os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} '
+            f'threads, flags: {", ".join(have) or "no AVX-512"}; native bf16: '
+            f'{cpu_has_native_bf16()}')
+
+
+def resize_config(cfg, task: str, hw) -> None:
+    """Set the model input of a task config to (H, W) (pipelines, preprocessor, backbone,
+    pose codec), in place."""
+    h, w = hw
+    cfg.model.backbone.img_size = (h, w)
+    steps = list(cfg.test_dataloader.dataset.pipeline)
+    for t in steps:
+        if t['type'] == 'TopdownAffine':
+            t['input_size'] = (w, h)
+        if t['type'] == 'Resize':
+            t['scale'] = (w, h)
+    cfg.test_dataloader.dataset.pipeline = steps
+    if task == 'pose':
+        cfg.model.head.decoder.input_size = (w, h)
+        cfg.model.head.decoder.heatmap_size = (w // 4, h // 4)
+    else:
+        cfg.model.data_preprocessor.size = (h, w)
+
+
+def make_configs(arch: str, layers: int, hw=None):
+    from mmengine.config import Config
+    from sapiens_mm.models.backbones import SAPIENS_ARCHS
+    cfgs = {}
+    for t in TASKS:
+        cfg = Config.fromfile(osp.join(ROOT, config_path(t, arch)))
+        cfg.model.backbone.patch_cfg = dict(padding=2)  # one backbone config for all four
+        cfg.model.backbone.init_cfg = None
+        if layers:
+            a = dict(SAPIENS_ARCHS[cfg.model.backbone.arch] if isinstance(
+                cfg.model.backbone.arch, str) else cfg.model.backbone.arch)
+            a['num_layers'] = layers
+            cfg.model.backbone.arch = a
+            cfg.model.backbone.out_indices = -1
+        if hw:
+            resize_config(cfg, t, hw)
+        cfgs[t] = cfg
+    return cfgs
+
+
+def write_checkpoints(cfgs, folder):
+    """Random weights (std 0.02), one backbone for all, as release-layout task files."""
+    from sapiens_mm.apis.inferencers import build_task_model
+    torch.manual_seed(0)
+    paths, backbone = {}, None
+    for t, cfg in cfgs.items():
+        model = build_task_model(cfg, None, 'cpu').model
+        for p in model.parameters():
+            p.data.normal_(0, 0.02)
+        sd = model.state_dict()
+        if backbone is None:
+            backbone = {k: v for k, v in sd.items() if k.startswith('backbone.')}
+        sd.update({k: v for k, v in backbone.items() if sd[k].shape == v.shape})
+        paths[t] = osp.join(folder, f'{t}.pth')
+        torch.save({'state_dict': sd, 'meta': {}}, paths[t])
+        del model
+    return paths
+
+
+class Lite:
+    """The lite demo's pipeline around one eager fp32 model."""
+
+    def __init__(self, tm):
+        self.tm, self.task = tm, tm.task
+
+    @torch.no_grad()
+    def head_output(self, x):
+        m = self.tm.model
+        feats = m.extract_feat(x)
+        return (m.head if self.task == 'pose' else m.decode_head).forward(feats)[0]
+
+    def draw_pose(self, img, kpts, scores):
+        """BGR skeleton picture of one person, with the visualizer the inferencer uses."""
+        from mmengine.structures import InstanceData
+        from mmpose.structures import PoseDataSample
+        from sapiens_mm.visualization import SapiensPoseVisualizer
+        if getattr(self, '_pose_vis', None) is None:
+            self._pose_vis = SapiensPoseVisualizer(name=f'lite_pose_{id(self)}')
+            self._pose_vis.set_dataset_meta(self.tm.model.dataset_meta)
+        sample = PoseDataSample(pred_instances=InstanceData(
+            keypoints=np.asarray(kpts)[None], keypoint_scores=np.asarray(scores)[None]))
+        return self._pose_vis.add_datasample('lite', np.ascontiguousarray(img[..., ::-1]),
+                                             sample, draw_gt=False)[..., ::-1]
+
+    def __call__(self, path, out_dir, pictures):
+        from sapiens_mm.apis.inferencers.writing import write_image, write_json, write_npy
+        from sapiens_mm.datasets.body_part_classes import BODY_PART_PALETTE
+        from sapiens_mm.visualization import (colorize_depth, colorize_normals, colorize_parts)
+        img = cv2.imread(path)
+        stem = osp.join(out_dir, osp.splitext(osp.basename(path))[0])
+        hw = self.tm.input_size
+        if self.task == 'pose':
+            x, c, s = lite_pose_crop(img, hw)
+            kpts, scores = lite_pose_decode(self.head_output(x).numpy(), c, s, hw[::-1])
+            write_json(stem + '.json', dict(keypoints=kpts.tolist(), scores=scores.tolist()))
+            if pictures:
+                write_image(stem + '_pose.jpg', self.draw_pose(img, kpts, scores))
+            return kpts
+        res = lite_dense(self.task, self.head_output(lite_preprocess(img, hw)), img.shape[:2])
+        if self.task == 'seg':
+            write_image(stem + '_seg.png', res)
+            pic = colorize_parts(res, BODY_PART_PALETTE, img[..., ::-1])[..., ::-1] \
+                if pictures else None
+        else:
+            write_npy(f'{stem}_{self.task}.npy', res.astype(np.float32))
+            pic = (colorize_depth(res) if self.task == 'depth' else colorize_normals(res)) \
+                [..., ::-1] if pictures else None
+        if pic is not None:
+            write_image(f'{stem}_{self.task}.jpg', pic)
+        return res
+
+
+def agreement(task, a, b) -> str:
+    """How close result ``b`` is to ``a`` (same task)."""
+    if task == 'seg':
+        return f'{100 * (a == b).mean():.2f} % labels equal'
+    if task == 'depth':
+        return f'rel {np.abs(a - b).max() / max(np.abs(a).max(), 1e-12):.1e}'
+    if task == 'normal':  # directions (the lite demo's vectors are slightly shorter than 1)
+        a = a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)
+        b = b / np.maximum(np.linalg.norm(b, axis=-1, keepdims=True), 1e-12)
+        cos = (a * b).sum(-1).clip(-1, 1)
+        return f'mean {np.degrees(np.arccos(cos)).mean():.2f} deg'
+    return f'mean {np.linalg.norm(a - b, axis=-1).mean():.2f} px'
+
+
+def pose_kpts(pred):
+    return np.asarray(pred['pose'][0]['keypoints'], np.float32)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--arch', default='sapiens_0.3b')
+    p.add_argument('--layers', type=int, default=0, help='backbone layers kept (0: all)')
+    p.add_argument('--input-size', type=int, nargs=2, metavar=('H', 'W'),
+                   help="model input (default: the configs', 1024 768)")
+    p.add_argument('--images', default=osp.join(ROOT, 'docs', 'images', 'random_background.jpg'))
+    p.add_argument('--num-images', type=int, default=2)
+    p.add_argument('--repeats', type=int, default=2)
+    p.add_argument('--tasks', default=','.join(TASKS))
+    p.add_argument('--pictures', default='off,on')
+    p.add_argument('--variants', default='lite fp32,ours fp32,ours auto')
+    p.add_argument('--threads', type=int, default=0)
+    p.add_argument('--markdown')
+    p.add_argument('--json')
+    args = p.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    import sapiens_mm  # noqa: F401
+    from sapiens_mm.apis import SapiensInferencer
+    from sapiens_mm.apis.inferencers import build_task_model
+    tasks = [t for t in TASKS if t in args.tasks.split(',')]
+    variants = args.variants.split(',')
+    pictures = [v == 'on' for v in args.pictures.split(',')]
+    tmp = tempfile.mkdtemp(prefix='bench_infer_')
+    load_before = load_average()
+    try:
+        src = osp.join(tmp, 'images')
+        os.makedirs(src)
+        base = cv2.imread(args.images)
+        if base is None:
+            raise SystemExit(f'{args.images}: unreadable image')
+        images = []
+        for i in range(args.num_images):  # different pixels, same size
+            images.append(osp.join(src, f'img{i}.jpg'))
+            cv2.imwrite(images[-1], np.roll(base, 37 * i, axis=1))
+        cfgs = make_configs(args.arch, args.layers, args.input_size)
+        ckpts = write_checkpoints({t: cfgs[t] for t in tasks}, tmp)
+        runners = {}  # (variant, task or 'all4') -> callable(out_dir, pictures)
+        outs = {}
+        for v in variants:
+            if v == 'lite fp32':
+                for t in tasks:
+                    lite = Lite(build_task_model(cfgs[t], ckpts[t], 'cpu'))
+                    runners[(v, t)] = (lambda lite: lambda o, pic: [
+                        lite(pth, o, pic) for pth in images])(lite)
+                continue
+            prec = v.split()[1]
+            if v.endswith('noflip'):  # pose without flip test, as the lite demo
+                if 'pose' in tasks:
+                    inf = SapiensInferencer([(cfgs['pose'], ckpts['pose'])], device='cpu',
+                                            precision=prec, batch_size=1, flip_test=False)
+                    runners[(v, 'pose')] = (lambda inf: lambda o, pic: inf.run(
+                        images, o, pictures=pic))(inf)
+                continue
+            singles = {t: SapiensInferencer([(cfgs[t], ckpts[t])], device='cpu',
+                                            precision=prec, batch_size=1) for t in tasks}
+            for t, inf in singles.items():
+                runners[(v, t)] = (lambda inf: lambda o, pic: inf.run(
+                    images, o, pictures=pic))(inf)
+            if len(tasks) > 1:
+                both = SapiensInferencer([(cfgs[t], ckpts[t]) for t in tasks], device='cpu',
+                                         precision=prec, batch_size=1)
+                runners[(v, 'all4')] = (lambda inf: lambda o, pic: inf.run(
+                    images, o, pictures=pic))(both)
+                outs[v] = both
+        times = {(k, pic): [] for k in runners for pic in pictures}
+        # the variants of one task and picture setting run back to back, so that load
+        # changes during a round hit them alike
+        order = [(k, pic) for pic in pictures for t in tasks + ['all4']
+                 for k in runners if k[1] == t]
+        for r in range(args.repeats):
+            for k, pic in order:
+                o = osp.join(tmp, 'out', f'{k[0]}_{k[1]}_{pic}'.replace(' ', '_'))
+                shutil.rmtree(o, ignore_errors=True)
+                t0 = time.perf_counter()
+                runners[k](o, pic)
+                times[(k, pic)].append((time.perf_counter() - t0) / len(images))
+            print(f'round {r + 1}/{args.repeats} done, load {load_average()}', flush=True)
+        # agreement on the first image
+        notes = agreement_notes(tasks, cfgs, ckpts, images[0], variants)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    load_after = load_average()
+    med = {k: statistics.median(v) for k, v in times.items()}
+    layers = f'{args.layers} of its layers' if args.layers else 'all layers'
+    size = 'x'.join(map(str, args.input_size)) if args.input_size else "the configs' (1024x768)"
+    lines = [f'{args.arch} ({layers}), model input {size}, {args.num_images} images of '
+             f'{base.shape[1]}x{base.shape[0]}, {args.repeats} round-robin rounds, random '
+             f'weights. Machine: {cpu_flags()}. Load average before {load_before}, after '
+             f'{load_after}.', '',
+             '| task | pictures | ' + ' | '.join(f'{v} s/img' for v in variants)
+             + ' | ' + ' | '.join(f'{v} x lite' for v in variants if v != 'lite fp32') + ' |',
+             '|---|---|' + '---|' * (2 * len(variants) - 1)]
+    for t in tasks + (['all4'] if len(tasks) > 1 else []):
+        for pic in pictures:
+            row = []
+            for v in variants:
+                if (v, t) in runners:
+                    row.append(med[((v, t), pic)])
+                elif t == 'all4' and all((v, s) in runners for s in tasks):  # the sum
+                    row.append(sum(med[((v, s), pic)] for s in tasks))
+                else:
+                    row.append(float('nan'))
+            ratios = [row[0] / x for v, x in zip(variants, row) if v != 'lite fp32']
+            lines.append(f'| {t} | {"on" if pic else "off"} | '
+                         + ' | '.join(f'{x:.2f}' for x in row) + ' | '
+                         + ' | '.join(f'{x:.2f}' for x in ratios) + ' |')
+    if len(tasks) > 1:
+        lines += ['', 'all4 against the sum of the four separate runs of the same variant '
+                  '(target <= 0.6 with a shared backbone): ' + ', '.join(
+                      f'{v}: {med[((v, "all4"), pic)] / sum(med[((v, s), pic)] for s in tasks):.2f}'
+                      f' (pictures {"on" if pic else "off"})'
+                      for v in variants if (v, 'all4') in runners for pic in pictures)]
+        for v in variants:
+            if v in outs:
+                lines.append(f'{v} all4 groups: dense {outs[v].groups}, pose '
+                             + ('on dense' if outs[v].pose_group is not None else 'top-down'))
+    lines += ['', 'Agreement on the first image:', ''] + [f'* {n}' for n in notes]
+    table = '\n'.join(lines)
+    report = dict(args=vars(args), times={f'{k[0]}|{k[1]}|{pic}': v
+                                          for (k, pic), v in times.items()},
+                  notes=notes, machine=cpu_flags(), load=[load_before, load_after])
+    publish(report, table, 'benchmark_inference', args.markdown, args.json)
+    return report
+
+
+@torch.no_grad()
+def agreement_notes(tasks, cfgs, ckpts, path, variants):
+    """Ours fp32 vs the lite post-processing of the same head output; bf16 vs fp32; ours vs
+    the whole lite pipeline."""
+    from sapiens_mm.apis import SapiensInferencer
+    from sapiens_mm.apis.inferencers import build_task_model
+    img = cv2.imread(path)
+    notes = []
+    for t in tasks:
+        spec = [(cfgs[t], ckpts[t])]
+        f32 = SapiensInferencer(spec, device='cpu', precision='fp32', flip_test=False)
+        tm = f32.models[t]
+        ours = f32(path)['predictions'][0]
+        plain = Lite(build_task_model(cfgs[t], ckpts[t], 'cpu'))
+        full_lite = plain(path, tempfile.mkdtemp(), False)
+        if t == 'pose':
+            crop = tm.pipeline(dict(img=img, bbox=np.array([[0, 0, img.shape[1], img.shape[0]]],
+                                                          np.float32),
+                                    bbox_score=np.ones(1, np.float32), **tm.model.dataset_meta))
+            data = tm.model.data_preprocessor(
+                __import__('mmengine').dataset.pseudo_collate([crop]), False)
+            hm = tm.model.head.forward(tm.model.extract_feat(data['inputs']))[0].numpy()
+            c = crop['data_samples'].metainfo['input_center']
+            s = crop['data_samples'].metainfo['input_scale']
+            ref, _ = lite_pose_decode(hm, c, s, tm.input_size[::-1])
+            notes.append(f'pose, ours fp32 (no flip) vs lite decode (UDP+DARK k=11) of the '
+                         f'same heatmaps: {agreement(t, ref, pose_kpts(ours))}')
+            other = pose_kpts(ours)
+        else:
+            sample = tm.pipeline(dict(img=img))
+            data = tm.model.data_preprocessor(
+                __import__('mmengine').dataset.pseudo_collate([sample]), False)
+            out = tm.model.decode_head.forward(tm.model.extract_feat(data['inputs']))[0]
+            ref = lite_dense(t, out, img.shape[:2])
+            notes.append(f'{t}, ours fp32 vs lite post-processing of the same head output: '
+                         f'{agreement(t, ref, ours[t])}')
+            pred = tm.model.predict(data['inputs'], data['data_samples'])[0]  # mmseg's path
+            twice = {'seg': lambda p: p.pred_sem_seg.data[0].to(torch.uint8).numpy(),
+                     'depth': lambda p: p.pred_depth_map.data[0].float().numpy(),
+                     'normal': lambda p: p.pred_normal_map.data.float().permute(
+                         1, 2, 0).numpy()}[t](pred)
+            notes.append(f'{t}, mmseg predict (resized twice: input size, then image) vs '
+                         f'resized once: {agreement(t, ours[t], twice)}')
+            other = ours[t]
+        notes.append(f'{t}, ours fp32 vs the whole lite pipeline (rounded mean/std'
+                     + (', image-aspect crop' if t == 'pose' else '') + f'): '
+                     f'{agreement(t, full_lite, other)}')
+        if any(v.startswith('ours auto') for v in variants):
+            b = SapiensInferencer(spec, device='cpu', precision='auto', flip_test=False)
+            if b.dtype != torch.float32:
+                res = b(path)['predictions'][0]
+                notes.append(f'{t}, ours bf16 vs ours fp32: '
+                             f'{agreement(t, other, pose_kpts(res) if t == "pose" else res[t])}')
+    return notes
+
+
+if __name__ == '__main__':
+    main()
