@@ -87,10 +87,9 @@ class InputShard:
                 if i % self.world_size == self.rank:
                     try:
                         img = read_image(path)
-                    except ValueError as e:  # the reason, without the path it starts with
-                        why, img = str(e), None
-                        self.reasons[path] = why[len(path) + 2:] \
-                            if why.startswith(f'{path}: ') else why
+                    except ValueError as e:  # the reason, naming the file
+                        img = None
+                        self.reasons[path] = str(e)
                     yield i, path, img
             return
         cap = cv2.VideoCapture(self.source)
@@ -215,6 +214,8 @@ def run_sharded(inferencer, source, out_dir: str, video_out: bool = False,
         box = [summary]
         torch_dist.broadcast_object_list(box, src=0)
         summary = box[0]
+        if not group:  # the group made here ends here (left open, gloo aborts at exit)
+            torch_dist.destroy_process_group()
     return dict(summary, rank=rank, world_size=world_size)
 
 

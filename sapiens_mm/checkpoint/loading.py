@@ -159,8 +159,9 @@ def resolve_checkpoint_path(path: str, download: bool = True) -> str:
     if os.path.isfile(path):
         return path
     from .model_zoo import MODEL_ZOO, resolve_checkpoint
-    if path in MODEL_ZOO:
-        return resolve_checkpoint(path, download=download)
+    if path in MODEL_ZOO or (os.sep not in path and
+                             not path.endswith(('.pth', '.pt', '.safetensors', '.bin'))):
+        return resolve_checkpoint(path, download=download)  # unknown names: close matches
     raise CheckpointNotFoundError(f'{path}: checkpoint file not found')
 
 

@@ -166,7 +166,8 @@ def test_bad_inputs_are_named(ckpts, tmp_path):
     bad = tmp_path / 'x.png'
     bad.write_bytes(b'junk')
     res = SapiensInferencer([(cfgs['seg'], None)])(str(bad))
-    assert res['predictions'] == [] and res['failed'] == [('x', f'{bad}: unreadable or corrupt image')]
+    assert res['predictions'] == [] and res['failed'] == [
+        ('x', f'{bad}: unreadable image (not a decodable image)')]
     with pytest.raises(FileNotFoundError, match='nothing.png: no such'):
         SapiensInferencer([(cfgs['seg'], None)])(str(tmp_path / 'nothing.png'))
 

@@ -189,7 +189,7 @@ def test_feature_extraction_keeps_sub_paths_and_skips_bad_images(folder, tmp_pat
     res = ext.run(str(folder), str(tmp_path / 'f'), save_pca=False)
     assert sorted(os.path.relpath(p, folder) for p in res['done']) == \
         ['good.jpg', 'sub/x.png', 'x.jpg', 'x.png']
-    for stem in ('x_png', 'x_jpg', 'sub/x', 'good'):
+    for stem in ('x.png', 'x.jpg', 'sub/x', 'good'):  # the inferencer's names
         assert (tmp_path / 'f' / f'{stem}.npy').is_file(), stem
     reasons = dict(res['failed'])
     assert 'truncated JPEG' in reasons[str(folder / 'truncated.jpg')]

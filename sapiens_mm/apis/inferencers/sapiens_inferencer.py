@@ -106,16 +106,19 @@ class SapiensInferencer(BaseInferencer):
         self.show_progress = show_progress
         self.logger = MMLogger.get_current_instance()
         # find every checkpoint before building anything (a missing one fails at once)
-        from sapiens_mm.checkpoint import resolve_checkpoint
+        # (any path form: file, URL, hf://, released name; errors name it as given)
+        from sapiens_mm.checkpoint.loading import resolve_checkpoint_path
         from sapiens_mm.checkpoint.model_zoo import zoo_config
         resolved = []
         for spec in models:
             if isinstance(spec, str):
-                resolved.append((zoo_config(spec), resolve_checkpoint(spec), spec))
+                resolve_checkpoint_path(spec)
+                resolved.append((zoo_config(spec), spec, spec))
             else:
                 config, ckpt = spec
-                ckpt = None if ckpt is None or str(ckpt).lower() == 'none' \
-                    else resolve_checkpoint(str(ckpt))
+                ckpt = None if ckpt is None or str(ckpt).lower() == 'none' else str(ckpt)
+                if ckpt is not None:
+                    resolve_checkpoint_path(ckpt)
                 resolved.append((config, ckpt, None))
         self.models: Dict[str, TaskModel] = {}
         for config, ckpt, name in resolved:

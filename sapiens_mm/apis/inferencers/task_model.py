@@ -13,7 +13,8 @@ from typing import Optional, Tuple, Union
 import torch
 from mmengine.config import Config
 
-from sapiens_mm.checkpoint import load_model_weights, resolve_checkpoint
+from sapiens_mm.checkpoint import load_model_weights
+from sapiens_mm.checkpoint.loading import resolve_checkpoint_path
 from sapiens_mm.checkpoint.model_zoo import zoo_config
 from sapiens_mm.datasets.body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
 from sapiens_mm.utils.config_paths import config_file
@@ -148,7 +149,7 @@ def build_task_model(config: Union[str, Config, None], checkpoint: Optional[str]
         CheckpointError: an unknown name, a checkpoint not found locally nor obtainable, or
             one whose tensors do not fit the model (named with the file).
     """
-    ckpt_file = None if _is_none(checkpoint) else resolve_checkpoint(str(checkpoint))
+    ckpt_file = None if _is_none(checkpoint) else resolve_checkpoint_path(str(checkpoint))
     if config is None:
         if _is_none(checkpoint):
             raise ValueError('build_task_model: give a config or a released model name')
@@ -169,8 +170,8 @@ def build_task_model(config: Union[str, Config, None], checkpoint: Optional[str]
         task_hint = None
     model = init_model(cfg, None, device=device)
     task = task_hint or task_of(model)
-    if ckpt_file is not None:
-        load_model_weights(model, ckpt_file)
+    if ckpt_file is not None:  # read from the resolved file, errors name it as given
+        load_model_weights(model, str(checkpoint))
         model.to(device)
     model.eval()
     if task == 'seg' and model.decode_head.num_classes == len(BODY_PART_CLASSES):
@@ -193,13 +194,13 @@ def build_backbone(config: Union[str, Config], checkpoint: Optional[str] = None,
     a released name; resolved before building). Returns the backbone and the config."""
     from mmengine.registry import MODELS, init_default_scope
     from sapiens_mm.checkpoint import load_backbone_weights
-    ckpt_file = None if _is_none(checkpoint) else resolve_checkpoint(str(checkpoint))
+    ckpt_file = None if _is_none(checkpoint) else resolve_checkpoint_path(str(checkpoint))
     cfg = Config.fromfile(config_file(config)) if isinstance(config, str) else config
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     backbone_cfg = dict(cfg.model.backbone)
     backbone_cfg.pop('init_cfg', None)
     backbone_cfg['out_type'] = out_type
     backbone = MODELS.build(backbone_cfg)
-    if ckpt_file is not None:
-        load_backbone_weights(backbone, ckpt_file)
+    if ckpt_file is not None:  # read from the resolved file, errors name it as given
+        load_backbone_weights(backbone, str(checkpoint))
     return backbone.eval().to(device), cfg
