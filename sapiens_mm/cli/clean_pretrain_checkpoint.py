@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from sapiens_mm.checkpoint import save_backbone_checkpoint
-from sapiens_mm.cli.errors import run_cli
+from sapiens_mm.cli.errors import console_command
 
 
 def main(argv=None):
@@ -26,10 +26,8 @@ def main(argv=None):
     print(f'wrote {args.dst}: {len(sd)} tensors, {n:,} parameters')
 
 
-def run() -> int:
-    """The console command: :func:`main` on ``sys.argv``, bad input reported in one line
-    (exit status 2; ``--debug`` shows the traceback)."""
-    return run_cli(main)
+#: the console command (setup.py): main with bad input reported in one line
+run = console_command(main)
 
 
 if __name__ == '__main__':

@@ -25,7 +25,7 @@ import sys
 from sapiens_mm.data_curation import (CocoBoxDetector, CurationCriteria,
                                       curate_images, list_images, read_path_list)
 from sapiens_mm.data_curation.detectors import IdentifiedDetector
-from sapiens_mm.cli.errors import run_cli
+from sapiens_mm.cli.errors import console_command
 
 
 def import_object(spec: str):
@@ -136,10 +136,8 @@ def main(argv=None):
           f'({run["images_per_s"]} images/s); outputs in {args.out_dir}')
 
 
-def run() -> int:
-    """The console command: :func:`main` on ``sys.argv``, bad input reported in one line
-    (exit status 2; ``--debug`` shows the traceback)."""
-    return run_cli(main)
+#: the console command (setup.py): main with bad input reported in one line
+run = console_command(main)
 
 
 if __name__ == '__main__':

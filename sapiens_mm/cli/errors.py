@@ -10,7 +10,7 @@ import os
 import sys
 from typing import Callable, Optional
 
-__all__ = ['run_cli', 'user_error_types']
+__all__ = ['run_cli', 'console_command', 'user_error_types']
 
 
 def user_error_types() -> tuple:
@@ -43,3 +43,15 @@ def run_cli(main: Callable[[], Optional[int]], argv: Optional[list] = None) -> i
         print(f'{tool}: (run with --debug for the full traceback)', file=sys.stderr)
         return 2
     return int(rc) if isinstance(rc, int) and not isinstance(rc, bool) else 0
+
+
+def console_command(main: Callable[[], Optional[int]]) -> Callable[[], int]:
+    """The console entry point of a tool (``setup.py``'s ``console_scripts``): ``main`` on
+    ``sys.argv`` through :func:`run_cli` (bad input: one line, exit status 2; ``--debug``
+    shows the traceback)."""
+
+    def run() -> int:
+        return run_cli(main)
+
+    run.__doc__ = f'``{main.__module__}.main`` as a console command (see ``run_cli``).'
+    return run

@@ -26,7 +26,7 @@ from sapiens_mm.checkpoint.model_zoo import zoo_config
 from sapiens_mm.export import (build_export_model, example_input, export_onnx,
                                export_program, export_torchscript, onnx_max_abs_diff,
                                program_max_abs_diff, torchscript_max_abs_diff)
-from sapiens_mm.cli.errors import run_cli
+from sapiens_mm.cli.errors import console_command
 
 
 def main(argv=None):
@@ -86,10 +86,8 @@ def main(argv=None):
         print(line)
 
 
-def run() -> int:
-    """The console command: :func:`main` on ``sys.argv``, bad input reported in one line
-    (exit status 2; ``--debug`` shows the traceback)."""
-    return run_cli(main)
+#: the console command (setup.py): main with bad input reported in one line
+run = console_command(main)
 
 
 if __name__ == '__main__':

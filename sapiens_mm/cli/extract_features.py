@@ -11,7 +11,7 @@ import sys
 
 import sapiens_mm  # noqa: F401
 from sapiens_mm.apis.feature_extraction import FeatureExtractor
-from sapiens_mm.cli.errors import run_cli
+from sapiens_mm.cli.errors import console_command
 
 
 def main(argv=None):
@@ -33,10 +33,8 @@ def main(argv=None):
     sys.exit(1 if result['failed'] else 0)
 
 
-def run() -> int:
-    """The console command: :func:`main` on ``sys.argv``, bad input reported in one line
-    (exit status 2; ``--debug`` shows the traceback)."""
-    return run_cli(main)
+#: the console command (setup.py): main with bad input reported in one line
+run = console_command(main)
 
 
 if __name__ == '__main__':

@@ -5,7 +5,7 @@ The model libraries are imported only after the arguments are parsed.
 import json
 import sys
 
-from sapiens_mm.cli.errors import run_cli
+from sapiens_mm.cli.errors import console_command
 from sapiens_mm.cli.infer_args import parse_args
 
 __doc__ = __doc__ + '\n' + sys.modules['sapiens_mm.cli.infer_args'].__doc__
@@ -72,10 +72,8 @@ def main(argv=None):
     return min(len(summary['failed']), 255)  # exit code: the number of failed inputs
 
 
-def run() -> int:
-    """The console command: :func:`main` on ``sys.argv``, bad input reported in one line
-    (exit status 2; ``--debug`` shows the traceback)."""
-    return run_cli(main)
+#: the console command (setup.py): main with bad input reported in one line
+run = console_command(main)
 
 
 if __name__ == '__main__':

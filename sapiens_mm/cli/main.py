@@ -8,7 +8,7 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from sapiens_mm.cli.errors import run_cli
+from sapiens_mm.cli.errors import console_command
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,10 +49,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0 if names else 1
 
 
-def run() -> int:
-    """The console command: :func:`main` on ``sys.argv``, bad input reported in one line
-    (exit status 2; ``--debug`` shows the traceback)."""
-    return run_cli(main)
+#: the console command (setup.py): main with bad input reported in one line
+run = console_command(main)
 
 
 if __name__ == '__main__':

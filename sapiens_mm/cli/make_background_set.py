@@ -16,7 +16,7 @@ import sys
 
 from sapiens_mm.data_curation import (build_background_set,
                                       write_synthetic_backgrounds)
-from sapiens_mm.cli.errors import run_cli
+from sapiens_mm.cli.errors import console_command
 
 
 def main(argv=None):
@@ -59,10 +59,8 @@ def main(argv=None):
               f'{args.out}/backgrounds.txt')
 
 
-def run() -> int:
-    """The console command: :func:`main` on ``sys.argv``, bad input reported in one line
-    (exit status 2; ``--debug`` shows the traceback)."""
-    return run_cli(main)
+#: the console command (setup.py): main with bad input reported in one line
+run = console_command(main)
 
 
 if __name__ == '__main__':

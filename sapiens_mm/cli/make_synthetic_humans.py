@@ -14,7 +14,7 @@ import sys
 
 from sapiens_mm.datasets.synthetic import generate_split
 from sapiens_mm.datasets.synthetic.scene import PITCH_RANGE
-from sapiens_mm.cli.errors import run_cli
+from sapiens_mm.cli.errors import console_command
 
 
 def main(argv=None):
@@ -57,10 +57,8 @@ def main(argv=None):
           f'{rate:.1f} images/s at {args.size[0]}x{args.size[1]} with {args.workers} worker(s)')
 
 
-def run() -> int:
-    """The console command: :func:`main` on ``sys.argv``, bad input reported in one line
-    (exit status 2; ``--debug`` shows the traceback)."""
-    return run_cli(main)
+#: the console command (setup.py): main with bad input reported in one line
+run = console_command(main)
 
 
 if __name__ == '__main__':

@@ -9,7 +9,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
 from tests.helpers.dense_data import write_dense_humans
-from tests.test_reliability.logs import log_records, messages
+from tests.helpers.logs import log_records, messages
 
 
 def build(kind, root, pipeline, **kw):

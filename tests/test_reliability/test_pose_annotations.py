@@ -6,7 +6,7 @@ from mmengine.registry import init_default_scope
 from mmpose.registry import DATASETS
 
 from tests.helpers.pose_data import write_goliath_coco
-from tests.test_reliability.logs import log_records, messages
+from tests.helpers.logs import log_records, messages
 
 
 def build(ann_file, root):

@@ -7,7 +7,7 @@ from sapiens_mm.apis import (ConfigOptionError, check_cfg_options, load_test_con
                              load_train_config, parse_test_args, parse_train_args)
 from sapiens_mm.checkpoint import CheckpointError, check_model_checkpoint, load_model_weights
 from tests.helpers.tiny_task_models import build, tiny_config
-from tests.test_reliability.logs import log_records, messages
+from tests.helpers.logs import log_records, messages
 
 CONFIG = """
 default_scope = 'mmengine'

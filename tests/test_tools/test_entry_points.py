@@ -8,7 +8,6 @@ same entry point on a few generated images. The tools run as subprocesses from t
 import argparse
 import importlib
 import json
-import logging
 import os
 import pickle
 import re
@@ -22,12 +21,13 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.logging import HistoryBuffer, MMLogger
+from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from sapiens_mm.apis import (load_test_config, load_train_config, parse_test_args,
                              parse_train_args)
 from sapiens_mm.checkpoint.safe_globals import register_safe_globals, safe_globals_list
+from tests.helpers.logs import log_records, messages
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -326,21 +326,12 @@ def test_train_config_flags(plain_config):
 
 
 def test_amp_flag_on_amp_config_warns(plain_config):
-    # Read the log records themselves: the logger's stream handler may be bound to the stdout
-    # of an earlier test, which capsys does not see.
-    records = []
-    handler = logging.Handler()
-    handler.emit = records.append
-    logger = MMLogger.get_current_instance()
-    logger.addHandler(handler)
-    try:
+    with log_records() as records:
         cfg = load_train_config(_args(parse_train_args, plain_config, '--amp', '--cfg-options',
                                  'optim_wrapper.type=AmpOptimWrapper',
                                  'optim_wrapper.loss_scale=512.'))
-    finally:
-        logger.removeHandler(handler)
     assert cfg.optim_wrapper.loss_scale == 512.
-    assert any('already uses AmpOptimWrapper' in r.getMessage() for r in records)
+    assert 'already uses AmpOptimWrapper' in messages(records)
     with pytest.raises(ValueError, match='ApexOptimWrapper'):
         load_train_config(_args(parse_train_args, plain_config, '--amp', '--cfg-options',
                            'optim_wrapper.type=ApexOptimWrapper'))
