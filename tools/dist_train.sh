@@ -8,16 +8,4 @@ if [[ $# -lt 2 ]]; then
     echo "usage: $0 CONFIG GPUS [train.py args...]" >&2
     exit 2
 fi
-CONFIG=$1
-GPUS=$2
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PY="${PYTHON:-$ROOT/.venv/bin/python}"  # PYTHON: another interpreter
-[[ -x "$PY" ]] || PY=python
-
-exec "$PY" -m torch.distributed.run \
-    --nnodes="${NNODES:-1}" \
-    --node_rank="${NODE_RANK:-0}" \
-    --master_addr="${MASTER_ADDR:-127.0.0.1}" \
-    --nproc_per_node="$GPUS" \
-    --master_port="${PORT:-29500}" \
-    "$ROOT/tools/train.py" "$CONFIG" --launcher pytorch "${@:3}"
+exec "$(dirname "${BASH_SOURCE[0]}")/dist_launch.sh" train.py "$2" "$1" --launcher pytorch "${@:3}"

@@ -31,8 +31,7 @@ import numpy as np
 import torch.distributed as torch_dist
 from mmengine.logging import print_log
 
-from .feature_extraction import list_images
-from .inferencers.inputs import VIDEO_EXTENSIONS, read_image
+from .inferencers.inputs import VIDEO_EXTENSIONS, inputs_to_list, is_video, read_image
 
 __all__ = ['init_sharded_inference', 'InputShard', 'run_sharded', 'merge_shards']
 
@@ -68,6 +67,8 @@ class InputShard:
     After the iteration ``total`` is the number of inputs of all ranks (files listed, or
     frames the video held) and ``reasons`` says why each unusable input of this rank was
     (missing, empty, truncated, over the pixel limit: the checks of ``tools/infer.py``).
+    The listing is the inferencer's (:func:`~sapiens_mm.apis.inferencers.inputs.inputs_to_list`,
+    a folder's videos left out); :meth:`output_name` gives an input's single-process name.
     """
 
     def __init__(self, source: str, rank: int, world_size: int):
@@ -78,10 +79,19 @@ class InputShard:
         self.source, self.rank, self.world_size = source, rank, world_size
         self.total: Optional[int] = None
         self.reasons: Dict[str, str] = {}
+        listing = inputs_to_list(source)
+        self._names = {it.path or it.video: it.name for it in listing}
+        self._video_name = listing[0].name if _is_video(source) else None
+
+    def output_name(self, index: int, name: str) -> str:
+        """The name a single-process ``tools/infer.py`` run writes input ``index`` under
+        (sub-path kept; a video's frames ``{video}_NNNNNN``)."""
+        return f'{self._video_name}_{index:06d}' if self._video_name is not None \
+            else self._names[name]
 
     def __iter__(self) -> Iterator[Tuple[int, str, Optional[np.ndarray]]]:
         if not _is_video(self.source):
-            paths = list_images(self.source)
+            paths = [p for p in self._names if not is_video(p)]
             self.total = len(paths)
             for i, path in enumerate(paths):
                 if i % self.world_size == self.rank:
@@ -143,7 +153,7 @@ def run_sharded(inferencer, source, out_dir: str, video_out: bool = False,
     world_size=N)`` (broadcast from rank 0), so all exit alike. ``bboxes``: as the
     inferencer's, as a dict keyed by file or output name.
     """
-    from .inferencers.inputs import InputItem, inputs_to_list
+    from .inferencers.inputs import InputItem
     if video_out:
         raise ValueError('--video-out is not available with tools/dist_infer.sh: the panel '
                          'video needs every rank\'s frames in order; run tools/infer.py')
@@ -161,9 +171,6 @@ def run_sharded(inferencer, source, out_dir: str, video_out: bool = False,
         world_size = torch_dist.get_world_size() if group else \
             int(os.environ.get('WORLD_SIZE', 1))
     os.makedirs(osp.join(out_dir, SHARD_DIR), exist_ok=True)
-    listing = inputs_to_list(source)  # the names of a single-process run
-    names = {it.path or it.video: it.name for it in listing}
-    video_name = listing[0].name if _is_video(source) else None
     items, batch = [], []
     shard = InputShard(source, rank, world_size)
     show_progress, inferencer.show_progress = inferencer.show_progress, False
@@ -186,7 +193,7 @@ def run_sharded(inferencer, source, out_dir: str, video_out: bool = False,
 
     try:
         for index, path, img in shard:
-            name = f'{video_name}_{index:06d}' if video_name is not None else names[path]
+            name = shard.output_name(index, path)
             if img is None:
                 items.append(dict(index=index, name=name, failed=True,
                                   reason=shard.reasons.get(path, 'unreadable')))

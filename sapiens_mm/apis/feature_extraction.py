@@ -10,9 +10,10 @@ from mmengine.utils import ProgressBar
 
 from sapiens_mm.models.backbones import SapiensMAEViT
 
+from .inferencers.inputs import IMAGE_EXTENSIONS
+
 __all__ = ['FeatureExtractor', 'features_to_pca_image', 'list_images']
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 # ImageNet statistics used by every Sapiens config (RGB order, 0..255 scale).
 _DEFAULT_MEAN = (123.675, 116.28, 103.53)
 _DEFAULT_STD = (58.395, 57.12, 57.375)
