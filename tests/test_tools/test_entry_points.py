@@ -350,12 +350,15 @@ def test_test_config(plain_config):
      ['tools/train.py', 'cfg.py', '--launcher', 'pytorch', '--amp']),
     ('dist_test.sh', ['cfg.py', 'ckpt.pth', '2', '--out', 'p.pkl'],
      ['tools/test.py', 'cfg.py', 'ckpt.pth', '--launcher', 'pytorch', '--out', 'p.pkl']),
+    ('dist_infer.sh', ['imgs/', '3', '--out', 'o/'],
+     ['tools/infer.py', 'imgs/', '--launcher', 'pytorch', '--out', 'o/']),
 ])
 def test_dist_scripts_call_torchrun(script, argv, expected, tmp_path):
     """The launchers run ``<repo>/.venv/bin/python -m torch.distributed.run`` with the
     node settings from the environment and the tool's arguments after them."""
     (tmp_path / 'tools').mkdir()
-    shutil.copy(REPO / 'tools' / script, tmp_path / 'tools')
+    for name in (script, 'dist_launch.sh'):  # the scripts share dist_launch.sh
+        shutil.copy(REPO / 'tools' / name, tmp_path / 'tools')
     fake_python = tmp_path / '.venv' / 'bin' / 'python'
     fake_python.parent.mkdir(parents=True)
     fake_python.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
@@ -365,7 +368,7 @@ def test_dist_scripts_call_torchrun(script, argv, expected, tmp_path):
     env.pop('PYTHON', None)
     out = subprocess.run(['bash', str(tmp_path / 'tools' / script), *argv], env=env,
                          stdout=subprocess.PIPE, text=True, check=True).stdout.split('\n')[:-1]
-    gpus = argv[1] if script == 'dist_train.sh' else argv[2]
+    gpus = argv[2] if script == 'dist_test.sh' else argv[1]
     assert out[:7] == ['-m', 'torch.distributed.run', '--nnodes=2', '--node_rank=1',
                        '--master_addr=127.0.0.1', f'--nproc_per_node={gpus}',
                        '--master_port=29999']
