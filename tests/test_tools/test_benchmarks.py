@@ -34,12 +34,18 @@ def test_backbone_benchmark_tiny(tmp_path):
         'reference fp32', 'ours fp32 (fused layers)', 'reference bf16 autocast',
         'ours bf16 weights, upstream forward', 'ours bf16 fused, no prepack',
         'ours bf16 (fused layers)'}
-    # same weights: fp32 agrees with the reference to rounding, bf16 closely
-    assert variants['reference fp32']['max_abs_err'] == 0
-    assert variants['ours fp32 (fused layers)']['rel_err'] < 1e-4
+    # same weights: our fp32 forward agrees with the upstream reference to rounding, the bf16
+    # ones closely (each compared with the reference fp32 output, a different computation)
+    ours32 = variants['ours fp32 (fused layers)']
+    assert ours32['rel_err'] < 1e-4 and ours32['cosine'] > 1 - 1e-6
     for name in ('ours bf16 (fused layers)', 'reference bf16 autocast'):
-        assert variants[name]['cosine'] > 0.99
-    assert variants['reference fp32']['x_ref_fp32'] == 1.0
+        assert 1e-6 < variants[name]['rel_err'] < 0.1 and variants[name]['cosine'] > 0.99
+    # speed-ups are the reference's median time over the variant's
+    ref32, ref16 = variants['reference fp32'], variants['reference bf16 autocast']
+    for res in variants.values():
+        assert res['x_ref_fp32'] == ref32['seconds'] / res['seconds']
+        assert res['x_ref_bf16_autocast'] == ref16['seconds'] / res['seconds']
+        assert res['seconds'] == sorted(res['times'])[len(res['times']) // 2]
     assert report['archs'][0]['flops'] == 2 * (4 * (12 * 12 * 128 ** 2 + 2 * 12 ** 2 * 128)
                                                + 12 * 128 * 768)
     assert set(report['rates']) >= {'fp32', 'bf16'}

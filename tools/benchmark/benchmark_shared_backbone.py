@@ -20,23 +20,16 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import numpy as np
 import torch
-from mmengine.config import Config
 
 import sapiens_mm  # noqa: F401
 from sapiens_mm.apis.inference import SapiensInferencer
-from task_configs import config_path
-
-ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
+from task_configs import sized_config
 
 
 def dense_config(task, arch, hw):
-    cfg = Config.fromfile(osp.join(ROOT, config_path(task, arch)))
-    h, w = hw
-    cfg.model.backbone.update(img_size=(h, w), patch_cfg=dict(padding=0), init_cfg=None)
-    cfg.model.data_preprocessor.size = (h, w)
-    for t in cfg.test_dataloader.dataset.pipeline:
-        if t['type'] == 'Resize':
-            t['scale'] = (w, h)
+    """``task``'s config at ``hw`` with the seg/depth patch padding (0) for every task."""
+    cfg = sized_config(task, arch, hw)
+    cfg.model.backbone.patch_cfg = dict(padding=0)
     return cfg
 
 

@@ -1,10 +1,14 @@
-"""Training step time and peak memory of the tiny configs (and, with --large, the 0.3B pose).
+"""Training step time and peak memory of the tiny configs (and, with --large, the 0.3B pose),
+per memory lever.
 
     python tools/benchmark/benchmark_train_step.py [--settings pose_tiny,seg_tiny,...] \
-        [--large] [--bf16] [--iters 5] [--warmup 2] [--threads 2] \
-        [--json docs/benchmarks_train_step.json] [--markdown docs/benchmarks.md]
+        [--large] [--levers fp32 fp32+cp bf16 bf16+cp] [--arch A] [--iters 5] [--warmup 2] \
+        [--threads 2] [--json docs/benchmarks_train_step.json] [--markdown docs/benchmarks.md]
+    # memory per lever of one 0.3B pose fine-tuning step at 1024x768, batch 1
+    python tools/benchmark/benchmark_train_step.py --settings pose_0.3b \
+        --levers fp32 fp32+cp bf16 bf16+cp --iters 1 --warmup 0
 
-Each setting (config x batch size x precision) runs in a fresh Python process, so that its
+Each setting (config x batch size x lever) runs in a fresh Python process, so that its
 peak resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) is its own. The process
 builds the config's model, train dataloader and optimizer wrapper through mmengine's
 ``Runner`` (the optimizer, layer decay and data preprocessor of the config), pre-fetches the
@@ -16,9 +20,15 @@ run; their difference is what training adds (activations, gradients, optimizer s
 
 Settings: ``pose_tiny`` (128x96, batch 16), ``seg_tiny`` / ``depth_tiny`` / ``normal_tiny``
 (256x192, batch 2) at their config batch sizes; ``--large`` adds ``pose_0.3b`` (1024x768,
-batch 1; minutes per step on 2 cores and ~10 GB). ``--bf16`` adds each setting under
-``torch.autocast('cpu', dtype=torch.bfloat16)`` (fp32 weights; a measurement, not a training
-mode of the configs). Asserts nothing.
+batch 1; minutes per step on 2 cores and ~10 GB). ``--arch`` swaps every setting's backbone
+size (a name of ``SAPIENS_ARCHS``; the head's input width follows). The levers (``--levers``,
+default ``fp32``):
+
+* ``cp``: activation checkpointing of every ViT layer (``SapiensViT(with_cp=True)``);
+* ``bf16``: ``AutocastOptimWrapper`` (bf16 autocast, what ``tools/train.py --amp`` selects
+  without a GPU); the weights, gradients and AdamW state stay fp32.
+
+Asserts nothing.
 """
 import argparse
 import json
@@ -60,11 +70,22 @@ def run_worker(spec: dict) -> dict:
     import sapiens_mm  # noqa: F401  (registers the classes)
     from sapiens_mm.analysis.complexity import count_parameters
 
+    from sapiens_mm.models.backbones import SAPIENS_ARCHS
+
     if spec['threads']:
         torch.set_num_threads(spec['threads'])
     torch.manual_seed(0)
     config, kind, batch = SETTINGS[spec['setting']]
     cfg = Config.fromfile(os.path.join(ROOT, config))
+    precision, _, cp = spec['lever'].partition('+')
+    if cp:
+        cfg.model.backbone.with_cp = True
+    if spec['arch']:
+        cfg.model.backbone.update(arch=spec['arch'], init_cfg=None)
+        head = cfg.model.get('head') or cfg.model.decode_head
+        head.in_channels = SAPIENS_ARCHS[spec['arch']]['embed_dims']
+    if precision == 'bf16':
+        cfg.optim_wrapper.update(type='AutocastOptimWrapper', dtype='bfloat16')
     loader_cfg = cfg.train_dataloader
     if kind == 'pose':
         loader_cfg.dataset.data_root = spec['data_root'] + '/'
@@ -99,17 +120,13 @@ def run_worker(spec: dict) -> dict:
     for i in range(steps):
         data = batches[i % len(batches)]
         start = time.perf_counter()
-        if spec['bf16']:
-            with torch.autocast('cpu', dtype=torch.bfloat16):
-                losses = model.train_step(data, optim_wrapper)
-        else:
-            losses = model.train_step(data, optim_wrapper)
+        losses = model.train_step(data, optim_wrapper)
         times.append(time.perf_counter() - start)
         loss = sum(float(torch.as_tensor(v).detach()) for k, v in losses.items() if 'loss' in k)
         print(f'[{spec["setting"]}] step {i + 1}/{steps}: {times[-1]:.3f} s, loss {loss:.4g}',
               flush=True)
     return dict(setting=spec['setting'], config=config, batch_size=loader_cfg.batch_size,
-                precision='bf16 autocast' if spec['bf16'] else 'fp32',
+                precision=spec['lever'], arch=spec['arch'] or cfg.model.backbone.arch,
                 params=count_parameters(model), step_times=times[spec['warmup']:],
                 step_s=statistics.median(times[spec['warmup']:]),
                 rss_before_steps_mib=rss_before, peak_rss_mib=peak_rss_mib())
@@ -123,7 +140,7 @@ def markdown(report: dict) -> str:
              f'{report["iters"]} steps after {report["warmup"]} warm-up steps; one fresh '
              'process per row (peak RSS = `ru_maxrss`).', '',
              f'Command: `{report["command"]}`', '',
-             '| setting | config | batch | precision | params (M) | s/step | samples/s | '
+             '| setting | config | batch | lever | params (M) | s/step | samples/s | '
              'RSS before steps (MiB) | peak RSS (MiB) | added by training (MiB) |',
              '|---|---|---|---|---|---|---|---|---|---|']
     for r in report['results']:
@@ -145,8 +162,12 @@ def main(argv=None):
     parser.add_argument('--settings', default=','.join(TINY),
                         help=f'comma-separated, from {list(SETTINGS)}')
     parser.add_argument('--large', action='store_true', help='add pose_0.3b (slow, ~10 GB)')
-    parser.add_argument('--bf16', action='store_true',
-                        help='also run each setting under bf16 autocast')
+    parser.add_argument('--levers', nargs='+', default=['fp32'],
+                        choices=['fp32', 'fp32+cp', 'bf16', 'bf16+cp'],
+                        help='one run per setting and lever (cp: activation checkpointing; '
+                        'bf16: AutocastOptimWrapper)')
+    parser.add_argument('--arch', default=None,
+                        help='backbone size for every setting (default: the config\'s)')
     parser.add_argument('--iters', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--threads', type=int, default=None)
@@ -180,24 +201,23 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         data_root = args.data_dir or os.path.join(tmp, 'train')
         if not os.path.exists(os.path.join(data_root, 'annotations', 'goliath_308.json')):
-            from sapiens_mm.datasets.synthetic import generate_split
+            from sapiens_mm.synthetic import generate_split
             logger.info(f'writing a synthetic split to {data_root}')
             generate_split(data_root, 24, seed=0, size=(256, 192), previews=0)
         results = []
         for setting in settings:
-            for bf16 in ([False, True] if args.bf16 else [False]):
-                spec = dict(setting=setting, bf16=bf16, iters=args.iters, warmup=args.warmup,
-                            threads=threads, data_root=data_root,
+            for lever in args.levers:
+                spec = dict(setting=setting, lever=lever, arch=args.arch, iters=args.iters,
+                            warmup=args.warmup, threads=threads, data_root=data_root,
                             work_dir=os.path.join(tmp, 'work'),
                             distinct_batches=4,
-                            result=os.path.join(tmp, f'{setting}_{int(bf16)}.json'))
-                logger.info(f'{setting} ({"bf16 autocast" if bf16 else "fp32"}): '
-                            f'fresh process (load {load_average()})')
+                            result=os.path.join(tmp, f'{setting}_{lever}.json'))
+                logger.info(f'{setting} ({lever}): fresh process (load {load_average()})')
                 proc = subprocess.run([sys.executable, os.path.abspath(__file__), '--worker',
                                        json.dumps(spec)], cwd=ROOT)
                 if proc.returncode != 0 or not os.path.exists(spec['result']):
-                    results.append(dict(setting=setting, precision='bf16 autocast' if bf16
-                                        else 'fp32', error=f'exit code {proc.returncode}'))
+                    results.append(dict(setting=setting, precision=lever,
+                                        error=f'exit code {proc.returncode}'))
                     continue
                 with open(spec['result']) as f:
                     results.append(json.load(f))

@@ -21,26 +21,12 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config
 
 import sapiens_mm  # noqa: F401
 from sapiens_mm.export import (build_export_model, example_input, export_onnx,
                                export_program, export_torchscript, onnx_max_abs_diff,
                                program_max_abs_diff, torchscript_max_abs_diff)
-from task_configs import config_path
-
-ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
-
-
-def task_config(task, arch, hw):
-    cfg = Config.fromfile(osp.join(ROOT, config_path(task, arch)))
-    h, w = hw
-    cfg.model.backbone.update(img_size=(h, w), init_cfg=None)
-    if task == 'pose':
-        cfg.model.head.decoder.update(input_size=(w, h), heatmap_size=(w // 4, h // 4))
-    else:
-        cfg.model.data_preprocessor.size = (h, w)
-    return cfg
+from task_configs import sized_config
 
 
 def bf16_delta(task, module, x):
@@ -85,7 +71,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for task in args.tasks:
             torch.manual_seed(0)
-            module, _ = build_export_model(task_config(task, args.arch, hw), None)
+            module, _ = build_export_model(sized_config(task, args.arch, hw), None)
             for prm in module.parameters():
                 prm.data.normal_(0, 0.05)
             x = example_input(hw)
