@@ -72,6 +72,27 @@ def test_misspelled_options_are_errors():
         build(dict(layer_decay=0.85))
 
 
+def test_num_layers_comes_from_the_backbone_and_must_agree_with_it():
+    # Stated and equal to the backbone's 4 layers: the same groups as when left out.
+    _, given = build(dict(layer_decay_rate=0.5, num_layers=4))
+    _, read = build(dict(layer_decay_rate=0.5))
+    assert {n: g['lr'] for n, g in given.items()} == {n: g['lr'] for n, g in read.items()}
+    # A count left over from another arch would give every layer the wrong lr: refused.
+    with pytest.raises(ValueError, match=r'num_layers=24 disagrees with the backbone\'s 4'):
+        build(dict(layer_decay_rate=0.5, num_layers=24))
+
+
+def test_num_layers_is_needed_without_a_backbone_count():
+    model = nn.Sequential(nn.Linear(2, 2))
+    cfg = dict(optimizer=dict(type='AdamW', lr=1.0),
+               constructor='SapiensLayerDecayOptimWrapperConstructor')
+    with pytest.raises(ValueError, match='set paramwise_cfg.num_layers'):
+        build_optim_wrapper(model, dict(cfg, paramwise_cfg=dict(layer_decay_rate=0.5)))
+    wrapper = build_optim_wrapper(model, dict(cfg, paramwise_cfg=dict(layer_decay_rate=0.5,
+                                                                      num_layers=3)))
+    assert {g['lr'] for g in wrapper.optimizer.param_groups} == {1.0}  # no layer id: the head
+
+
 def test_frozen_parameters_are_left_out():
     model = ToyEstimator()
     model.backbone.patch_embed.requires_grad_(False)

@@ -1,6 +1,7 @@
-"""Write configs/_base_/datasets/goliath.py (mmpose dataset metainfo) from the reference list.
+"""Write configs/_base_/metainfo/goliath.py (mmpose dataset metainfo) from the reference list.
 
-    python tools/misc/generate_goliath_metainfo.py SRC_JSON [--out configs/_base_/datasets/goliath.py]
+    python tools/misc/generate_goliath_metainfo.py SRC_JSON \
+        [--out configs/_base_/metainfo/goliath.py]
 
 SRC_JSON is the 308-keypoint list (names, colours, swap partners, skeleton links, sigmas, joint
 weights, groups) in the heatmap-channel order of the released Sapiens pose checkpoints. The output
@@ -87,7 +88,7 @@ def main():
     parser.add_argument('src')
     parser.add_argument('--out', default=os.path.join(
         os.path.dirname(os.path.abspath(__file__)), '..', '..', 'configs', '_base_',
-        'datasets', 'goliath.py'))
+        'metainfo', 'goliath.py'))
     args = parser.parse_args()
     with open(args.src) as f:
         src = json.load(f)

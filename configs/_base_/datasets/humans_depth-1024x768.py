@@ -1,4 +1,4 @@
-# Relative-depth data at 1024x768 (sapiens-facts §5), layout
+# Relative-depth data at 1024x768 (Sapiens paper, depth), layout
 # {data_root}/{train,val}/{images/{id}.png, depth/{id}.npy, mask/{id}.png}. Training targets are
 # the person's min-max normalised depth (GenerateHumanDepthTarget, last geometric step); the
 # evaluation keeps metres for HumanDepthMetric (aligned and unaligned errors on the person).

@@ -1,4 +1,4 @@
-# Surface-normal data at 1024x768 (sapiens-facts §6), layout
+# Surface-normal data at 1024x768 (Sapiens paper, normals), layout
 # {data_root}/{train,val}/{images/{id}.png, normal/{id}.npy, mask/{id}.png}; normals are unit
 # vectors in the OpenCV camera frame (x right, y down, z forward), declared by
 # normal_convention. No rotation augmentation, as the release.

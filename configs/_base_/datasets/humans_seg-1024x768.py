@@ -1,4 +1,4 @@
-# Body-part segmentation data at 1024x768 (sapiens-facts §4.3), layout
+# Body-part segmentation data at 1024x768 (Sapiens paper, body parts), layout
 # {data_root}/{train,val}/{images,seg}/{id}.png. As the release, people are pasted onto random
 # non-human backgrounds (RandomBackground, p=0.8, colour-harmonised; the person is every pixel
 # not labelled Background, since this data has no mask file).

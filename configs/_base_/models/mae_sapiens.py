@@ -1,5 +1,5 @@
-# MAE with a Sapiens encoder (sapiens-facts §2): mmpretrain's MAE algorithm, decoder and head.
-# Size configs override backbone.arch and neck.embed_dim (= the encoder width).
+# MAE with a Sapiens encoder (pretrain/configs/sapiens_mae/): mmpretrain's MAE algorithm, decoder
+# and head. Size configs override backbone.arch and neck.embed_dim (= the encoder width).
 model = dict(
     type='MAE',
     data_preprocessor=dict(

@@ -1,6 +1,6 @@
-# Sapiens relative depth of the person (sapiens-facts §5): mmseg's DepthEstimator, SapiensViT
-# without patch padding, SapiensDepthHead (4 deconvs to full resolution + 2 1x1 convs at 384,
-# InstanceNorm + SiLU, 1 channel), mmseg's SiLogLoss (identical to the release's).
+# Sapiens relative depth of the person (seg/configs/sapiens_depth/): mmseg's DepthEstimator,
+# SapiensViT without patch padding, SapiensDepthHead (4 deconvs to full resolution + 2 1x1 convs at
+# 384, InstanceNorm + SiLU, 1 channel), mmseg's SiLogLoss (identical to the release's).
 arch = 'sapiens_0.3b'
 embed_dims = 1024
 image_size = (1024, 768)  # (h, w)

@@ -1,6 +1,7 @@
-# Sapiens surface normals (sapiens-facts §6): NormalEstimator (mmseg's DepthEstimator returning
-# unit pred_normal_map), SapiensViT with patch padding 2 (as the release's normal configs),
-# SapiensNormalHead (the segmentation-head layout with 3 outputs), cosine + L1 loss on the person.
+# Sapiens surface normals (seg/configs/sapiens_normal/): NormalEstimator (mmseg's DepthEstimator
+# returning unit pred_normal_map), SapiensViT with patch padding 2 (as the release's normal
+# configs), SapiensNormalHead (the segmentation-head layout with 3 outputs), cosine + L1 loss on the
+# person.
 arch = 'sapiens_0.3b'
 embed_dims = 1024
 image_size = (1024, 768)  # (h, w)

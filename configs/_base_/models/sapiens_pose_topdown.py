@@ -1,6 +1,6 @@
-# Top-down Sapiens pose model and pipelines (sapiens-facts §3): SapiensViT with patch padding 2,
-# SapiensHeatmapHead (2 deconvs + 2 1x1 convs at 768, InstanceNorm + SiLU), UDP heatmaps with
-# sigma 6 at 1/4 of the 1024x768 input, flip test on heatmaps. Dataset configs set
+# Top-down Sapiens pose model and pipelines (pose/configs/sapiens_pose/): SapiensViT with patch
+# padding 2, SapiensHeatmapHead (2 deconvs + 2 1x1 convs at 768, InstanceNorm + SiLU), UDP heatmaps
+# with sigma 6 at 1/4 of the 1024x768 input, flip test on heatmaps. Dataset configs set
 # model.head.out_channels, model.head.loss and the data.
 arch = 'sapiens_0.3b'
 embed_dims = 1024

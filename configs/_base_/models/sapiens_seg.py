@@ -1,8 +1,8 @@
-# Sapiens body-part segmentation (sapiens-facts §4.2): EncoderDecoder, SapiensViT without patch
-# padding, SapiensSegHead (3 deconvs + 3 1x1 convs at 768, InstanceNorm + SiLU, 28 classes),
+# Sapiens body-part segmentation (seg/configs/sapiens_seg/): EncoderDecoder, SapiensViT without
+# patch padding, SapiensSegHead (3 deconvs + 3 1x1 convs at 768, InstanceNorm + SiLU, 28 classes),
 # class-weighted cross-entropy with reduction='none' as the release: mmengine's parse_losses
-# averages the per-pixel map over all pixels (ignored ones count as 0). (mmseg 1.2.2's 'mean'
-# with class_weight divides by the summed label weights and fails on ignore labels.)
+# averages the per-pixel map over all pixels (ignored ones count as 0). (mmseg 1.2.2's 'mean' with
+# class_weight divides by the summed label weights and fails on ignore labels.)
 arch = 'sapiens_0.3b'
 embed_dims = 1024
 image_size = (1024, 768)  # (h, w)

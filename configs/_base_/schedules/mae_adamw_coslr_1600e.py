@@ -1,4 +1,5 @@
-# MAE schedule of the release (sapiens-facts §2): AdamW, 40 warm-up epochs, cosine to 1600.
+# MAE schedule of the release (pretrain/configs/sapiens_mae/*): AdamW, 40 warm-up epochs, cosine to
+# 1600.
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=1.5e-4 * 4096 / 256, betas=(0.9, 0.95), weight_decay=0.05),

@@ -1,6 +1,7 @@
-# Fine-tuning schedule of the release for segmentation, depth and normals (sapiens-facts §4.3,
-# §5, §6): AdamW with layer-wise lr decay 0.85 (num_layers read from the backbone),
-# 400-iteration linear warm-up, linear (power 1) decay to 0, 200 epochs, gradient clipping.
+# Fine-tuning schedule of the release for segmentation, depth and normals (seg/configs/
+# sapiens_{seg,depth,normal}/*): AdamW with layer-wise lr decay 0.85 (num_layers read from the
+# backbone), 400-iteration linear warm-up, linear (power 1) decay to 0, 200 epochs, gradient
+# clipping.
 max_epochs = 200
 optim_wrapper = dict(
     type='OptimWrapper',

@@ -1,10 +1,9 @@
-# Pose fine-tuning schedule of the release (sapiens-facts §3.3): AdamW with layer-wise lr decay,
-# 500-iteration linear warm-up, steps at epochs 170 and 200, 210 epochs.
-num_layers = 24
+# Pose fine-tuning schedule of the release (pose/configs/sapiens_pose/*): AdamW with layer-wise lr
+# decay, 500-iteration linear warm-up, steps at epochs 170 and 200, 210 epochs.
 optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=5e-4, betas=(0.9, 0.999), weight_decay=0.1),
     constructor='SapiensLayerDecayOptimWrapperConstructor',
-    paramwise_cfg=dict(num_layers=num_layers, layer_decay_rate=0.85),
+    paramwise_cfg=dict(layer_decay_rate=0.85),  # over model.backbone.num_layers layers
     clip_grad=dict(max_norm=1.0, norm_type=2))
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=500, start_factor=0.001, by_epoch=False),

@@ -1,6 +1,6 @@
 # Sapiens-0.3B, relative depth of the person, 1024x768, 200 epochs (release settings,
-# sapiens-facts §5); evaluated with HumanDepthMetric (scale-and-shift aligned and unaligned
-# RMSE, AbsRel, delta thresholds on the person).
+# seg/configs/sapiens_depth/); evaluated with HumanDepthMetric (scale-and-shift aligned and
+# unaligned RMSE, AbsRel, delta thresholds on the person).
 _base_ = [
     '../../_base_/models/sapiens_depth.py',
     '../../_base_/datasets/humans_depth-1024x768.py',

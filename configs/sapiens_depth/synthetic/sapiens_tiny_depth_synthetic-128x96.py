@@ -5,10 +5,12 @@
 # compares against the 256x192 depth in metres (the prediction is resized to the image size).
 _base_ = [
     '../../_base_/models/sapiens_depth.py',
-    '../../_base_/datasets/synthetic_humans_depth-256x192.py',
     '../../_base_/schedules/sapiens_dense_200e.py',
     '../../_base_/default_runtime_mmseg.py',
 ]
+dataset_type = 'HumanDepthDataset'
+# {train,val}/{images/{id}.png, depth/{id}.npy, mask/{id}.png} at 256x192
+data_root = 'data/demo/synthetic'
 image_size = (128, 96)  # (h, w) network input
 scale = (96, 128)  # (w, h), mmcv order
 model = dict(
@@ -40,9 +42,22 @@ val_pipeline = [
     dict(type='PackSegInputs'),
 ]
 # the demo: batch 16 on its 2000 one-person training images, 1000 iterations
-train_dataloader = dict(batch_size=16, num_workers=1, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=1,
+    persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(type=dataset_type, data_root=data_root + '/train', pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=0,
+    persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, data_root=data_root + '/val', test_mode=True,
+                 pipeline=val_pipeline))
 test_dataloader = val_dataloader
+val_evaluator = dict(type='HumanDepthMetric', pred_space='relative')
+test_evaluator = val_evaluator
 optim_wrapper = dict(optimizer=dict(lr=0.002))
 max_epochs = 8
 param_scheduler = [

@@ -1,5 +1,5 @@
 # Sapiens-0.3B, surface normals of the person, 1024x768, 200 epochs (release settings,
-# sapiens-facts §6); evaluated with SurfaceNormalMetric (angular error on the person).
+# seg/configs/sapiens_normal/); evaluated with SurfaceNormalMetric (angular error on the person).
 _base_ = [
     '../../_base_/models/sapiens_normal.py',
     '../../_base_/datasets/humans_normal-1024x768.py',

@@ -6,10 +6,14 @@
 # 26.9 degrees off, over the 32-pixel cells of a 128x96 input 34.3 degrees).
 _base_ = [
     '../../_base_/models/sapiens_normal.py',
-    '../../_base_/datasets/synthetic_humans_normal-256x192.py',
     '../../_base_/schedules/sapiens_dense_200e.py',
     '../../_base_/default_runtime_mmseg.py',
 ]
+dataset_type = 'HumanNormalDataset'
+# {train,val}/{images/{id}.png, normal/{id}.npy, mask/{id}.png}; the generator writes unit
+# normals in the OpenCV camera frame (x right, y down, z forward)
+data_root = 'data/demo/synthetic'
+normal_convention = 'opencv'
 image_size = (256, 192)  # (h, w)
 model = dict(
     data_preprocessor=dict(size=image_size),
@@ -33,8 +37,31 @@ train_pipeline = [
     dict(type='DenseRandomFlip', prob=0.5),
     dict(type='PackDenseInputs'),
 ]
+val_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=scale, keep_ratio=False),
+    dict(type='LoadHumanNormal'),
+    dict(type='PackDenseInputs'),
+]
 # the demo: batch 8 on its 2000 one-person training images, 1250 iterations
-train_dataloader = dict(batch_size=8, num_workers=1, dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=1,
+    persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(type=dataset_type, data_root=data_root + '/train',
+                 normal_convention=normal_convention, pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=0,
+    persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, data_root=data_root + '/val', test_mode=True,
+                 normal_convention=normal_convention,
+                 pipeline=val_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='SurfaceNormalMetric')
+test_evaluator = val_evaluator
 optim_wrapper = dict(optimizer=dict(lr=0.002))
 max_epochs = 5
 param_scheduler = [

@@ -5,13 +5,19 @@ _base_ = [
     '../../_base_/schedules/sapiens_pose_210e.py',
     '../../_base_/default_runtime_mmpose.py',
 ]
+import os.path as osp  # noqa: E402
+
+import mmpose  # noqa: E402
+
 model = dict(head=dict(out_channels=17))
 optim_wrapper = dict(optimizer=dict(lr=5e-4), paramwise_cfg=dict(layer_decay_rate=0.85))
 default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater', max_keep_ckpts=1))
 
 dataset_type = 'CocoDataset'
 data_root = 'data/coco/'
-metainfo = dict(from_file='configs/_base_/datasets/coco.py')  # mmpose's own metainfo
+# mmpose's own metainfo file, in its installed package (mmpose/.mim/configs/)
+metainfo = dict(from_file=osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs', '_base_',
+                                   'datasets', 'coco.py'))
 train_dataloader = dict(
     batch_size=64,
     num_workers=4,

@@ -4,4 +4,4 @@ model = dict(
     backbone=dict(arch='sapiens_0.6b',
                   init_cfg=dict(checkpoint='checkpoints/sapiens_0.6b/sapiens_0.6b_epoch_1600_clean.pth')),
     head=dict(in_channels=1280))
-optim_wrapper = dict(paramwise_cfg=dict(num_layers=32, layer_decay_rate=0.75))
+optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.75))

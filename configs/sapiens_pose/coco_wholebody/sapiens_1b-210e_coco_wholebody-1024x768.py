@@ -4,5 +4,5 @@ model = dict(
     backbone=dict(arch='sapiens_1b',
                   init_cfg=dict(checkpoint='checkpoints/sapiens_1b/sapiens_1b_epoch_173_clean.pth')),
     head=dict(in_channels=1536))
-optim_wrapper = dict(paramwise_cfg=dict(num_layers=40, layer_decay_rate=0.85))
+optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.85))
 auto_scale_lr = dict(enable=True)  # only this config of the release scales lr

@@ -4,4 +4,4 @@ model = dict(
     backbone=dict(arch='sapiens_2b',
                   init_cfg=dict(checkpoint='checkpoints/sapiens_2b/sapiens_2b_epoch_660_clean.pth')),
     head=dict(in_channels=1920))
-optim_wrapper = dict(paramwise_cfg=dict(num_layers=48, layer_decay_rate=0.85))
+optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.85))

@@ -5,4 +5,3 @@ model = dict(
                   init_cfg=dict(checkpoint='checkpoints/sapiens_0.6b/sapiens_0.6b_epoch_1600_clean.pth')),
     head=dict(in_channels=1280,
                        loss=dict(type='KeypointMSELoss', use_target_weight=True, _delete_=True)))
-optim_wrapper = dict(paramwise_cfg=dict(num_layers=32))

@@ -4,4 +4,4 @@ model = dict(
     backbone=dict(arch='sapiens_1b',
                   init_cfg=dict(checkpoint='checkpoints/sapiens_1b/sapiens_1b_epoch_173_clean.pth')),
     head=dict(in_channels=1536))
-optim_wrapper = dict(paramwise_cfg=dict(num_layers=40, layer_decay_rate=0.95))
+optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.95))

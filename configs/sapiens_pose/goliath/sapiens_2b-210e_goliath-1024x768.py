@@ -5,4 +5,3 @@ model = dict(
                   init_cfg=dict(checkpoint='checkpoints/sapiens_2b/sapiens_2b_epoch_660_clean.pth')),
     head=dict(in_channels=1920,
                        loss=dict(type='KeypointMSELoss', use_target_weight=True, _delete_=True)))
-optim_wrapper = dict(paramwise_cfg=dict(num_layers=48))

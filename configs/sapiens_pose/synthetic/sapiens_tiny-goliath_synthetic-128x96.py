@@ -50,7 +50,7 @@ test_evaluator = val_evaluator
 # 12 epochs of the demo's 2000 one-person training images: 1500 iterations of batch 16
 max_epochs = 12
 optim_wrapper = dict(optimizer=dict(lr=2e-3, weight_decay=0.05),
-                     paramwise_cfg=dict(num_layers=4, layer_decay_rate=0.9))
+                     paramwise_cfg=dict(layer_decay_rate=0.9))
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=50, start_factor=0.01, by_epoch=False),
     dict(type='CosineAnnealingLR', T_max=max_epochs, begin=0, end=max_epochs, by_epoch=True),

@@ -1,5 +1,5 @@
-# Sapiens-0.3B, 28-class body-part segmentation (Goliath vocabulary), 1024x768, 200 epochs
-# (release settings, sapiens-facts §4); evaluated with mmseg's IoUMetric (aAcc, mIoU, mAcc).
+# Sapiens-0.3B, 28-class body-part segmentation (Goliath vocabulary), 1024x768, 200 epochs (release
+# settings, seg/configs/sapiens_seg/goliath/); evaluated with mmseg's IoUMetric (aAcc, mIoU, mAcc).
 _base_ = [
     '../../_base_/models/sapiens_seg.py',
     '../../_base_/datasets/humans_seg-1024x768.py',

@@ -10,7 +10,7 @@ __all__ = ['CONFIG_ROOT', 'GOLIATH_METAINFO', 'load_goliath_extras']
 #: The packaged ``configs/`` (a checkout's or an installed package's, see ``utils.config_paths``).
 CONFIG_ROOT = config_root()
 #: The 308-keypoint metainfo config (mmpose format + ``keypoint_groups``).
-GOLIATH_METAINFO = get_config_path('_base_/datasets/goliath.py')
+GOLIATH_METAINFO = get_config_path('_base_/metainfo/goliath.py')
 
 
 def load_goliath_extras(path: Optional[str] = None) -> dict:

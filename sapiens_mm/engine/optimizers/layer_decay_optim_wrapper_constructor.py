@@ -1,4 +1,5 @@
-"""Layer-wise learning-rate decay for Sapiens fine-tuning (sapiens-facts §3.3).
+"""Layer-wise learning-rate decay for Sapiens fine-tuning (the release's
+``pose/mmpose/engine/optim_wrappers/layer_decay_optim_wrapper.py``).
 
 Layer ids: 0 for ``backbone.{cls_token,mask_token,pos_embed,patch_embed.*}``, ``i + 1`` for
 ``backbone.layers.{i}.*`` and ``L + 1`` for everything else (final ``backbone.ln1``, neck, head).
@@ -31,7 +32,7 @@ import torch.nn as nn
 from mmengine.logging import MMLogger
 from mmengine.optim import DefaultOptimWrapperConstructor
 
-from sapiens_mm.registry import register_optim_wrapper_constructor
+from sapiens_mm.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 __all__ = ['SapiensLayerDecayOptimWrapperConstructor', 'get_layer_id']
 
@@ -86,13 +87,15 @@ def get_layer_id(name: str, num_layers: int, backbone_prefix: str = 'backbone.')
     return num_layers + 1
 
 
-@register_optim_wrapper_constructor
+@OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 class SapiensLayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     """Optimizer-wrapper constructor with layer-wise lr decay for ViT backbones.
 
     ``paramwise_cfg`` keys:
         layer_decay_rate (float): per-layer lr factor, e.g. 0.85. Defaults to 1.0 (no decay).
-        num_layers (int, optional): L; read from ``model.backbone.num_layers`` if omitted.
+        num_layers (int, optional): L; read from ``model.backbone.num_layers``. Needed only
+            for a model without ``backbone.num_layers``; given for a model that has it, it
+            must agree (a config whose arch changed would otherwise get the old decay).
         custom_keys (dict): ``{substring: dict(lr_mult=..., decay_mult=...)}``; the longest
             matching substring wins.
         backbone_prefix (str): prefix of backbone parameters. Defaults to ``'backbone.'``.
@@ -122,13 +125,18 @@ class SapiensLayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             del self._ndims
 
     def _num_layers(self, module: nn.Module) -> int:
-        if self.paramwise_cfg.get('num_layers') is not None:
-            return int(self.paramwise_cfg['num_layers'])
+        given = self.paramwise_cfg.get('num_layers')
         inner = getattr(module, 'module', module)  # DDP / FSDP wrappers
         backbone = getattr(inner, 'backbone', None)
         if backbone is None or not hasattr(backbone, 'num_layers'):
-            raise ValueError('Cannot find model.backbone.num_layers; set '
-                             'paramwise_cfg.num_layers for layer-wise lr decay')
+            if given is None:
+                raise ValueError('Cannot find model.backbone.num_layers; set '
+                                 'paramwise_cfg.num_layers for layer-wise lr decay')
+            return int(given)
+        if given is not None and int(given) != int(backbone.num_layers):
+            raise ValueError(f'paramwise_cfg.num_layers={given} disagrees with the backbone\'s '
+                             f'{backbone.num_layers} layers; drop it (the backbone\'s count '
+                             'is used)')
         return int(backbone.num_layers)
 
     def add_params(self, params: List[dict], module: nn.Module, prefix: str = '', **kwargs):
