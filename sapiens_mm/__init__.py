@@ -1,7 +1,8 @@
 """sapiens_mm: Meta's Sapiens models as an OpenMMLab plugin.
 
 Importing the package (or ``custom_imports=dict(imports=['sapiens_mm'])`` in a config) registers
-every sapiens_mm class into the registries of mmengine, mmpretrain, mmpose and mmseg.
+every sapiens_mm class once, in mmengine's root registries, which the registries of mmpretrain,
+mmpose and mmseg fall back to (:mod:`sapiens_mm.registry`).
 :func:`get_config_path` and :func:`list_configs` reach the configs shipped with the package.
 """
 from .version import __version__  # noqa: F401

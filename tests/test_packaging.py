@@ -107,7 +107,7 @@ def test_installed_package_is_the_wheel_not_the_checkout(installed):
         import json, sys, sapiens_mm, sapiens_mm.apis, sapiens_mm.cli.infer
         files = [getattr(m, '__file__', None) or '' for m in list(sys.modules.values())]
         print(json.dumps(dict(file=sapiens_mm.__file__, path=sys.path, files=files,
-                              config=sapiens_mm.get_config_path('_base_/datasets/goliath.py'))))
+                              config=sapiens_mm.get_config_path('_base_/metainfo/goliath.py'))))
         """)], cwd=work, env=env)
     info = json.loads(out.stdout.strip().splitlines()[-1])
     site = str(bindir.parent)

@@ -1,29 +1,167 @@
+"""Registration (sapiens_mm/registry.py): every sapiens_mm class is registered once, in the
+mmengine root registry of its kind, and builds from each scope whose configs use it through that
+scope's own registry (mmpretrain, mmpose, mmseg), which falls back to the root."""
+import glob
+import os
 import subprocess
 import sys
 import textwrap
 
+import mmengine.registry
+import mmpose.registry
+import mmpretrain.registry
+import mmseg.registry
 import pytest
-from mmengine.registry import init_default_scope
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope, init_default_scope
 
-from sapiens_mm.models.backbones import SapiensViT
-from sapiens_mm.registry import (MODEL_REGISTRIES, OPTIM_WRAPPER_CONSTRUCTOR_REGISTRIES,
-                                 scopes_with)
+import sapiens_mm  # noqa: F401
+from sapiens_mm import registry
 
+SCOPE_REGISTRIES = {'mmengine': mmengine.registry, 'mmpretrain': mmpretrain.registry,
+                    'mmpose': mmpose.registry, 'mmseg': mmseg.registry}
 TINY = dict(type='SapiensViT', arch='sapiens_tiny', img_size=(32, 32))
+SEG_HEAD = dict(in_channels=128, channels=16, deconv_out_channels=(16, ),
+                deconv_kernel_sizes=(4, ), conv_out_channels=(16, ), conv_kernel_sizes=(1, ))
 
 
-@pytest.mark.parametrize('registry', MODEL_REGISTRIES, ids=lambda r: r.scope)
-def test_backbone_builds_from_every_scope(registry):
-    init_default_scope(registry.scope)
-    assert isinstance(registry.build(TINY), SapiensViT)
+def _optim_wrapper_cfg():
+    return dict(type='AutocastOptimWrapper',
+                optimizer=torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=0.1))
 
 
-def test_every_model_class_is_in_every_scope():
-    for name in ('SapiensViT', 'SapiensMAEViT'):
-        assert scopes_with(name) == ['mmengine', 'mmpretrain', 'mmpose', 'mmseg']
-    assert scopes_with('SapiensLayerDecayOptimWrapperConstructor',
-                       OPTIM_WRAPPER_CONSTRUCTOR_REGISTRIES) == [
-                           'mmengine', 'mmpretrain', 'mmpose', 'mmseg']
+#: (scope, registry, config) of each sapiens_mm class, in each scope its configs use it in
+#: ('mmengine': configs without a scope and the engine-level registries).
+USES = [
+    *[(scope, 'MODELS', TINY) for scope in ('mmpretrain', 'mmpose', 'mmseg')],
+    ('mmpretrain', 'MODELS', dict(type='SapiensMAEViT', arch='sapiens_tiny', img_size=32)),
+    ('mmpose', 'MODELS', dict(type='SapiensHeatmapHead', in_channels=128, out_channels=17,
+                              deconv_out_channels=(16, ), deconv_kernel_sizes=(4, ))),
+    ('mmpose', 'MODELS', dict(type='BatchKeypointOHKMMSELoss', topk=8)),
+    ('mmseg', 'MODELS', dict(type='SapiensSegHead', num_classes=28, **SEG_HEAD)),
+    ('mmseg', 'MODELS', dict(type='SapiensDepthHead', **SEG_HEAD)),
+    ('mmseg', 'MODELS', dict(type='SapiensNormalHead', **SEG_HEAD)),
+    ('mmseg', 'MODELS', dict(type='NormalCosineLoss')),
+    ('mmseg', 'MODELS', dict(type='NormalL1Loss')),
+    ('mmseg', 'MODELS', dict(
+        type='NormalEstimator', backbone=TINY,
+        decode_head=dict(type='SapiensNormalHead', loss_decode=dict(type='NormalL1Loss'),
+                         **SEG_HEAD))),
+    ('mmpose', 'KEYPOINT_CODECS', dict(type='BatchUDPHeatmap', input_size=(32, 32),
+                                       heatmap_size=(8, 8), sigma=2)),
+    ('mmpose', 'DATASETS', dict(type='Goliath308Dataset', lazy_init=True)),
+    ('mmpose', 'DATASETS', dict(type='CocoWholeBodyGoliathDataset', lazy_init=True)),
+    ('mmseg', 'DATASETS', dict(type='BodyPartSegDataset', data_root='x', lazy_init=True)),
+    ('mmseg', 'DATASETS', dict(type='HumanDepthDataset', data_root='x', lazy_init=True)),
+    ('mmseg', 'DATASETS', dict(type='HumanNormalDataset', data_root='x', lazy_init=True,
+                               normal_convention='opencv')),
+    ('mmseg', 'TRANSFORMS', dict(type='LoadBodyPartAnnotations')),
+    ('mmseg', 'TRANSFORMS', dict(type='LoadHumanDepth')),
+    ('mmseg', 'TRANSFORMS', dict(type='LoadHumanNormal')),
+    ('mmseg', 'TRANSFORMS', dict(type='DenseRandomFlip', prob=0.5)),
+    ('mmseg', 'TRANSFORMS', dict(type='DenseRandomRotate', prob=0.5, degree=30)),
+    ('mmseg', 'TRANSFORMS', dict(type='ForegroundRandomCrop', crop_size=(32, 32))),
+    ('mmseg', 'TRANSFORMS', dict(type='GenerateHumanDepthTarget')),
+    ('mmseg', 'TRANSFORMS', dict(type='PackDenseInputs')),
+    ('mmseg', 'TRANSFORMS', dict(type='RandomBackground', background_root='BACKGROUNDS')),
+    ('mmpose', 'METRICS', dict(type='Goliath308Metric')),
+    ('mmseg', 'METRICS', dict(type='HumanDepthMetric')),
+    ('mmseg', 'METRICS', dict(type='SurfaceNormalMetric')),
+    ('mmseg', 'HOOKS', dict(type='DenseVisualizationHook')),
+    *[(scope, 'HOOKS', dict(type=name)) for scope in ('mmpretrain', 'mmpose', 'mmseg')
+      for name in ('AtomicCheckpointHook', 'NonFiniteLossHook')],
+    ('mmpose', 'VISUALIZERS', dict(type='SapiensPoseVisualizer', name='registry_test_pose')),
+    ('mmseg', 'VISUALIZERS', dict(type='SapiensDenseVisualizer', name='registry_test_dense')),
+    *[(scope, 'OPTIM_WRAPPER_CONSTRUCTORS', dict(
+        type='SapiensLayerDecayOptimWrapperConstructor',
+        optim_wrapper_cfg=dict(optimizer=dict(type='AdamW', lr=0.1))))
+      for scope in ('mmpretrain', 'mmpose', 'mmseg')],
+    *[(scope, 'OPTIM_WRAPPERS', 'AutocastOptimWrapper') for scope in ('mmpose', 'mmseg')],
+    # no scope has a STRATEGIES of its own: FlexibleRunner builds from the root in any scope
+    *[(scope, 'STRATEGIES', dict(type='SapiensFSDPStrategy')) for scope in ('mmpose', 'mmseg')],
+    ('mmengine', 'FUNCTIONS', 'sapiens_vit_block_wrap_policy'),
+    ('mmengine', 'FUNCTIONS', 'is_sapiens_vit_block'),
+]
+
+
+def _type(cfg) -> str:
+    return cfg if isinstance(cfg, str) else cfg['type']
+
+
+def sapiens_classes():
+    """{(registry name, type name): object} of everything sapiens_mm registered."""
+    found = {}
+    for name in registry.__all__:
+        for key, obj in getattr(registry, name).module_dict.items():
+            if getattr(obj, '__module__', '').startswith('sapiens_mm.'):
+                found[name, key] = obj
+    return found
+
+
+def test_uses_cover_every_class():
+    assert {(reg, _type(cfg)) for _, reg, cfg in USES} == set(sapiens_classes())
+
+
+@pytest.mark.parametrize('scope, reg, cfg', USES,
+                         ids=[f'{s}-{_type(c)}' for s, _, c in USES])
+def test_builds_from_the_scope_it_is_used_in(scope, reg, cfg, tmp_path):
+    """What a config's ``type=...`` does: the scope's registry builds the sapiens_mm class."""
+    scope_registry = getattr(SCOPE_REGISTRIES[scope], reg, None) or getattr(registry, reg)
+    assert scope_registry.scope in (scope, 'mmengine')
+    expected = sapiens_classes()[reg, _type(cfg)]
+    with DefaultScope.overwrite_default_scope(scope):
+        if isinstance(cfg, str):  # functions and wrappers are looked up (a wrapper needs an
+            assert scope_registry.get(cfg) is expected  # optimizer instance; see below)
+            if cfg == 'AutocastOptimWrapper':
+                assert isinstance(scope_registry.build(_optim_wrapper_cfg()), expected)
+            return
+        if cfg['type'] == 'RandomBackground':
+            import cv2
+            import numpy as np
+            (tmp_path / 'bg').mkdir()
+            cv2.imwrite(str(tmp_path / 'bg' / 'a.png'), np.zeros((8, 8, 3), np.uint8))
+            cfg = dict(cfg, background_root=str(tmp_path / 'bg'))
+        if cfg['type'] == 'DenseVisualizationHook':  # draws with the current visualizer
+            mmseg.registry.VISUALIZERS.build(dict(type='SapiensDenseVisualizer',
+                                                  name='registry_test_hook'))
+        built = scope_registry.build(cfg)
+    assert type(built) is expected
+
+
+def test_each_class_is_registered_once():
+    """In the root registry only: no scope's registry holds a sapiens_mm class itself (the
+    scope registries find it in their root parent), except the parentless codec registry."""
+    for (reg, name), obj in sapiens_classes().items():
+        holders = [m.__name__ for m in SCOPE_REGISTRIES.values()
+                   if name in getattr(getattr(m, reg, None), 'module_dict', {})]
+        assert holders == (['mmpose.registry'] if reg == 'KEYPOINT_CODECS' else
+                           ['mmengine.registry']), (reg, name)
+
+
+def _config_types(node, found):
+    if isinstance(node, dict):
+        if isinstance(node.get('type'), str):
+            found.add(node['type'])
+        for v in node.values():
+            _config_types(v, found)
+    elif isinstance(node, (list, tuple)):
+        for v in node:
+            _config_types(v, found)
+    return found
+
+
+def test_uses_include_every_scope_the_configs_use(repo_root):
+    """Each sapiens_mm type a shipped config names is in USES under the config's scope."""
+    ours = {name for _, name in sapiens_classes()}
+    used = set()
+    for path in glob.glob(os.path.join(repo_root, 'configs', '**', '*.py'), recursive=True):
+        if '_base_' in path.split(os.sep):
+            continue
+        cfg = Config.fromfile(path)
+        scope = cfg.get('default_scope') or 'mmengine'
+        used |= {(scope, t) for t in _config_types(cfg._cfg_dict.to_dict(), set()) & ours}
+    assert used and used <= {(s, _type(c)) for s, _, c in USES}
 
 
 @pytest.mark.parametrize('scope', ['mmpretrain', 'mmpose', 'mmseg'])
@@ -40,7 +178,7 @@ def test_custom_imports_registers_in_a_fresh_interpreter(tmp_path, scope, repo_r
         from mmengine.config import Config
         from mmengine.registry import init_default_scope
         from {scope}.registry import MODELS
-        assert 'SapiensViT' not in MODELS.module_dict, 'registered too early'
+        assert MODELS.get('SapiensViT') is None, 'registered too early'
         cfg = Config.fromfile(r'{cfg}')
         init_default_scope(cfg.default_scope)
         print(type(MODELS.build(cfg.backbone)).__name__)
@@ -49,3 +187,12 @@ def test_custom_imports_registers_in_a_fresh_interpreter(tmp_path, scope, repo_r
                          cwd=repo_root, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().endswith('SapiensViT')
+
+
+def test_init_default_scope_does_not_change_the_lookup():
+    """The same class object comes back whichever scope is the default."""
+    objs = set()
+    for scope in ('mmpretrain', 'mmpose', 'mmseg'):
+        init_default_scope(scope)
+        objs.add(getattr(SCOPE_REGISTRIES[scope], 'MODELS').get('SapiensViT'))
+    assert len(objs) == 1 and None not in objs

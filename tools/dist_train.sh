@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Distributed training with torchrun: tools/dist_train.sh CONFIG GPUS [train.py args...]
-# Without GPUs the processes train on the CPU over gloo (sapiens_mm.apis.distributed).
+# Without GPUs the processes train on the CPU over gloo (sapiens_mm.engine.runner.distributed).
 # Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT (defaults 1, 0, 127.0.0.1, 29500).
 set -euo pipefail
 

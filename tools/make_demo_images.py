@@ -4,7 +4,7 @@
 """
 import argparse
 
-from sapiens_mm.datasets import write_procedural_images
+from sapiens_mm.synthetic import write_procedural_images
 
 
 def main():

@@ -244,7 +244,8 @@ def vit_macs_formula(arch_settings: Union[str, Mapping],
                      patch_size: int = 16,
                      in_channels: int = 3,
                      num_extra_tokens: int = 0) -> Dict[str, int]:
-    """Closed-form MACs of a plain pre-norm ViT backbone (sapiens-facts §1.5).
+    """Closed-form MACs of a plain pre-norm ViT backbone (Sapiens paper, Table 1 gives the
+    rounded FLOPs).
 
     Per layer ``4*N*C^2`` (qkv + proj) ``+ 2*N*C*F`` (FFN) ``+ 2*N^2*C`` (attention), i.e.
     ``12*N*C^2 + 2*N^2*C`` for ``F = 4C``; plus the patch embedding

@@ -9,8 +9,9 @@ from mmengine.config import Config
 from mmengine.utils import ProgressBar
 
 from sapiens_mm.models.backbones import SapiensMAEViT
+from sapiens_mm.utils import fileio
+from sapiens_mm.utils.fileio import IMAGE_EXTENSIONS
 
-from .inferencers.inputs import IMAGE_EXTENSIONS
 
 __all__ = ['FeatureExtractor', 'features_to_pca_image', 'list_images']
 
@@ -25,9 +26,7 @@ def list_images(path: str) -> List[str]:
         return [path]
     if not os.path.isdir(path):
         raise FileNotFoundError(f'{path}: no such image file or folder')
-    found = sorted(
-        os.path.join(root, f) for root, _, files in os.walk(path) for f in files
-        if f.lower().endswith(IMAGE_EXTENSIONS))
+    found = [os.path.join(path, rel) for rel in fileio.list_images(path)]
     if not found:
         raise FileNotFoundError(f'{path}: folder holds no images ({", ".join(IMAGE_EXTENSIONS)})')
     return found

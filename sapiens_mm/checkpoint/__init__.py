@@ -1,9 +1,9 @@
 """Checkpoint reading, layout conversion and safe unpickling."""
-from .convert import save_backbone_checkpoint
+from .convert import save_backbone_checkpoint, save_model_checkpoint
 from .loading import (CheckpointError, CheckpointNotFoundError, backbone_state_dict, check_finite, load_backbone_weights,
                       load_checkpoint_file, model_state_dict, register_checkpoint_schemes,
                       resolve_checkpoint_path)
-from .model_loading import check_model_checkpoint, load_model_weights, save_model_checkpoint
+from .model_loading import check_model_checkpoint, load_model_weights
 from .model_zoo import MODEL_ZOO, ZooEntry, resolve_checkpoint
 from .safe_globals import register_safe_globals
 

@@ -1,6 +1,8 @@
 """Reading checkpoint files in every released Sapiens layout, and loading them strictly enough.
 
-Layouts understood (sapiens-facts §1.6), as ``.pth`` or ``.safetensors``:
+Layouts understood (those of the released files; the release's
+``pretrain/tools/misc/pretrain_clean_checkpoints.py`` writes the ``_clean`` one), as ``.pth`` or
+``.safetensors``:
 
 * flat ``*_clean.pth`` pretrain file: ``{'patch_embed.projection.weight': ..., ...}``;
 * raw MAE checkpoint: ``{'state_dict': {'backbone.*': ..., 'neck.*': ...}, 'meta': ...}``;
@@ -16,7 +18,7 @@ loading (``init_cfg`` ``Pretrained``, ``load_from``, ``resume``) is routed here 
 :func:`register_checkpoint_schemes`. Model weights holding NaN/inf are refused.
 """
 import os
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import torch
 from mmengine.logging import MMLogger
@@ -24,7 +26,8 @@ from mmengine.logging import MMLogger
 __all__ = ['CheckpointError', 'CheckpointNotFoundError', 'load_checkpoint_file',
            'resolve_checkpoint_path',
            'url_cache_path', 'check_finite', 'nonfinite_tensors', 'model_state_dict',
-           'backbone_state_dict', 'load_backbone_weights', 'register_checkpoint_schemes']
+           'backbone_state_dict', 'load_backbone_weights', 'register_checkpoint_schemes',
+           'matching_keys', 'check_shapes', 'load_matching', 'save_state_dict']
 
 
 class CheckpointError(RuntimeError):
@@ -288,7 +291,12 @@ def backbone_state_dict(ckpt: dict, path: str = '<checkpoint>',
     ``prefix`` (e.g. ``'backbone.'``) selects and strips a sub-module; by default ``backbone.``
     is used when present (raw MAE and task checkpoints) and the dict is taken as flat otherwise.
     """
-    sd = model_state_dict(ckpt, path)
+    return _backbone_part(model_state_dict(ckpt, path), path, prefix)
+
+
+def _backbone_part(sd: Dict[str, torch.Tensor], path: str,
+                   prefix: Optional[str] = None) -> Dict[str, torch.Tensor]:
+    """:func:`backbone_state_dict` of a tensor dict that :func:`model_state_dict` returned."""
     if prefix is None:
         prefix = 'backbone.' if any(k.startswith('backbone.') for k in sd) else ''
     if prefix and not prefix.endswith('.'):
@@ -307,8 +315,56 @@ def _short(keys, n=8):
     return ', '.join(keys[:n]) + (f', ... ({len(keys)} in all)' if len(keys) > n else '')
 
 
+def matching_keys(own: Dict[str, torch.Tensor], sd: Dict[str, torch.Tensor], path: str,
+                  model_name: str) -> List[str]:
+    """Keys of ``sd`` that ``own`` (a ``state_dict()``) has; :class:`CheckpointError` naming
+    ``path`` when there is none (e.g. a wrongly prefixed file, which the original silently
+    ignores)."""
+    loaded = [k for k in sd if k in own]
+    if not loaded:
+        raise CheckpointError(f'{path}: none of its {len(sd)} keys matches {model_name} '
+                              f'(checkpoint keys: {_short(sd)}; expected keys such as '
+                              f'{_short(own, 3)})')
+    return loaded
+
+
+def check_shapes(own: Dict[str, torch.Tensor], sd: Dict[str, torch.Tensor], loaded: List[str],
+                 path: str, model_name: str, hint: str = '') -> None:
+    """:class:`CheckpointError` naming ``path`` when a key of ``loaded`` has another shape in
+    ``sd`` than in ``own`` (another model size, keypoint or class count)."""
+    mismatched = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}'
+                  for k in loaded if sd[k].shape != own[k].shape]
+    if mismatched:
+        raise CheckpointError(f'{path}: {len(mismatched)} shape mismatches with '
+                              f'{model_name}{hint}: ' + '; '.join(mismatched[:6]))
+
+
+def load_matching(module: torch.nn.Module, own: Dict[str, torch.Tensor],
+                  sd: Dict[str, torch.Tensor], loaded: List[str], path: str,
+                  logger: MMLogger, missing_note: str = '') -> Dict[str, List[str]]:
+    """Load the ``loaded`` keys of ``sd`` into ``module`` and log what was loaded (info),
+    missing (warning) and unused (info): the load report of every sapiens_mm loader.
+
+    Returns:
+        dict with the ``loaded``, ``missing`` and ``unexpected`` key lists.
+    """
+    name = type(module).__name__
+    module.load_state_dict({k: sd[k] for k in loaded}, strict=False)
+    missing = [k for k in own if k not in sd]
+    unexpected = [k for k in sd if k not in own]
+    logger.info(f'Loaded {len(loaded)}/{len(own)} tensors of {name} from {path}')
+    if missing:
+        logger.warning(f'{path}: keys missing from the checkpoint{missing_note}: '
+                       f'{_short(missing)}')
+    if unexpected:
+        logger.info(f'{path}: checkpoint keys not used by {name}: {_short(unexpected)}')
+    return dict(loaded=loaded, missing=missing, unexpected=unexpected)
+
+
 def load_backbone_weights(module: torch.nn.Module, path: str, prefix: Optional[str] = None,
-                          logger: Optional[MMLogger] = None) -> Dict[str, list]:
+                          logger: Optional[MMLogger] = None,
+                          state_dict: Optional[Dict[str, torch.Tensor]] = None
+                          ) -> Dict[str, list]:
     """Load a backbone checkpoint of any layout into ``module``.
 
     Raises :class:`CheckpointError` naming ``path`` when no checkpoint key matches the module
@@ -316,36 +372,40 @@ def load_backbone_weights(module: torch.nn.Module, path: str, prefix: Optional[s
     disagree in shape (e.g. another model size). Missing keys are logged as warnings and keys
     the module does not have (cls token, MAE decoder, task head) as info.
 
+    ``state_dict``: the file's tensors as :func:`model_state_dict` returned them, when the
+    caller has read it already (``path`` then only names it in messages), so that a file of
+    several GB is read from disk once.
+
     Returns:
         dict with the ``loaded``, ``missing`` and ``unexpected`` key lists.
     """
     logger = logger or MMLogger.get_current_instance()
-    sd = dict(backbone_state_dict(load_checkpoint_file(path), path, prefix))
+    if state_dict is None:
+        state_dict = model_state_dict(load_checkpoint_file(path), path)
+    sd = dict(_backbone_part(state_dict, path, prefix))
     if hasattr(module, '_prepare_pos_embed'):
         try:
             module._prepare_pos_embed(sd, '')
         except ValueError as e:
             raise CheckpointError(f'{path}: {e}') from e
     own = module.state_dict()
-    loaded = [k for k in sd if k in own]
-    if not loaded:
-        raise CheckpointError(
-            f'{path}: none of its {len(sd)} keys matches {type(module).__name__} '
-            f'(checkpoint keys: {_short(sd)}; expected keys such as {_short(own, 3)})')
-    mismatched = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}'
-                  for k in loaded if sd[k].shape != own[k].shape]
-    if mismatched:
-        raise CheckpointError(f'{path}: {len(mismatched)} shape mismatches with '
-                              f'{type(module).__name__}: ' + '; '.join(mismatched[:6]))
-    module.load_state_dict({k: sd[k] for k in loaded}, strict=False)
-    missing = [k for k in own if k not in sd]
-    unexpected = [k for k in sd if k not in own]
-    logger.info(f'Loaded {len(loaded)}/{len(own)} tensors of {type(module).__name__} '
-                f'from {path}')
-    if missing:
-        logger.warning(f'{path}: keys missing from the checkpoint, left as initialised: '
-                       f'{_short(missing)}')
-    if unexpected:
-        logger.info(f'{path}: checkpoint keys not used by {type(module).__name__}: '
-                    f'{_short(unexpected)}')
-    return dict(loaded=loaded, missing=missing, unexpected=unexpected)
+    name = type(module).__name__
+    loaded = matching_keys(own, sd, path, name)
+    check_shapes(own, sd, loaded, path, name)
+    return load_matching(module, own, sd, loaded, path, logger, ', left as initialised')
+
+
+def save_state_dict(sd: Dict[str, torch.Tensor], dst: str, metadata: Dict[str, str],
+                    wrap: bool = False) -> None:
+    """Write the tensor dict ``sd`` to ``dst``: with safetensors when ``dst`` ends in
+    ``.safetensors`` (``metadata`` in its header; no pickle), else with ``torch.save``
+    (``{'state_dict': sd}`` with ``wrap``). Written to ``dst + '.tmp'`` and renamed, so a
+    half-written file never stands under the final name."""
+    os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
+    tmp = dst + '.tmp'
+    if dst.endswith('.safetensors'):
+        from safetensors.torch import save_file
+        save_file(sd, tmp, metadata=metadata)
+    else:
+        torch.save({'state_dict': sd} if wrap else sd, tmp)
+    os.replace(tmp, dst)

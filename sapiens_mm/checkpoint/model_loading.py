@@ -12,10 +12,10 @@ from typing import Dict, List, Optional
 import torch
 from mmengine.logging import MMLogger
 
-from .loading import (CheckpointError, _short, load_backbone_weights, load_checkpoint_file,
-                      model_state_dict)
+from .loading import (CheckpointError, _short, check_shapes, load_backbone_weights,
+                      load_checkpoint_file, load_matching, matching_keys, model_state_dict)
 
-__all__ = ['load_model_weights', 'check_model_checkpoint', 'save_model_checkpoint']
+__all__ = ['load_model_weights', 'check_model_checkpoint']
 
 _HEAD_PREFIXES = ('head.', 'decode_head.', 'auxiliary_head.', 'neck.')
 
@@ -28,13 +28,9 @@ def _is_task_layout(sd: Dict[str, torch.Tensor]) -> bool:
 def _check_fit(own: Dict[str, torch.Tensor], sd: Dict[str, torch.Tensor], path: str,
                model_name: str, strict: bool) -> List[str]:
     """Raise :class:`CheckpointError` naming ``path`` unless ``sd`` fits ``own``: some key
-    matches, shapes agree, no head tensor is missing (with ``strict`` no tensor at all).
-    Returns the missing keys."""
-    loaded = [k for k in sd if k in own]
-    if not loaded:
-        raise CheckpointError(f'{path}: none of its {len(sd)} keys matches {model_name} '
-                              f'(checkpoint keys: {_short(sd)}; expected keys such as '
-                              f'{_short(own, 3)})')
+    matches, no head tensor is missing (with ``strict`` no tensor at all), shapes agree.
+    Returns the matching keys."""
+    loaded = matching_keys(own, sd, path, model_name)
     missing = [k for k in own if k not in sd]
     missing_head = missing if strict else [k for k in missing if k.startswith(_HEAD_PREFIXES)]
     if missing_head:
@@ -43,13 +39,9 @@ def _check_fit(own: Dict[str, torch.Tensor], sd: Dict[str, torch.Tensor], path: 
             f'{path}: has no weights for {len(missing_head)} tensors of {model_name} '
             f'({_short(missing_head, 4)}); the file holds {heads or "no head"} '
             '- a checkpoint of another task or model?')
-    mismatched = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}'
-                  for k in loaded if sd[k].shape != own[k].shape]
-    if mismatched:
-        raise CheckpointError(f'{path}: {len(mismatched)} shape mismatches with '
-                              f'{model_name} (another size, keypoint or class '
-                              'count?): ' + '; '.join(mismatched[:6]))
-    return missing
+    check_shapes(own, sd, loaded, path, model_name,
+                 ' (another size, keypoint or class count?)')
+    return loaded
 
 
 def check_model_checkpoint(model: torch.nn.Module, path: str, strict: bool = True) -> None:
@@ -85,40 +77,10 @@ def load_model_weights(model: torch.nn.Module, path: str,
         if strict:
             raise CheckpointError(f'{path}: a backbone-only checkpoint (no head weights); '
                                   f'{name} would be evaluated with a random head')
-        info = load_backbone_weights(model.backbone, path, logger=logger)
+        info = load_backbone_weights(model.backbone, path, logger=logger, state_dict=sd)
         logger.warning(f'{path}: a backbone-only checkpoint; the task head of '
                        f'{name} keeps its initial (random) weights')
         return {k: [f'backbone.{n}' for n in v] for k, v in info.items()}
     own = model.state_dict()
-    missing = _check_fit(own, sd, path, name, strict)
-    loaded = [k for k in sd if k in own]
-    model.load_state_dict({k: sd[k] for k in loaded}, strict=False)
-    unexpected = [k for k in sd if k not in own]
-    logger.info(f'Loaded {len(loaded)}/{len(own)} tensors of {name} from {path}')
-    if missing:
-        logger.warning(f'{path}: keys missing from the checkpoint: {_short(missing)}')
-    if unexpected:
-        logger.info(f'{path}: checkpoint keys not used: {_short(unexpected)}')
-    return dict(loaded=loaded, missing=missing, unexpected=unexpected)
-
-
-def save_model_checkpoint(src: str, dst: str) -> Dict[str, torch.Tensor]:
-    """Re-write checkpoint ``src`` (any layout) as its plain tensor dict at ``dst``.
-
-    ``dst`` ending in ``.safetensors`` is written with safetensors (no pickle, loads without
-    ``torch.load``), anything else as ``{'state_dict': ...}`` with ``torch.save``. Keys are
-    kept as they are (``backbone.*``, ``head.*`` ...), so the result loads wherever ``src``
-    does. Returns the tensor dict.
-    """
-    import os
-    sd = {k: v.detach().contiguous() for k, v in
-          model_state_dict(load_checkpoint_file(src), src).items()}
-    os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
-    tmp = dst + '.tmp'
-    if dst.endswith('.safetensors'):
-        from safetensors.torch import save_file
-        save_file(sd, tmp, metadata={'source': os.path.basename(src)})
-    else:
-        torch.save({'state_dict': sd}, tmp)
-    os.replace(tmp, dst)
-    return sd
+    loaded = _check_fit(own, sd, path, name, strict)
+    return load_matching(model, own, sd, loaded, path, logger)

@@ -16,9 +16,9 @@ __all__ = ['run_cli', 'console_command', 'user_error_types']
 def user_error_types() -> tuple:
     """The exception types reported as one message (bad input, not a bug in a tool)."""
     from sapiens_mm.checkpoint import CheckpointError
-    from sapiens_mm.data_curation.image_io import ImageReadError
+    from sapiens_mm.utils.fileio import ImageReadError
     from sapiens_mm.data_curation.ledger import LedgerMismatchError
-    from sapiens_mm.apis.runner_utils import ConfigOptionError
+    from sapiens_mm.engine.runner import ConfigOptionError
     return (CheckpointError, ConfigOptionError, LedgerMismatchError, ImageReadError,
             FileNotFoundError, NotADirectoryError, PermissionError, ValueError, OSError)
 

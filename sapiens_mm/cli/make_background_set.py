@@ -14,8 +14,8 @@ import argparse
 import json
 import sys
 
-from sapiens_mm.data_curation import (build_background_set,
-                                      write_synthetic_backgrounds)
+from sapiens_mm.data_curation import build_background_set
+from sapiens_mm.synthetic import write_synthetic_backgrounds
 from sapiens_mm.cli.errors import console_command
 
 

@@ -6,14 +6,14 @@
 
 Each image comes with 28-class part segmentation, person mask, depth (metres), surface normals,
 the background alone, and COCO-style keypoint files (Goliath 308, COCO 17, COCO-WholeBody 133);
-the layout is documented in ``sapiens_mm/datasets/synthetic/writers.py``. The output is a
+the layout is documented in ``sapiens_mm/synthetic/writers.py``. The output is a
 function of the seed only (not of --workers). Prints the throughput in images/s at the end.
 """
 import argparse
 import sys
 
-from sapiens_mm.datasets.synthetic import generate_split
-from sapiens_mm.datasets.synthetic.scene import PITCH_RANGE
+from sapiens_mm.synthetic import generate_split
+from sapiens_mm.synthetic.scene import PITCH_RANGE
 from sapiens_mm.cli.errors import console_command
 
 

@@ -18,7 +18,7 @@ from sapiens_mm.cli.errors import console_command
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     """Build the Runner with the checkpoint's weights, run its test loop and return the
     metrics (``{name: value}``; the console command exits 0 after it)."""
-    from sapiens_mm.apis import (add_dump_results, build_runner, load_test_config,
+    from sapiens_mm.engine.runner import (add_dump_results, build_runner, load_test_config,
                                  load_test_weights, parse_test_args)
     args = parse_test_args(argv)
     runner = build_runner(load_test_config(args))

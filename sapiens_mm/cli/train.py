@@ -19,7 +19,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Build the Runner from the config and the command line, and train."""
     # Importing sapiens_mm registers its classes in every scope and allow-lists the non-tensor
     # globals of mmengine checkpoints for torch's weights-only loading (needed by --resume).
-    from sapiens_mm.apis import build_runner, load_train_config, parse_train_args
+    from sapiens_mm.engine.runner import build_runner, load_train_config, parse_train_args
     build_runner(load_train_config(parse_train_args(argv))).train()
     return 0
 

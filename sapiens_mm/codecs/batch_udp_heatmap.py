@@ -1,11 +1,11 @@
 """``UDPHeatmap`` codec whose decoding runs batched in torch (see :mod:`.udp_decode_torch`)."""
 from mmpose.codecs import UDPHeatmap
-from mmpose.registry import KEYPOINT_CODECS
+from sapiens_mm.registry import KEYPOINT_CODECS
 
 __all__ = ['BatchUDPHeatmap']
 
 
-@KEYPOINT_CODECS.register_module(force=True)
+@KEYPOINT_CODECS.register_module()
 class BatchUDPHeatmap(UDPHeatmap):
     """mmpose's ``UDPHeatmap`` (same encoding, same arguments) with batched torch decoding.
 

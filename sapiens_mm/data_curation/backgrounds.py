@@ -9,10 +9,11 @@ Sources:
   its sides reach ``min_crop_side`` pixels. People nobody annotated cannot be excluded.
 * the synthetic generator: ``tools/make_synthetic_humans.py`` writes every image's background
   without its people to ``DIR/backgrounds/``, usable as it is;
-  :func:`write_synthetic_backgrounds` renders backgrounds only (no people), faster.
+  :func:`sapiens_mm.synthetic.write_synthetic_backgrounds` renders backgrounds only (no
+  people), faster.
 
-:func:`list_background_files` turns a folder or a list file into the file list that
-``RandomBackground`` draws from.
+:func:`sapiens_mm.datasets.transforms.random_background.list_background_files` turns a folder
+or a list file into the file list that ``RandomBackground`` draws from.
 """
 import json
 import os
@@ -25,19 +26,9 @@ import numpy as np
 from mmengine.utils import ProgressBar
 
 from .coco_file import load_coco_json
-from .image_io import (ImageReadError, atomic_write_text, list_images, read_image_checked,
-                       read_path_list)
+from sapiens_mm.utils.fileio import ImageReadError, atomic_write_text, read_image_checked
 
-__all__ = ['person_category_ids', 'largest_free_rect', 'build_background_set',
-           'write_synthetic_backgrounds', 'list_background_files', 'MAKE_BACKGROUNDS_HINT']
-
-#: What to tell a user whose background folder is missing.
-MAKE_BACKGROUNDS_HINT = (
-    'make one with `python tools/make_background_set.py coco ANN.json --image-root IMAGES '
-    '--out DIR` (COCO images without people) or `python tools/make_background_set.py '
-    'synthetic --out DIR --num N` (rendered backgrounds), or use the backgrounds/ folder '
-    'that tools/make_synthetic_humans.py writes')
-
+__all__ = ['person_category_ids', 'largest_free_rect', 'build_background_set']
 
 def person_category_ids(coco: dict, names: Sequence[str] = ('person', ),
                         ids: Optional[Iterable[int]] = None, source: str = 'COCO file') -> set:
@@ -211,45 +202,3 @@ def build_background_set(ann_file: str, image_root: str, out_dir: str,
     atomic_write_text(osp.join(out_dir, 'backgrounds.txt'), ''.join(p + '\n' for p in listed))
     atomic_write_text(osp.join(out_dir, 'summary.json'), json.dumps(summary, indent=1) + '\n')
     return summary
-
-
-def write_synthetic_backgrounds(out_dir: str, num: int, size: Tuple[int, int] = (1024, 768),
-                                seed: int = 0, progress: bool = True) -> List[str]:
-    """Render ``num`` people-free backgrounds of ``size`` = (H, W) into ``out_dir/images``
-    with the synthetic generator's background model; image i depends on (seed, i) only.
-    Writes ``backgrounds.txt``; returns the listed paths (relative to ``out_dir``)."""
-    from sapiens_mm.datasets.synthetic.background import make_background
-    os.makedirs(osp.join(out_dir, 'images'), exist_ok=True)
-    bar = ProgressBar(num) if progress and num else None
-    rels = []
-    for i in range(num):
-        rgb = make_background(np.random.default_rng([int(seed), i]), tuple(size))
-        rel = f'images/{i:06d}.png'
-        if not cv2.imwrite(osp.join(out_dir, rel), rgb[..., ::-1]):
-            raise OSError(f'could not write {osp.join(out_dir, rel)}')
-        rels.append(rel)
-        if bar is not None:
-            bar.update()
-    atomic_write_text(osp.join(out_dir, 'backgrounds.txt'), ''.join(p + '\n' for p in rels))
-    return rels
-
-
-def list_background_files(source: str) -> List[str]:
-    """Background image paths from ``source``: a folder (searched recursively; a
-    ``backgrounds.txt`` in it is used instead when present) or a list file (one path a line,
-    relative paths resolved against the list file's folder)."""
-    if osp.isdir(source):
-        list_file = osp.join(source, 'backgrounds.txt')
-        if osp.isfile(list_file):
-            return list_background_files(list_file)
-        files = [osp.join(source, p) for p in list_images(source)]
-    elif osp.isfile(source):
-        base = osp.dirname(osp.abspath(source))
-        files = [p if osp.isabs(p) else osp.join(base, p) for p in read_path_list(source)]
-    else:
-        raise FileNotFoundError(f'background folder or list {source} does not exist; '
-                                + MAKE_BACKGROUNDS_HINT)
-    if not files:
-        raise FileNotFoundError(f'no background image in {source}; ' + MAKE_BACKGROUNDS_HINT)
-    return files
-

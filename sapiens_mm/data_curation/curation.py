@@ -9,7 +9,7 @@ and a box larger than 300 px. Here an image is **kept** when at least one detect
 Rejected images get one reason, the first that applies:
 
 * ``unreadable``: the file is missing, empty, truncated or undecodable (see
-  :func:`.image_io.read_image_checked`);
+  :func:`sapiens_mm.utils.fileio.read_image_checked`);
 * ``no_person``: the detector returned nothing;
 * ``low_score``: no detection scored above ``score_thr``;
 * ``small_box``: detections scored above it, but none of them had a large enough box;
@@ -32,7 +32,7 @@ from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
 from .detectors import as_person_detector, detector_name
-from .image_io import ImageReadError, read_image_checked
+from sapiens_mm.utils.fileio import ImageReadError, read_image_checked
 from .ledger import Ledger
 
 __all__ = ['CurationCriteria', 'ExtraFilter', 'curate_images', 'decide', 'summarize',

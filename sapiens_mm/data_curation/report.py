@@ -13,7 +13,7 @@ from typing import List
 
 import numpy as np
 
-from .image_io import atomic_save, atomic_write_text
+from sapiens_mm.utils.fileio import atomic_save, atomic_write_text
 
 __all__ = ['write_outputs', 'plot_histograms']
 

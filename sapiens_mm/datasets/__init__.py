@@ -1,9 +1,6 @@
-from .procedural_images import make_procedural_image, write_procedural_images
-
-__all__ = ['make_procedural_image', 'write_procedural_images']
-from .pose import CocoWholeBodyGoliathDataset, Goliath308Dataset  # noqa: E402,F401
+from .pose import CocoWholeBodyGoliathDataset, Goliath308Dataset  # noqa: F401
 # Dense human tasks (body-part segmentation, relative depth, surface normals).
-from .body_part_seg_dataset import BodyPartSegDataset  # noqa: E402,F401
-from .human_depth_dataset import HumanDepthDataset  # noqa: E402,F401
-from .human_normal_dataset import HumanNormalDataset  # noqa: E402,F401
-from . import transforms  # noqa: E402,F401  (registers the dense-task transforms)
+from .body_part_seg_dataset import BodyPartSegDataset  # noqa: F401
+from .human_depth_dataset import HumanDepthDataset  # noqa: F401
+from .human_normal_dataset import HumanNormalDataset  # noqa: F401
+from . import transforms  # noqa: F401  (registers the dense-task transforms)

@@ -1,4 +1,5 @@
-"""The 28-class Sapiens body-part vocabulary and its 34-class source (sapiens-facts §4.1).
+"""The 28-class Sapiens body-part vocabulary and its 34-class source (the release's
+``seg/mmseg/datasets/goliath.py``).
 
 Index order is the output-channel order of the released Sapiens segmentation checkpoints.
 The annotation the release was trained from has 34 classes; six of them (``Chair``,

@@ -1,7 +1,8 @@
-"""28-class body-part segmentation dataset (sapiens-facts §4.1): image + label-map pairs."""
+"""28-class body-part segmentation dataset (classes of the release's
+``seg/mmseg/datasets/goliath.py``): image + label-map pairs."""
 from typing import Optional, Sequence
 
-from sapiens_mm.registry import register_mmseg_dataset
+from sapiens_mm.registry import DATASETS
 from .body_part_classes import (BODY_PART_CLASSES, BODY_PART_PALETTE, SOURCE34_CLASSES,
                                 SOURCE34_TO_TARGET28)
 from .human_dense_dataset import HumanDenseDataset
@@ -9,7 +10,7 @@ from .human_dense_dataset import HumanDenseDataset
 __all__ = ['BodyPartSegDataset']
 
 
-@register_mmseg_dataset
+@DATASETS.register_module()
 class BodyPartSegDataset(HumanDenseDataset):
     """``DIR/images/{id}.png`` with ``DIR/seg/{id}.png`` (uint8 class index, 255 = ignore).
 

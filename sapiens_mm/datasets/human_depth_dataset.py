@@ -1,11 +1,12 @@
-"""Relative-depth dataset of the human foreground (sapiens-facts §5): image + depth + mask."""
-from sapiens_mm.registry import register_mmseg_dataset
+"""Relative-depth dataset of the human foreground (Sapiens paper, depth estimation):
+image + depth + mask, as the release's ``DepthGeneralDataset`` (``seg/mmseg/datasets/``)."""
+from sapiens_mm.registry import DATASETS
 from .human_dense_dataset import HumanDenseDataset
 
 __all__ = ['HumanDepthDataset']
 
 
-@register_mmseg_dataset
+@DATASETS.register_module()
 class HumanDepthDataset(HumanDenseDataset):
     """``DIR/images/{id}.png`` with ``DIR/depth/{id}.npy`` and ``DIR/mask/{id}.png``.
 

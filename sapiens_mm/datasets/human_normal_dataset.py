@@ -1,5 +1,6 @@
-"""Surface-normal dataset of the human foreground (sapiens-facts §6): image + normals + mask."""
-from sapiens_mm.registry import register_mmseg_dataset
+"""Surface-normal dataset of the human foreground (Sapiens paper, surface normal
+estimation): image + normals + mask, as the release's ``NormalGeneralDataset``."""
+from sapiens_mm.registry import DATASETS
 from .human_dense_dataset import HumanDenseDataset
 
 __all__ = ['HumanNormalDataset', 'NORMAL_CONVENTIONS']
@@ -10,7 +11,7 @@ __all__ = ['HumanNormalDataset', 'NORMAL_CONVENTIONS']
 NORMAL_CONVENTIONS = {'opencv': (1.0, 1.0, 1.0), 'opengl': (1.0, -1.0, -1.0)}
 
 
-@register_mmseg_dataset
+@DATASETS.register_module()
 class HumanNormalDataset(HumanDenseDataset):
     """``DIR/images/{id}.png`` with ``DIR/normal/{id}.npy`` and ``DIR/mask/{id}.png``.
 

@@ -12,12 +12,12 @@ import torch.nn as nn
 from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
 from torch.distributed.fsdp.wrap import transformer_auto_wrap_policy
 
-from sapiens_mm.registry import register_function
+from sapiens_mm.registry import FUNCTIONS
 
 __all__ = ['sapiens_vit_block_wrap_policy', 'is_sapiens_vit_block']
 
 
-@register_function
+@FUNCTIONS.register_module()
 def sapiens_vit_block_wrap_policy(module: nn.Module, recurse: bool,
                                   nonwrapped_numel: int) -> bool:
     """FSDP auto-wrap policy: one FSDP unit per ViT transformer layer."""
@@ -25,7 +25,7 @@ def sapiens_vit_block_wrap_policy(module: nn.Module, recurse: bool,
                                         transformer_layer_cls={TransformerEncoderLayer})
 
 
-@register_function
+@FUNCTIONS.register_module()
 def is_sapiens_vit_block(module: nn.Module) -> bool:
     """Activation-checkpointing ``check_fn``: True for a ViT transformer layer."""
     return isinstance(module, TransformerEncoderLayer)

@@ -19,18 +19,18 @@ Two upstream bugs break ``--resume`` under FSDP; everything else is upstream's.
 The ``*_fsdp.py`` configs name it (``configs/_base_/strategies/fsdp_bf16_vit.py``).
 
 On machines without CUDA ``tools/train.py`` sets the wrapper's ``device_id='cpu'`` and creates a
-gloo process group (:func:`sapiens_mm.apis.distributed.prepare_cpu_distributed`).
+gloo process group (:func:`sapiens_mm.engine.runner.distributed.prepare_cpu_distributed`).
 """
 import torch.nn as nn
 from mmengine._strategy import FSDPStrategy
 from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
 
-from sapiens_mm.registry import register_strategy
+from sapiens_mm.registry import STRATEGIES
 
 __all__ = ['SapiensFSDPStrategy']
 
 
-@register_strategy
+@STRATEGIES.register_module()
 class SapiensFSDPStrategy(FSDPStrategy):
     """mmengine's ``FSDPStrategy`` (same arguments) whose optimizer state saves and loads
     correctly (see the module docstring)."""

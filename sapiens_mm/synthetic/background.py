@@ -1,6 +1,6 @@
 """Random textured backgrounds (RGB uint8): a floor/wall split, gradients, stripes, clutter.
 
-Ideas as in :mod:`sapiens_mm.datasets.procedural_images`, with more structure so that a model
+Ideas as in :mod:`sapiens_mm.synthetic.procedural_images`, with more structure so that a model
 cannot find people just by "anything that is not smooth": rectangles, ellipses and line clutter
 in random colours, a tiled or plain floor, sensor noise. All float32 (this runs once per image
 and is a visible share of the generator's time).
@@ -12,13 +12,18 @@ the camera (the tiny demo model does not learn to read it in 1000 iterations; th
 the pitch instead, see ``tools/run_demo.sh``). Without a camera (or with the camera below the
 ground) the floor is a flat band below a random horizon.
 """
+import os
+import os.path as osp
 from functools import lru_cache
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 import cv2
 import numpy as np
+from mmengine.utils import ProgressBar
 
-__all__ = ['make_background']
+from sapiens_mm.utils.fileio import atomic_write_text
+
+__all__ = ['make_background', 'write_synthetic_backgrounds']
 
 
 @lru_cache(maxsize=4)
@@ -113,3 +118,24 @@ def make_background(rng: np.random.Generator, size: Tuple[int, int],
     noise = rng.standard_normal((h, w, 3), dtype=np.float32)
     img += np.float32(rng.uniform(1, 6)) * noise + np.float32(0.5)
     return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def write_synthetic_backgrounds(out_dir: str, num: int, size: Tuple[int, int] = (1024, 768),
+                                seed: int = 0, progress: bool = True) -> List[str]:
+    """Render ``num`` people-free backgrounds of ``size`` = (H, W) into ``out_dir/images``
+    with :func:`make_background`; image i depends on (seed, i) only. Writes
+    ``backgrounds.txt`` (the list ``RandomBackground(background_root=out_dir)`` reads);
+    returns the listed paths (relative to ``out_dir``)."""
+    os.makedirs(osp.join(out_dir, 'images'), exist_ok=True)
+    bar = ProgressBar(num) if progress and num else None
+    rels = []
+    for i in range(num):
+        rgb = make_background(np.random.default_rng([int(seed), i]), tuple(size))
+        rel = f'images/{i:06d}.png'
+        if not cv2.imwrite(osp.join(out_dir, rel), rgb[..., ::-1]):
+            raise OSError(f'could not write {osp.join(out_dir, rel)}')
+        rels.append(rel)
+        if bar is not None:
+            bar.update()
+    atomic_write_text(osp.join(out_dir, 'backgrounds.txt'), ''.join(p + '\n' for p in rels))
+    return rels

@@ -1,7 +1,7 @@
 """Label vocabularies the synthetic humans are annotated in.
 
 * Goliath 308 keypoints (names, flip partners, skeleton links), read from the repository's own
-  mmpose metainfo ``configs/_base_/datasets/goliath.py`` so there is one source of truth.
+  mmpose metainfo ``configs/_base_/metainfo/goliath.py`` so there is one source of truth.
 * The 28 Sapiens body-part classes (index = class id, ``Background`` = 0) with their palette
   (RGB) and the Left/Right pairs swapped by a horizontal flip.
 * COCO-17 (body) as Goliath indices, in COCO order.
@@ -13,8 +13,8 @@ import runpy
 from functools import lru_cache
 from typing import Dict, List, Tuple
 
-from ..body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
-from ..pose.metainfo import GOLIATH_METAINFO
+from sapiens_mm.datasets.body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
+from sapiens_mm.datasets.pose.metainfo import GOLIATH_METAINFO
 
 __all__ = [
     'SEG_CLASSES', 'SEG_PALETTE', 'SEG_FLIP_PAIRS', 'CLASS_ID', 'seg_flip_lut', 'goliath_info',

@@ -159,7 +159,7 @@ def generate_split(out_dir: str, num: int, seed: int = 0, size: Tuple[int, int] 
         np.zeros(len(SEG_CLASSES), np.int64)
     names = goliath_info()['names']
     meta = dict(
-        generator='sapiens_mm.datasets.synthetic', version=GENERATOR_VERSION, seed=int(seed),
+        generator='sapiens_mm.synthetic', version=GENERATOR_VERSION, seed=int(seed),
         size=list(size), max_people=int(max_people), num_images=int(num),
         max_view_yaw=max_view_yaw, close_up_prob=float(close_up_prob),
         pitch_range=list(pitch_range or PITCH_RANGE),

@@ -1,10 +1,15 @@
-"""Image listing and checked reading, and atomic file writes, for the curation tools.
+"""File helpers shared by the whole package: image listing, checked image reading, atomic writes.
 
+:data:`IMAGE_EXTENSIONS` is the one list of suffixes taken as images when a folder is walked
+(the inferencer, feature extraction, data curation and the background sets all use it).
 :func:`read_image_checked` raises :class:`ImageReadError` (with a short reason) for a missing
 or empty file, a JPEG without its end-of-image marker or a PNG without its ``IEND`` chunk
 (a truncated download or copy: OpenCV would decode the part that is there and pad the rest with
-grey), and bytes OpenCV cannot decode. The curation tool records these as rejected images
-instead of stopping.
+grey), and bytes OpenCV cannot decode; callers decide whether that skips the image (curation,
+``RandomBackground``) or is an error naming the file (inference).
+:func:`atomic_write_text` and :func:`atomic_save` write through a temporary file beside the
+target and ``os.replace``, so that a reader sees the old file or the whole new one (checkpoint
+bookkeeping, curation reports, background lists).
 """
 import os
 import os.path as osp
@@ -14,11 +19,11 @@ from typing import Iterable, List, Optional
 import cv2
 import numpy as np
 
-__all__ = ['IMAGE_SUFFIXES', 'ImageReadError', 'read_image_checked', 'list_images',
+__all__ = ['IMAGE_EXTENSIONS', 'ImageReadError', 'read_image_checked', 'list_images',
            'read_path_list', 'atomic_write_text', 'atomic_save']
 
 #: Suffixes (lower case) of the files taken as images when a folder is walked.
-IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
 
 class ImageReadError(Exception):
@@ -46,7 +51,7 @@ def read_image_checked(path: str) -> np.ndarray:
     return img
 
 
-def list_images(root: str, suffixes: Iterable[str] = IMAGE_SUFFIXES) -> List[str]:
+def list_images(root: str, suffixes: Iterable[str] = IMAGE_EXTENSIONS) -> List[str]:
     """Image files under ``root`` (recursive), as sorted '/'-separated paths relative to it."""
     if not osp.isdir(root):
         raise FileNotFoundError(f'image folder {root} does not exist')

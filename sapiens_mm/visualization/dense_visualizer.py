@@ -9,7 +9,8 @@ from mmengine.structures import PixelData
 from mmseg.visualization import SegLocalVisualizer
 
 from sapiens_mm.datasets.body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
-from sapiens_mm.registry import register_mmseg_visualizer
+from sapiens_mm.registry import VISUALIZERS
+from sapiens_mm.utils.masks import normal_foreground
 from .colormaps import colorize_depth, colorize_normals
 from .panels import side_by_side
 
@@ -28,7 +29,7 @@ def _numpy(field) -> np.ndarray:
     return np.asarray(data)
 
 
-@register_mmseg_visualizer
+@VISUALIZERS.register_module()
 class SapiensDenseVisualizer(SegLocalVisualizer):
     """mmseg's ``SegLocalVisualizer`` for the three Sapiens dense tasks.
 
@@ -133,7 +134,7 @@ class SapiensDenseVisualizer(SegLocalVisualizer):
         gt = _numpy(data_sample.get(gt_field))
         if task == 'depth':
             return (gt[0] if gt.ndim == 3 else gt) > 0
-        return np.linalg.norm(gt, axis=0) > 0.5
+        return normal_foreground(gt, axis=0)
 
     def draw_field(self, image: np.ndarray, data_sample, task: str, which: str,
                    with_labels: Optional[bool] = None) -> Optional[np.ndarray]:

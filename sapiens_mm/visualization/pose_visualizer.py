@@ -5,19 +5,19 @@ from typing import Optional
 import numpy as np
 from mmpose.visualization import PoseLocalVisualizer
 
-from sapiens_mm.registry import register_mmpose_visualizer
+from sapiens_mm.registry import VISUALIZERS
 
 __all__ = ['SapiensPoseVisualizer']
 
 
-@register_mmpose_visualizer
+@VISUALIZERS.register_module()
 class SapiensPoseVisualizer(PoseLocalVisualizer):
     """mmpose's ``PoseLocalVisualizer`` with what breaks on numpy 2 fixed.
 
     Skeleton links, keypoints and boxes are drawn by mmpose (links first, keypoints over them,
     boxes last) in the colours of the dataset metainfo (``set_dataset_meta``:
     ``skeleton_link_colors`` and ``keypoint_colors``, RGB; the 308-keypoint Goliath metainfo
-    ``configs/_base_/datasets/goliath.py`` carries the colours of the release's
+    ``configs/_base_/metainfo/goliath.py`` carries the colours of the release's
     ``lite/demo/classes_and_palettes.py``, the COCO 17/133 metainfos mmpose's). Images are RGB.
 
     What upstream (mmpose 1.3) gets wrong, and this class fixes:

@@ -11,7 +11,7 @@ import shutil
 import time
 
 from sapiens_mm.data_curation import CocoBoxDetector
-from sapiens_mm.datasets.synthetic import generate_split
+from sapiens_mm.synthetic import generate_split
 
 #: images that cannot be read: name -> reason reported by read_image_checked
 BROKEN = {'broken_truncated.png': 'truncated PNG', 'broken_empty.jpg': 'empty file'}

@@ -1,4 +1,4 @@
-"""Parameter and MAC counts of the Sapiens backbones (sapiens-facts §1.5).
+"""Parameter and MAC counts of the Sapiens backbones (Sapiens paper, Table 1).
 
 Every full-size model is built on the ``meta`` device: shapes only, no weights allocated, so
 the 2B model costs nothing. Only ``sapiens_tiny`` is ever run on the CPU.
@@ -26,7 +26,7 @@ FINETUNE = dict(zip(SIZES, [(306_244_608, 293), (634_597_120, 389),
                             (1_139_163_648, 485), (2_131_943_040, 581)]))
 #: Pretraining-shaped backbone: 1024x1024 with a cls token (4097 positions).
 PRETRAIN = dict(zip(SIZES, [307_295_232, 635_910_400, 1_140_739_584, 2_133_912_960]))
-#: Backbone MACs in T (1e12), rounded as in sapiens-facts §1.5: (1024x768, 1024x1024).
+#: Backbone MACs in T (1e12), 12*N*C^2 + 2*N^2*C per layer, rounded: (1024x768, 1024x1024).
 MACS_T = dict(zip(SIZES, [(1.39, 2.06), (2.71, 3.96), (4.64, 6.71), (8.27, 11.80)]))
 
 

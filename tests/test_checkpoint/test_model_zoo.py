@@ -151,14 +151,19 @@ def test_task_checkpoint_as_pth_and_safetensors(seg_ckpt, tmp_path):
     assert not torch.equal(outs[0], build(cfg).eval()._forward(x))
 
 
-def test_pretrain_file_fills_only_the_backbone(seg_ckpt, tmp_path):
+def test_pretrain_file_fills_only_the_backbone(seg_ckpt, tmp_path, monkeypatch):
     cfg, path = seg_ckpt
     sd = torch.load(path, weights_only=True)['state_dict']
     flat = {k[len('backbone.'):]: v for k, v in sd.items() if k.startswith('backbone.')}
     clean = tmp_path / 'tiny_clean.pth'
     torch.save(flat, clean)
     m = build(cfg)
+    reads = []
+    real_torch_load = torch.load
+    monkeypatch.setattr(torch, 'load', lambda *a, **k: reads.append(a[0]) or real_torch_load(
+        *a, **k))
     info = load_model_weights(m, str(clean))
+    assert reads == [str(clean)]  # read from disk once (8 GB for the 2B model), not twice
     assert 'backbone.ln1.weight' in info['loaded']
     assert torch.equal(m.backbone.layers[1].attn.qkv.weight,
                        sd['backbone.layers.1.attn.qkv.weight'])

@@ -1,5 +1,4 @@
-"""Background sets: person-free COCO images, person-free crops, synthetic backgrounds, lists."""
-import importlib.util
+"""Background sets: person-free COCO images, person-free crops, lists."""
 import itertools
 import json
 import os.path as osp
@@ -8,8 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
-from sapiens_mm.data_curation import (build_background_set, largest_free_rect,
-                                      list_background_files, write_synthetic_backgrounds)
+from sapiens_mm.data_curation import build_background_set, largest_free_rect
+from sapiens_mm.datasets.transforms.random_background import list_background_files
 
 
 def brute_force_free_rect(w, h, boxes):
@@ -132,19 +131,3 @@ def test_clear_errors(coco, tmp_path):
     assert summary['num_listed'] == 1
     with pytest.raises(FileNotFoundError, match='make_background_set.py'):
         list_background_files(str(tmp_path / 'missing_dir'))
-
-
-def test_synthetic_backgrounds_and_cli(tmp_path, repo_root):
-    rels = write_synthetic_backgrounds(str(tmp_path / 'a'), 3, (40, 30), seed=1, progress=False)
-    files = list_background_files(str(tmp_path / 'a'))
-    assert files == [str(tmp_path / 'a' / r) for r in rels]
-    imgs = [cv2.imread(f) for f in files]
-    assert all(i.shape == (40, 30, 3) for i in imgs) and not np.array_equal(imgs[0], imgs[1])
-    spec = importlib.util.spec_from_file_location(
-        'make_background_set', osp.join(repo_root, 'tools', 'make_background_set.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    tool.main(['synthetic', '--out', str(tmp_path / 'b'), '--num', '3', '--size', '40', '30',
-               '--seed', '1'])
-    for rel in rels:  # same seed, same images
-        assert (tmp_path / 'a' / rel).read_bytes() == (tmp_path / 'b' / rel).read_bytes()

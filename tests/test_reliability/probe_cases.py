@@ -97,7 +97,7 @@ def test_load(path):
     from mmengine.runner.checkpoint import load_checkpoint
     model = build(cfgs['seg'])
     try:
-        from sapiens_mm.apis import load_test_weights
+        from sapiens_mm.engine.runner import load_test_weights
 
         class R:
             pass
@@ -142,7 +142,7 @@ def _():
 
 @case('train.py --cfg-options optim_wraper.optimizer.lr=1')
 def _():
-    from sapiens_mm.apis import load_train_config, parse_train_args
+    from sapiens_mm.engine.runner import load_train_config, parse_train_args
     p = os.path.join(TMP, 'c.py')
     open(p, 'w').write("optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1))\n"
                        "default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1))\n")
@@ -152,14 +152,14 @@ def _():
 
 @case('train.py --cfg-options default_hooks.checkpoint.intervl=2')
 def _():
-    from sapiens_mm.apis import load_train_config, parse_train_args
+    from sapiens_mm.engine.runner import load_train_config, parse_train_args
     load_train_config(parse_train_args([os.path.join(TMP, 'c.py'), '--cfg-options',
                                         'default_hooks.checkpoint.intervl=2']))
 
 
 @case('train.py --resume (nothing to resume)')
 def _():
-    from sapiens_mm.apis import load_train_config, parse_train_args
+    from sapiens_mm.engine.runner import load_train_config, parse_train_args
     load_train_config(parse_train_args([os.path.join(TMP, 'c.py'), '--resume', '--work-dir',
                                         os.path.join(TMP, 'nowork')]))
 

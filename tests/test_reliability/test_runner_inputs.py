@@ -3,7 +3,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from sapiens_mm.apis import (ConfigOptionError, check_cfg_options, load_test_config,
+from sapiens_mm.engine.runner import (ConfigOptionError, check_cfg_options, load_test_config,
                              load_train_config, parse_test_args, parse_train_args)
 from sapiens_mm.checkpoint import CheckpointError, check_model_checkpoint, load_model_weights
 from tests.helpers.tiny_task_models import build, tiny_config
@@ -106,7 +106,7 @@ def test_resume_with_nothing_to_resume_says_so(config, tmp_path):
 
 def test_build_runner_refuses_to_resume_another_tasks_checkpoint(task_ckpts, tmp_path):
     """tools/train.py --resume DEPTH.pth with a seg config: refused before training."""
-    from sapiens_mm.apis import build_runner
+    from sapiens_mm.engine.runner import build_runner
     cfgs, paths, _ = task_ckpts
     cfg = cfgs['seg'].copy()
     cfg.work_dir, cfg.resume, cfg.load_from = str(tmp_path / 'w'), True, paths['depth']

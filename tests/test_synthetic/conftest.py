@@ -1,7 +1,7 @@
 """Shared renders for the synthetic-human tests (small images keep the suite fast)."""
 import pytest
 
-from sapiens_mm.datasets.synthetic import render_sample
+from sapiens_mm.synthetic import render_sample
 
 SIZE = (128, 96)  # H, W pixels
 

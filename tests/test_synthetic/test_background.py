@@ -1,8 +1,14 @@
 """The synthetic backgrounds: the floor is the ground plane seen by the scene's camera."""
+import importlib.util
+import os.path as osp
+
+import cv2
 import numpy as np
 
-from sapiens_mm.datasets.synthetic.background import _ground_floor, make_background
-from sapiens_mm.datasets.synthetic.camera import Camera, look_at_rotation
+from sapiens_mm.datasets.transforms.random_background import list_background_files
+from sapiens_mm.synthetic.background import (_ground_floor, make_background,
+                                             write_synthetic_backgrounds)
+from sapiens_mm.synthetic.camera import Camera, look_at_rotation
 
 H, W = 96, 64
 
@@ -54,3 +60,19 @@ def test_the_camera_changes_only_the_floor_not_the_draws():
     seen = make_background(rng_b, (H, W), _camera(0.2))
     assert flat.shape == seen.shape == (H, W, 3) and flat.dtype == seen.dtype == np.uint8
     assert rng_a.random() == rng_b.random()
+
+
+def test_synthetic_backgrounds_and_cli(tmp_path, repo_root):
+    rels = write_synthetic_backgrounds(str(tmp_path / 'a'), 3, (40, 30), seed=1, progress=False)
+    files = list_background_files(str(tmp_path / 'a'))
+    assert files == [str(tmp_path / 'a' / r) for r in rels]
+    imgs = [cv2.imread(f) for f in files]
+    assert all(i.shape == (40, 30, 3) for i in imgs) and not np.array_equal(imgs[0], imgs[1])
+    spec = importlib.util.spec_from_file_location(
+        'make_background_set', osp.join(repo_root, 'tools', 'make_background_set.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    tool.main(['synthetic', '--out', str(tmp_path / 'b'), '--num', '3', '--size', '40', '30',
+               '--seed', '1'])
+    for rel in rels:  # same seed, same images
+        assert (tmp_path / 'a' / rel).read_bytes() == (tmp_path / 'b' / rel).read_bytes()

@@ -2,14 +2,14 @@
 import numpy as np
 import pytest
 
-from sapiens_mm.datasets.synthetic.appearance import (BODY_MODEL_CLASSES, dress, sample_colours,
+from sapiens_mm.synthetic.appearance import (BODY_MODEL_CLASSES, dress, sample_colours,
                                                       sample_outfit)
-from sapiens_mm.datasets.synthetic.body_model import BodyShape, Outfit, build_body
-from sapiens_mm.datasets.synthetic.geometry import MIRROR_X
-from sapiens_mm.datasets.synthetic.keypoint_anchors import build_anchors
-from sapiens_mm.datasets.synthetic.pose_sampler import JOINT_LIMITS, sample_pose, sample_shape
-from sapiens_mm.datasets.synthetic.solids import CAPSULE, ELLIPSOID
-from sapiens_mm.datasets.synthetic.vocab import CLASS_ID, SEG_CLASSES, goliath_info
+from sapiens_mm.synthetic.body_model import BodyShape, Outfit, build_body
+from sapiens_mm.synthetic.geometry import MIRROR_X
+from sapiens_mm.synthetic.keypoint_anchors import build_anchors
+from sapiens_mm.synthetic.pose_sampler import JOINT_LIMITS, sample_pose, sample_shape
+from sapiens_mm.synthetic.solids import CAPSULE, ELLIPSOID
+from sapiens_mm.synthetic.vocab import CLASS_ID, SEG_CLASSES, goliath_info
 
 
 def _swap_name(name):

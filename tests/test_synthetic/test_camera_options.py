@@ -1,9 +1,9 @@
 """The camera options of the synthetic scenes: front views only, and the close-up share."""
 import numpy as np
 
-from sapiens_mm.datasets.synthetic import render_sample
-from sapiens_mm.datasets.synthetic.scene import PITCH_RANGE, sample_scene
-from sapiens_mm.datasets.synthetic.vocab import goliath_info
+from sapiens_mm.synthetic import render_sample
+from sapiens_mm.synthetic.scene import PITCH_RANGE, sample_scene
+from sapiens_mm.synthetic.vocab import goliath_info
 
 SIZE = (128, 96)
 

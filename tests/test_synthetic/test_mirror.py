@@ -2,8 +2,8 @@
 classes and keypoints swapped (Goliath ``swap`` partners)."""
 import numpy as np
 
-from sapiens_mm.datasets.synthetic import mirror_scene, render_scene
-from sapiens_mm.datasets.synthetic.vocab import SEG_FLIP_PAIRS, goliath_info, seg_flip_lut
+from sapiens_mm.synthetic import mirror_scene, render_scene
+from sapiens_mm.synthetic.vocab import SEG_FLIP_PAIRS, goliath_info, seg_flip_lut
 
 
 def test_mirrored_scene_renders_the_flipped_image(renders):

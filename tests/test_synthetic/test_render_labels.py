@@ -3,13 +3,13 @@ depth ordering vs occlusion, normals vs depth, boxes, pixel conventions, handedn
 import numpy as np
 import pytest
 
-from sapiens_mm.datasets.synthetic import render_scene
-from sapiens_mm.datasets.synthetic.appearance import dress, sample_colours
-from sapiens_mm.datasets.synthetic.body_model import BodyShape, Outfit, build_body
-from sapiens_mm.datasets.synthetic.camera import Camera, look_at_rotation
-from sapiens_mm.datasets.synthetic.keypoint_anchors import build_anchors
-from sapiens_mm.datasets.synthetic.scene import Scene
-from sapiens_mm.datasets.synthetic.vocab import CLASS_ID, goliath_info
+from sapiens_mm.synthetic import render_scene
+from sapiens_mm.synthetic.appearance import dress, sample_colours
+from sapiens_mm.synthetic.body_model import BodyShape, Outfit, build_body
+from sapiens_mm.synthetic.camera import Camera, look_at_rotation
+from sapiens_mm.synthetic.keypoint_anchors import build_anchors
+from sapiens_mm.synthetic.scene import Scene
+from sapiens_mm.synthetic.vocab import CLASS_ID, goliath_info
 
 _FACE = {'Face_Neck', 'Hair', 'Upper_Lip', 'Lower_Lip', 'Upper_Teeth', 'Lower_Teeth', 'Tongue',
          'Apparel'}

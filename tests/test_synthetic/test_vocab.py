@@ -3,13 +3,13 @@ import json
 import os
 
 
-from sapiens_mm.datasets.synthetic.vocab import (COCO17_NAMES, SEG_CLASSES, SEG_PALETTE,
+from sapiens_mm.synthetic.vocab import (COCO17_NAMES, SEG_CLASSES, SEG_PALETTE,
                                                  coco17_indices, coco_wholebody_names,
                                                  goliath_info, wholebody_to_goliath)
 
 # The release's keypoint and class lists, kept with the tests (tests/data/reference/).
-REFERENCE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                         'data', 'reference')
+REFERENCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'data',
+                         'reference')
 
 
 def test_goliath_metainfo():

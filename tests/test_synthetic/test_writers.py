@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 from xtcocotools.coco import COCO
 
-from sapiens_mm.datasets.synthetic import generate_split, render_sample
-from sapiens_mm.datasets.synthetic.vocab import coco17_indices, wholebody_to_goliath
+from sapiens_mm.synthetic import generate_split, render_sample
+from sapiens_mm.synthetic.vocab import coco17_indices, wholebody_to_goliath
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
-    __file__)))))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIZE, NUM, SEED = (96, 64), 6, 3
 
 

@@ -24,7 +24,7 @@ from mmengine.config import Config
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from sapiens_mm.apis import (load_test_config, load_train_config, parse_test_args,
+from sapiens_mm.engine.runner import (load_test_config, load_train_config, parse_test_args,
                              parse_train_args)
 from sapiens_mm.checkpoint.safe_globals import register_safe_globals, safe_globals_list
 from tests.helpers.logs import log_records, messages

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import torch
 
-from sapiens_mm.datasets import write_procedural_images
+from sapiens_mm.synthetic import write_procedural_images
 from sapiens_mm.models.backbones import SapiensViT
 
 MAE_CFG = 'configs/sapiens_mae/mae_sapiens_tiny-p16_1xb16-8e_demo-128.py'

@@ -84,7 +84,7 @@ def test_pose_show_dir_draws_every_sample_with_keypoint_colours(tmp_path, repo_r
     picture = cv2.imread(str(show / f'{stem}_{nth}.png'))
     source = cv2.imread(result['img_path'])
     assert picture.shape == source.shape
-    meta = Config.fromfile(osp.join(repo_root, 'configs/_base_/datasets/goliath.py'))
+    meta = Config.fromfile(osp.join(repo_root, 'configs/_base_/metainfo/goliath.py'))
     rgb = meta.dataset_info['keypoint_info'][int(best)]['color']
     assert picture[y, x].tolist() == list(rgb[::-1])  # BGR on disk
     assert picture[y, x].tolist() != source[y, x].tolist()

@@ -41,7 +41,7 @@ def test_list_configs_patterns():
     seg = list_configs('sapiens_seg/*')
     assert seg and all(p.startswith('sapiens_seg/') for p in seg)
     assert list_configs('0.3b') == [p for p in everything if '0.3b' in p]
-    assert '_base_/datasets/goliath.py' in list_configs('_base_/*')
+    assert '_base_/metainfo/goliath.py' in list_configs('_base_/*')
     assert list_configs('no-such-config') == []
 
 

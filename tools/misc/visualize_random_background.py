@@ -20,9 +20,8 @@ import numpy as np
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
-from sapiens_mm.data_curation import write_synthetic_backgrounds
 from sapiens_mm.datasets.body_part_classes import BODY_PART_PALETTE
-from sapiens_mm.datasets.synthetic import generate_split
+from sapiens_mm.synthetic import generate_split, write_synthetic_backgrounds
 
 LOADERS = {'seg': ('BodyPartSegDataset', 'LoadBodyPartAnnotations', {}),
            'depth': ('HumanDepthDataset', 'LoadHumanDepth', {}),

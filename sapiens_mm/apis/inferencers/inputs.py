@@ -23,10 +23,11 @@ import cv2
 import numpy as np
 import torch
 
+from sapiens_mm.utils.fileio import IMAGE_EXTENSIONS, ImageReadError, read_image_checked
+
 __all__ = ['InputItem', 'inputs_to_list', 'read_image', 'ImageDataset', 'VideoFrames',
            'IMAGE_EXTENSIONS', 'VIDEO_EXTENSIONS', 'MAX_IMAGE_PIXELS', 'is_video']
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v')
 #: Largest decoded image taken (width x height): 100 megapixels, 300 MB as BGR uint8. A few
 #: hundred kB of PNG can declare 20000 x 20000 (1.2 GB decoded, more in the test pipeline),
@@ -79,7 +80,6 @@ def read_image(path: str, max_pixels: Optional[int] = None) -> np.ndarray:
             :data:`MAX_IMAGE_PIXELS`; checked from the header before decoding).
     """
     max_pixels = MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
-    from sapiens_mm.data_curation.image_io import ImageReadError, read_image_checked
     size = _image_size(path)
     if size is not None and size[0] * size[1] > max_pixels:
         raise ValueError(f'{path}: {size[0]}x{size[1]} pixels exceeds the limit of '

@@ -10,7 +10,7 @@ import numpy as np
 from mmengine.logging import print_log
 from mmpose.datasets import CocoWholeBodyDataset
 from mmpose.datasets.datasets.base import BaseCocoStyleDataset
-from mmpose.registry import DATASETS
+from sapiens_mm.registry import DATASETS
 
 from .metainfo import GOLIATH_METAINFO, load_goliath_extras
 
@@ -148,12 +148,12 @@ class _CheckedAnnotations:
         return meta
 
 
-@DATASETS.register_module(force=True)
+@DATASETS.register_module()
 class Goliath308Dataset(_CheckedAnnotations, BaseCocoStyleDataset):
     """308-keypoint whole-body dataset in COCO keypoint format (mmpose's top-down pipeline).
 
     ``keypoints`` of each annotation hold 308 x (x, y, v) in the order of
-    ``configs/_base_/datasets/goliath.py``, v = 0 (not labelled), 1 (occluded), 2 (visible);
+    ``configs/_base_/metainfo/goliath.py``, v = 0 (not labelled), 1 (occluded), 2 (visible);
     ``bbox`` is (x, y, w, h) in pixels. Wrong keypoint counts, missing keys and missing images
     raise errors naming the annotation file, the annotation id and the image.
     The metainfo adds ``keypoint_groups`` (body, foot, hands, extra, face index lists).
@@ -171,7 +171,7 @@ class Goliath308Dataset(_CheckedAnnotations, BaseCocoStyleDataset):
         return info
 
 
-@DATASETS.register_module(force=True)
+@DATASETS.register_module()
 class CocoWholeBodyGoliathDataset(_CheckedAnnotations, CocoWholeBodyDataset):
     """COCO-WholeBody-133 annotations laid out as the 308 Goliath keypoints.
 

@@ -1,13 +1,14 @@
-"""The relative-depth training target of Sapiens (sapiens-facts §5, ``GenerateDepthTarget``)."""
+"""The relative-depth training target of Sapiens (``GenerateDepthTarget`` of the
+release's ``seg/mmseg/datasets/transforms/depth_transforms.py``)."""
 import numpy as np
 from mmcv.transforms import BaseTransform
 
-from sapiens_mm.registry import register_mmseg_transform
+from sapiens_mm.registry import TRANSFORMS
 
 __all__ = ['GenerateHumanDepthTarget']
 
 
-@register_mmseg_transform
+@TRANSFORMS.register_module()
 class GenerateHumanDepthTarget(BaseTransform):
     """Min-max normalise the person's depth to [0, 1] (near = 0); background -> ``background_val``.
 

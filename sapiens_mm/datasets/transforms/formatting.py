@@ -4,12 +4,12 @@ from mmcv.transforms import to_tensor
 from mmengine.structures import PixelData
 from mmseg.datasets.transforms import PackSegInputs
 
-from sapiens_mm.registry import register_mmseg_transform
+from sapiens_mm.registry import TRANSFORMS
 
 __all__ = ['PackDenseInputs']
 
 
-@register_mmseg_transform
+@TRANSFORMS.register_module()
 class PackDenseInputs(PackSegInputs):
     """mmseg's ``PackSegInputs`` that also packs ``gt_normal_map``.
 

@@ -23,7 +23,8 @@ import numpy as np
 from mmcv.transforms.utils import cache_randomness
 from mmseg.datasets.transforms import RandomCrop, RandomFlip, RandomRotate
 
-from sapiens_mm.registry import register_mmseg_transform
+from sapiens_mm.registry import TRANSFORMS
+from sapiens_mm.utils.masks import normal_foreground
 
 __all__ = ['DenseRandomFlip', 'DenseRandomRotate', 'ForegroundRandomCrop', 'foreground_of']
 
@@ -34,20 +35,21 @@ VECTOR_KEYS = ('gt_normal_map', )
 def foreground_of(results: dict) -> Optional[np.ndarray]:
     """Boolean (H, W) person mask of the current sample, from its annotation maps.
 
-    Depth > 0, else normal length > 0.5, else a label that is neither 0 (background) nor 255;
+    Depth > 0, else :func:`~sapiens_mm.utils.masks.normal_foreground`, else a label that is
+    neither 0 (background) nor 255;
     None when the sample has none of these maps.
     """
     if results.get('gt_depth_map') is not None:
         return results['gt_depth_map'] > 0
     if results.get('gt_normal_map') is not None:
-        return np.linalg.norm(results['gt_normal_map'], axis=-1) > 0.5
+        return normal_foreground(results['gt_normal_map'], axis=-1)
     if results.get('gt_seg_map') is not None:
         seg = results['gt_seg_map']
         return (seg != 0) & (seg != 255)
     return None
 
 
-@register_mmseg_transform
+@TRANSFORMS.register_module()
 class DenseRandomFlip(RandomFlip):
     """mmseg's ``RandomFlip`` for label, depth and normal maps together.
 
@@ -97,7 +99,7 @@ class DenseRandomFlip(RandomFlip):
                 f'vector_keys={self.vector_keys})')
 
 
-@register_mmseg_transform
+@TRANSFORMS.register_module()
 class DenseRandomRotate(RandomRotate):
     """mmseg's ``RandomRotate`` with a pad value per map and rotated normal vectors.
 
@@ -154,7 +156,7 @@ class DenseRandomRotate(RandomRotate):
                 f'vector_keys={self.vector_keys})')
 
 
-@register_mmseg_transform
+@TRANSFORMS.register_module()
 class ForegroundRandomCrop(RandomCrop):
     """mmseg's ``RandomCrop`` that retries until the crop holds enough of the person.
 

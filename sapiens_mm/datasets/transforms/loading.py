@@ -6,9 +6,13 @@ a missing or unreadable file, a shape that differs from the image (label, mask, 
 values outside the vocabulary, non-finite depth or normals on the person, and foreground
 normals that are not unit vectors beyond a tolerance.
 
-All three put their map into ``results['seg_fields']``, so mmseg's ``Resize``, ``RandomResize``,
-``RandomCrop``, ``RandomRotate`` and ``RandomFlip`` move it with the image (nearest-neighbour
-resampling, which never mixes person and background values).
+All three put their map into ``results['seg_fields']``, so mmseg's ``Resize``, ``RandomResize``
+and ``RandomCrop`` move it with the image (nearest-neighbour resampling, which never mixes person
+and background values). mmseg's ``RandomFlip`` and ``RandomRotate`` are right for label maps
+only: they treat every seg field as one (swapping label ids in depth, padding depth with 255,
+neither mirroring nor rotating normal vectors), so depth and normal pipelines flip and rotate
+with :class:`~.geometric.DenseRandomFlip` and :class:`~.geometric.DenseRandomRotate`
+(:mod:`.geometric` says why).
 """
 import io
 from typing import Optional, Sequence
@@ -19,7 +23,7 @@ from mmcv.transforms import BaseTransform
 from mmengine import fileio
 from mmseg.datasets.transforms import LoadAnnotations, LoadDepthAnnotation
 
-from sapiens_mm.registry import register_mmseg_transform
+from sapiens_mm.registry import TRANSFORMS
 from ..human_normal_dataset import NORMAL_CONVENTIONS
 
 __all__ = ['LoadBodyPartAnnotations', 'LoadHumanDepth', 'LoadHumanNormal']
@@ -86,7 +90,7 @@ def read_foreground(results: dict, threshold: int, backend_args: Optional[dict])
     return mask > threshold
 
 
-@register_mmseg_transform
+@TRANSFORMS.register_module()
 class LoadBodyPartAnnotations(LoadAnnotations):
     """mmseg's ``LoadAnnotations`` for body-part label PNGs, with checks.
 
@@ -126,7 +130,7 @@ class LoadBodyPartAnnotations(LoadAnnotations):
         results['seg_fields'].append('gt_seg_map')
 
 
-@register_mmseg_transform
+@TRANSFORMS.register_module()
 class LoadHumanDepth(LoadDepthAnnotation):
     """Load a person's depth (``depth_map_path``, .npy) and mask (``mask_path``, .png).
 
@@ -173,7 +177,7 @@ class LoadHumanDepth(LoadDepthAnnotation):
                 f'depth_rescale_factor={self.depth_rescale_factor})')
 
 
-@register_mmseg_transform
+@TRANSFORMS.register_module()
 class LoadHumanNormal(BaseTransform):
     """Load a person's surface normals (``normal_map_path``, .npy) and mask (``mask_path``).
 

@@ -2,21 +2,30 @@
 
 Studio and synthetic people come with few, similar backgrounds; replacing everything that is
 not the person by an unrelated scene is what lets their labels carry over to images in the
-wild (sapiens-facts §4.3, §5, §6: probability 0.8 with colour harmonisation for segmentation,
-0.5 for depth and normals).
+wild (the release's ``RandomBackground``: probability 0.8 with colour harmonisation in
+``seg/configs/sapiens_seg/goliath/*.py``, 0.5 in the ``sapiens_depth`` and ``sapiens_normal``
+RenderPeople configs).
 """
-from typing import Optional, Sequence, Tuple
+import os.path as osp
+from typing import List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
-from sapiens_mm.data_curation.backgrounds import list_background_files
-from sapiens_mm.data_curation.image_io import ImageReadError, read_image_checked
-from sapiens_mm.registry import register_mmseg_transform
+from sapiens_mm.registry import TRANSFORMS
+from sapiens_mm.utils.fileio import ImageReadError, list_images, read_image_checked, read_path_list
+from sapiens_mm.utils.masks import normal_foreground
 from .loading import read_foreground
 
-__all__ = ['RandomBackground', 'harmonize_colours']
+__all__ = ['RandomBackground', 'harmonize_colours', 'list_background_files']
+
+#: What to tell a user whose background folder is missing.
+MAKE_BACKGROUNDS_HINT = (
+    'make one with `python tools/make_background_set.py coco ANN.json --image-root IMAGES '
+    '--out DIR` (COCO images without people) or `python tools/make_background_set.py '
+    'synthetic --out DIR --num N` (rendered backgrounds), or use the backgrounds/ folder '
+    'that tools/make_synthetic_humans.py writes')
 
 MASK_SOURCES = ('auto', 'mask_file', 'depth', 'normal', 'seg')
 
@@ -47,12 +56,32 @@ def harmonize_colours(img: np.ndarray, mask: np.ndarray, strength: float) -> np.
     return out
 
 
-@register_mmseg_transform
+def list_background_files(source: str) -> List[str]:
+    """Background image paths from ``source``: a folder (searched recursively; a
+    ``backgrounds.txt`` in it is used instead when present) or a list file (one path a line,
+    relative paths resolved against the list file's folder)."""
+    if osp.isdir(source):
+        list_file = osp.join(source, 'backgrounds.txt')
+        if osp.isfile(list_file):
+            return list_background_files(list_file)
+        files = [osp.join(source, p) for p in list_images(source)]
+    elif osp.isfile(source):
+        base = osp.dirname(osp.abspath(source))
+        files = [p if osp.isabs(p) else osp.join(base, p) for p in read_path_list(source)]
+    else:
+        raise FileNotFoundError(f'background folder or list {source} does not exist; '
+                                + MAKE_BACKGROUNDS_HINT)
+    if not files:
+        raise FileNotFoundError(f'no background image in {source}; ' + MAKE_BACKGROUNDS_HINT)
+    return files
+
+
+@TRANSFORMS.register_module()
 class RandomBackground(BaseTransform):
     """With probability ``prob``, replace every pixel that is not the person by a background.
 
     The background is a random file of ``background_root`` (a folder, searched recursively, or
-    a list file; see :func:`sapiens_mm.data_curation.list_background_files`), scaled to cover
+    a list file; see :func:`list_background_files`), scaled to cover
     the image (times a random factor in ``scale_range``), randomly cropped to the image size
     and mirrored with probability 0.5 (``flip_background``). With probability
     ``harmonize_prob`` the person's colours are then moved towards the new background's
@@ -64,7 +93,8 @@ class RandomBackground(BaseTransform):
       that the sample has;
     * ``'mask_file'``: ``results['mask_path']`` (pixel > ``mask_threshold``), as the depth
       and normal datasets list it (the exact person mask; depth holes stay person);
-    * ``'depth'``: ``gt_depth_map > 0``; ``'normal'``: ``|gt_normal_map| > 0.5``;
+    * ``'depth'``: ``gt_depth_map > 0``; ``'normal'``: ``|gt_normal_map| > 0.5``
+      (:func:`~sapiens_mm.utils.masks.normal_foreground`);
     * ``'seg'``: ``gt_seg_map != background_label``. The segmentation data has no mask file,
       so this is what it uses: ignore pixels (255: the rim, the removed classes such as
       eyeglasses or a chair) keep their original pixels, as nothing says they are background.
@@ -131,7 +161,7 @@ class RandomBackground(BaseTransform):
         if source == 'depth' and results.get('gt_depth_map') is not None:
             return results['gt_depth_map'] > 0
         if source == 'normal' and results.get('gt_normal_map') is not None:
-            return np.linalg.norm(results['gt_normal_map'], axis=-1) > 0.5
+            return normal_foreground(results['gt_normal_map'], axis=-1)
         if source == 'seg' and results.get('gt_seg_map') is not None:
             return results['gt_seg_map'] != self.background_label
         return None

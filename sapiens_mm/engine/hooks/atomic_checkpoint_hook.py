@@ -27,9 +27,10 @@ from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 from mmengine.runner import Runner
 
-from sapiens_mm.registry import register_engine_hook
+from sapiens_mm.registry import HOOKS
+from sapiens_mm.utils.fileio import atomic_write_text
 
-__all__ = ['AtomicCheckpointHook', 'atomic_write_text']
+__all__ = ['AtomicCheckpointHook']
 
 
 def _fsync_file(path: str) -> None:
@@ -37,17 +38,7 @@ def _fsync_file(path: str) -> None:
         os.fsync(f.fileno())
 
 
-def atomic_write_text(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace``."""
-    tmp = osp.join(osp.dirname(path), f'.{osp.basename(path)}.tmp')
-    with open(tmp, 'w') as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-@register_engine_hook
+@HOOKS.register_module()
 class AtomicCheckpointHook(CheckpointHook):
     """``CheckpointHook`` (same arguments) whose saves survive a kill; see the module doc."""
 

@@ -8,12 +8,12 @@ import mmengine.fileio as fileio
 from mmengine.runner import BaseLoop
 from mmseg.engine.hooks import SegVisualizationHook
 
-from sapiens_mm.registry import register_mmseg_hook
+from sapiens_mm.registry import HOOKS
 
 __all__ = ['DenseVisualizationHook']
 
 
-@register_mmseg_hook
+@HOOKS.register_module()
 class DenseVisualizationHook(SegVisualizationHook):
     """mmseg's ``SegVisualizationHook`` for the dense tasks, with a picture budget and
     ``out_dir``.

@@ -21,7 +21,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from sapiens_mm.registry import register_engine_hook
+from sapiens_mm.registry import HOOKS
 
 __all__ = ['NonFiniteLossHook', 'NonFiniteLossError', 'non_finite_terms']
 
@@ -53,7 +53,7 @@ def non_finite_terms(losses: Dict) -> Dict[str, float]:
     return bad
 
 
-@register_engine_hook
+@HOOKS.register_module()
 class NonFiniteLossHook(Hook):
     """Raise :class:`NonFiniteLossError` at the first non-finite loss term (module doc).
 

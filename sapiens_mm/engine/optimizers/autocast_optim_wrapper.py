@@ -19,12 +19,12 @@ from mmengine.device import get_device
 from mmengine.optim import OptimWrapper
 from mmengine.runner.amp import autocast
 
-from sapiens_mm.registry import register_optim_wrapper
+from sapiens_mm.registry import OPTIM_WRAPPERS
 
 __all__ = ['AutocastOptimWrapper']
 
 
-@register_optim_wrapper
+@OPTIM_WRAPPERS.register_module()
 class AutocastOptimWrapper(OptimWrapper):
     """``OptimWrapper`` that runs the forward pass under autocast at ``dtype``.
 

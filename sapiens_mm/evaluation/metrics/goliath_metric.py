@@ -4,14 +4,14 @@ from typing import Dict, List, Optional, Sequence, Union
 
 from mmengine.logging import MMLogger
 from mmpose.evaluation.metrics import CocoMetric
-from mmpose.registry import METRICS
+from sapiens_mm.registry import METRICS
 
 from .grouped_keypoint_eval import STATS_NAMES, keypoint_oks_eval
 
 __all__ = ['Goliath308Metric']
 
 
-@METRICS.register_module(force=True)
+@METRICS.register_module()
 class Goliath308Metric(CocoMetric):
     """COCO-style OKS AP/AR over all 308 Goliath keypoints and per group.
 

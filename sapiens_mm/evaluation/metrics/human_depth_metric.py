@@ -1,6 +1,7 @@
 """Relative-depth metric on the person: scale-and-shift aligned and unaligned errors.
 
-The release trains depth but ships no evaluation (sapiens-facts §5, §9.6). This metric is the
+The release trains depth but ships no evaluation (``val_evaluator=None`` in its
+``seg/configs/sapiens_depth/`` configs). This metric is the
 usual relative-depth protocol restricted to the person: per image, on the foreground pixels,
 the prediction is aligned to the ground truth by least squares
 
@@ -18,7 +19,8 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from sapiens_mm.registry import register_mmseg_metric
+from sapiens_mm.registry import METRICS
+from .dense_maps import prediction_and_truth
 
 __all__ = ['HumanDepthMetric', 'depth_errors', 'align_scale_shift']
 
@@ -56,7 +58,7 @@ def depth_errors(pred: np.ndarray, gt: np.ndarray) -> Dict[str, float]:
         delta3=float(np.mean(ratio < 1.25**3)))
 
 
-@register_mmseg_metric
+@METRICS.register_module()
 class HumanDepthMetric(BaseMetric):
     """Depth errors on the person, after scale-and-shift alignment and unaligned.
 
@@ -103,14 +105,8 @@ class HumanDepthMetric(BaseMetric):
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
-            pred = sample['pred_depth_map']['data'].squeeze(0).float().cpu().numpy()
-            gt = sample['gt_depth_map']['data'].squeeze(0).float().cpu().numpy()
-            if pred.shape != gt.shape:
-                raise ValueError(
-                    f'{type(self).__name__}: prediction {pred.shape} and ground truth '
-                    f'{gt.shape} of {sample.get("img_path")} differ; load the depth after '
-                    'Resize in the evaluation pipeline so it keeps the original size')
-            self.results.append(self.image_errors(pred, gt))
+            pred, gt = prediction_and_truth(self, sample, 'depth_map', 'the depth')
+            self.results.append(self.image_errors(pred.squeeze(0), gt.squeeze(0)))
 
     def compute_metrics(self, results: List[Optional[dict]]) -> Dict[str, float]:
         logger = MMLogger.get_current_instance()

@@ -1,4 +1,5 @@
-"""Angular error of surface normals on the person (missing from the release, sapiens-facts §6).
+"""Angular error of surface normals on the person (the release has none:
+``val_evaluator=None`` in its ``seg/configs/sapiens_normal/`` configs).
 
 Per foreground pixel the error is the angle between the L2-normalised prediction and the
 ground truth, ``arccos(clip(<p/|p|, t/|t|>, -1, 1))`` in degrees. Statistics are pooled over
@@ -15,7 +16,9 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from sapiens_mm.registry import register_mmseg_metric
+from sapiens_mm.registry import METRICS
+from sapiens_mm.utils.masks import normal_foreground
+from .dense_maps import prediction_and_truth
 
 __all__ = ['SurfaceNormalMetric', 'angular_errors']
 
@@ -29,7 +32,7 @@ def angular_errors(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip((pred * gt).sum(axis=1), -1.0, 1.0)))
 
 
-@register_mmseg_metric
+@METRICS.register_module()
 class SurfaceNormalMetric(BaseMetric):
     """Angular error of ``pred_normal_map`` against ``gt_normal_map`` on the person.
 
@@ -59,7 +62,7 @@ class SurfaceNormalMetric(BaseMetric):
 
     def image_stats(self, pred: np.ndarray, gt: np.ndarray) -> dict:
         """Sums of one image from (3, H, W) arrays."""
-        fg = np.linalg.norm(gt, axis=0) > 0.5
+        fg = normal_foreground(gt, axis=0)
         angles = angular_errors(pred[:, fg].T, gt[:, fg].T)
         if not np.isfinite(angles).all():
             raise ValueError(f'{type(self).__name__}: the prediction has non-finite values on '
@@ -72,13 +75,7 @@ class SurfaceNormalMetric(BaseMetric):
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
-            pred = sample['pred_normal_map']['data'].float().cpu().numpy()
-            gt = sample['gt_normal_map']['data'].float().cpu().numpy()
-            if pred.shape != gt.shape:
-                raise ValueError(
-                    f'{type(self).__name__}: prediction {pred.shape} and ground truth '
-                    f'{gt.shape} of {sample.get("img_path")} differ; load the normals after '
-                    'Resize in the evaluation pipeline so they keep the original size')
+            pred, gt = prediction_and_truth(self, sample, 'normal_map', 'the normals')
             self.results.append(self.image_stats(pred, gt))
 
     def _value_at_rank(self, cumulative: np.ndarray, rank: int) -> float:

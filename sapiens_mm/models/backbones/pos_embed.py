@@ -2,8 +2,10 @@
 
 Sapiens is pretrained at 1024x1024 with a cls token (pos_embed (1, 1 + 64*64, C)) and fine-tuned
 at 1024x768 without one (pos_embed (1, 64*48, C)). Loading therefore drops the cls position and
-bicubically resamples the grid (sapiens-facts §1.3). Unlike the original, the source grid is not
-assumed square: a (1, 3072, C) task embedding is recognised as 64x48 from the target's aspect.
+bicubically resamples the grid (``_prepare_pos_embed`` and ``resize_pos_embed`` of the
+release's ``pretrain/mmpretrain/models/{backbones/vision_transformer,utils/embed}.py``). Unlike
+the original, the source grid is not assumed square: a (1, 3072, C) task embedding is recognised
+as 64x48 from the target's aspect.
 """
 import math
 from typing import Optional, Tuple

@@ -9,13 +9,13 @@ from typing import Optional
 import torch
 from mmpretrain.models.selfsup.mae import MAEViT
 
-from sapiens_mm.registry import register_model
+from sapiens_mm.registry import MODELS
 from .sapiens_vit import SapiensViT
 
 __all__ = ['SapiensMAEViT']
 
 
-@register_model
+@MODELS.register_module()
 class SapiensMAEViT(MAEViT, SapiensViT):
     """MAE-pretraining encoder for Sapiens (random patch masking, cls token, fixed pos_embed).
 

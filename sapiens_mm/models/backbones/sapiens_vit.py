@@ -1,6 +1,8 @@
 """Sapiens ViT backbone: mmpretrain's ``VisionTransformer`` with the Sapiens sizes.
 
-The released Sapiens checkpoints were trained with mmpretrain's ViT (sapiens-facts §1.4), so
+The released Sapiens checkpoints were trained with mmpretrain's ViT (the release's
+``pretrain/mmpretrain/models/backbones/vision_transformer.py`` differs from upstream only by
+its ``arch_zoo`` entries and a cls-token branch of ``_prepare_pos_embed``), so
 this class subclasses it and keeps its state-dict keys exactly::
 
     cls_token (1,1,C)  pos_embed (1,N,C)  patch_embed.projection.{weight,bias}
@@ -26,7 +28,7 @@ from mmpretrain.models.backbones import VisionTransformer
 from mmpretrain.models.utils import resize_pos_embed
 from mmpretrain.models.utils.attention import scaled_dot_product_attention_pyimpl
 
-from sapiens_mm.registry import register_model
+from sapiens_mm.registry import MODELS
 from .pos_embed import adapt_pos_embed
 
 __all__ = ['SapiensViT', 'SAPIENS_ARCHS']
@@ -37,7 +39,8 @@ def _arch(embed_dims: int, num_layers: int, num_heads: int) -> dict:
                 feedforward_channels=4 * embed_dims)
 
 
-#: Sapiens sizes (sapiens-facts §1.1). Keys are lower-case; aliases share the dict.
+#: Sapiens sizes (Sapiens paper, Table 1; ``arch_zoo`` of the release's vision_transformer.py).
+#: Keys are lower-case; aliases share the dict.
 SAPIENS_ARCHS = {
     **dict.fromkeys(['sapiens_0.3b', '0.3b'], _arch(1024, 24, 16)),
     **dict.fromkeys(['sapiens_0.6b', '0.6b'], _arch(1280, 32, 16)),
@@ -48,7 +51,7 @@ SAPIENS_ARCHS = {
 }
 
 
-@register_model
+@MODELS.register_module()
 class SapiensViT(VisionTransformer):
     """Plain ViT backbone of Sapiens (patch 16, pre-norm, final LayerNorm ``ln1``).
 

@@ -7,19 +7,17 @@
 
 ``InstanceNorm2d(affine=False)`` has no parameters, so the state-dict keys are exactly those of
 the released checkpoints: ``deconv_layers.{0,3,6,...}.weight``,
-``conv_layers.{0,3,...}.{weight,bias}``, ``conv_seg.{weight,bias}`` (sapiens-facts §1.6).
+``conv_layers.{0,3,...}.{weight,bias}``, ``conv_seg.{weight,bias}`` (the keys of the released
+seg, depth and normal checkpoints).
 """
 from typing import Optional, Sequence
 
 import torch.nn as nn
-from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 
+from .layers import conv_stack, deconv_stack
+
 __all__ = ['SapiensDeconvHead']
-
-#: ConvTranspose2d (padding, output_padding) that double the size for each kernel size.
-_DECONV_PADDING = {4: (1, 0), 3: (1, 1), 2: (0, 0)}
-
 
 class SapiensDeconvHead(BaseDecodeHead):
     """Base of :class:`SapiensSegHead`, :class:`SapiensDepthHead`, :class:`SapiensNormalHead`.
@@ -72,33 +70,14 @@ class SapiensDeconvHead(BaseDecodeHead):
         in_conv = deconv_out[-1] if deconv_out else self.in_channels
         self.conv_layers = self._make_conv_layers(in_conv, conv_out, conv_kernel_sizes)
 
-    def _norm_act(self, channels: int) -> list:
-        return [build_norm_layer(self.norm_cfg, channels)[1], build_activation_layer(self.act_cfg)]
-
     def _make_deconv_layers(self, in_channels: int, out_channels: Sequence[int],
                             kernel_sizes: Sequence[int]) -> nn.Sequential:
-        layers = []
-        for out, kernel in zip(out_channels, kernel_sizes):
-            if kernel not in _DECONV_PADDING:
-                raise ValueError(f'deconvolution kernel size must be 2, 3 or 4, got {kernel}')
-            padding, output_padding = _DECONV_PADDING[kernel]
-            layers.append(nn.ConvTranspose2d(in_channels, out, kernel, stride=2,
-                                             padding=padding, output_padding=output_padding,
-                                             bias=False))
-            layers += self._norm_act(out)
-            in_channels = out
-        return nn.Sequential(*layers)
+        return deconv_stack(in_channels, out_channels, kernel_sizes, self.norm_cfg,
+                            self.act_cfg)
 
     def _make_conv_layers(self, in_channels: int, out_channels: Sequence[int],
                           kernel_sizes: Sequence[int]) -> nn.Sequential:
-        layers = []
-        for out, kernel in zip(out_channels, kernel_sizes):
-            if kernel % 2 != 1:
-                raise ValueError(f'convolution kernel size must be odd, got {kernel}')
-            layers.append(nn.Conv2d(in_channels, out, kernel, padding=kernel // 2))
-            layers += self._norm_act(out)
-            in_channels = out
-        return nn.Sequential(*layers)
+        return conv_stack(in_channels, out_channels, kernel_sizes, self.norm_cfg, self.act_cfg)
 
     def forward(self, inputs):
         """(B, C, h, w) feature (last of the backbone tuple) -> (B, out_channels, H', W')."""

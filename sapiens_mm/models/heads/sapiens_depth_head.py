@@ -1,17 +1,18 @@
-"""Sapiens relative-depth head (``VitDepthHead`` of the release, sapiens-facts §5)."""
+"""Sapiens relative-depth head (``VitDepthHead`` of the release,
+``seg/mmseg/models/decode_heads/vit_depth_head.py``)."""
 from typing import List
 
 import torch
 from mmseg.models.utils import resize
 from torch import Tensor
 
-from sapiens_mm.registry import register_model
+from sapiens_mm.registry import MODELS
 from .sapiens_deconv_head import SapiensDeconvHead
 
 __all__ = ['SapiensDepthHead']
 
 
-@register_model
+@MODELS.register_module()
 class SapiensDepthHead(SapiensDeconvHead):
     """Four stride-2 deconvolutions and two 1x1 convolutions at 384 channels back to the input
     resolution, then a 1-channel ``conv_seg``; no output activation.

@@ -1,4 +1,5 @@
-"""Sapiens 2D pose head: mmpose's ``HeatmapHead`` with InstanceNorm + SiLU (sapiens-facts §3.1).
+"""Sapiens 2D pose head: mmpose's ``HeatmapHead`` with InstanceNorm + SiLU (the release's
+``pose/mmpose/models/heads/heatmap_heads/heatmap_head.py``, ``use_silu=True``).
 
 Two stride-2 deconvolutions (k4, p1, no bias) and two 1x1 convolutions, each followed by
 ``InstanceNorm2d(affine=False)`` and SiLU instead of upstream's BatchNorm + ReLU, then a 1x1
@@ -12,19 +13,15 @@ Shapes: input feature map (B, C, h, w) -> heatmaps (B, K, 4h, 4w); (B, 1024|...,
 from typing import Sequence
 
 import torch.nn as nn
-from mmcv.cnn import build_conv_layer, build_upsample_layer
 from mmpose.models.heads import HeatmapHead
 
-from sapiens_mm.registry import register_model
+from sapiens_mm.registry import MODELS
+from .layers import conv_stack, deconv_stack
 
 __all__ = ['SapiensHeatmapHead']
 
 
-def _norm_act(channels: int) -> list:
-    return [nn.InstanceNorm2d(channels, affine=False), nn.SiLU(inplace=True)]
-
-
-@register_model
+@MODELS.register_module()
 class SapiensHeatmapHead(HeatmapHead):
     """Heatmap head of the released Sapiens pose models.
 
@@ -40,25 +37,11 @@ class SapiensHeatmapHead(HeatmapHead):
 
     def _make_deconv_layers(self, in_channels: int, layer_out_channels: Sequence[int],
                             layer_kernel_sizes: Sequence[int]) -> nn.Module:
-        layers = []
-        for out_channels, kernel_size in zip(layer_out_channels, layer_kernel_sizes):
-            if kernel_size != 4:
-                raise ValueError(f'{type(self).__name__} uses 4x4 deconvolutions (stride 2, '
-                                 f'padding 1), got kernel size {kernel_size}')
-            layers.append(build_upsample_layer(dict(
-                type='deconv', in_channels=in_channels, out_channels=out_channels,
-                kernel_size=4, stride=2, padding=1, output_padding=0, bias=False)))
-            layers += _norm_act(out_channels)
-            in_channels = out_channels
-        return nn.Sequential(*layers)
+        if any(k != 4 for k in layer_kernel_sizes):
+            raise ValueError(f'{type(self).__name__} uses 4x4 deconvolutions (stride 2, '
+                             f'padding 1), got kernel sizes {tuple(layer_kernel_sizes)}')
+        return deconv_stack(in_channels, layer_out_channels, layer_kernel_sizes)
 
     def _make_conv_layers(self, in_channels: int, layer_out_channels: Sequence[int],
                           layer_kernel_sizes: Sequence[int]) -> nn.Module:
-        layers = []
-        for out_channels, kernel_size in zip(layer_out_channels, layer_kernel_sizes):
-            layers.append(build_conv_layer(dict(
-                type='Conv2d', in_channels=in_channels, out_channels=out_channels,
-                kernel_size=kernel_size, stride=1, padding=(kernel_size - 1) // 2)))
-            layers += _norm_act(out_channels)
-            in_channels = out_channels
-        return nn.Sequential(*layers)
+        return conv_stack(in_channels, layer_out_channels, layer_kernel_sizes)

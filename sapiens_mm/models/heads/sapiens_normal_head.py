@@ -1,17 +1,19 @@
-"""Sapiens surface-normal head (``VitNormalHead`` of the release, sapiens-facts §6)."""
+"""Sapiens surface-normal head (``VitNormalHead`` of the release,
+``seg/mmseg/models/decode_heads/vit_normal_head.py``)."""
 from typing import List
 
 import torch
 from mmseg.models.utils import resize
 from torch import Tensor
 
-from sapiens_mm.registry import register_model
+from sapiens_mm.registry import MODELS
+from sapiens_mm.utils.masks import normal_foreground
 from .sapiens_deconv_head import SapiensDeconvHead
 
 __all__ = ['SapiensNormalHead']
 
 
-@register_model
+@MODELS.register_module()
 class SapiensNormalHead(SapiensDeconvHead):
     """The segmentation-head layout (3 deconvolutions, 3 1x1 convolutions at 768 channels) with
     a 3-channel ``conv_seg``: raw (unnormalised) normal vectors, OpenCV camera frame.
@@ -43,7 +45,7 @@ class SapiensNormalHead(SapiensDeconvHead):
         target = torch.stack([s.gt_normal_map.data for s in batch_data_samples]).to(normals)
         normals = resize(normals, size=target.shape[2:], mode='bilinear',
                          align_corners=self.align_corners)
-        valid = target.norm(dim=1) > 0.5
+        valid = normal_foreground(target, axis=1)
         losses = dict()
         loss_fns = self.loss_decode if isinstance(self.loss_decode, torch.nn.ModuleList) \
             else [self.loss_decode]

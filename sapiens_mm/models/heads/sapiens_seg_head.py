@@ -1,11 +1,12 @@
-"""Sapiens body-part segmentation head (``VitHead`` of the release, sapiens-facts §4.2)."""
-from sapiens_mm.registry import register_model
+"""Sapiens body-part segmentation head (``VitHead`` of the release,
+``seg/mmseg/models/decode_heads/vit_head.py``)."""
+from sapiens_mm.registry import MODELS
 from .sapiens_deconv_head import SapiensDeconvHead
 
 __all__ = ['SapiensSegHead']
 
 
-@register_model
+@MODELS.register_module()
 class SapiensSegHead(SapiensDeconvHead):
     """Three stride-2 deconvolutions and three 1x1 convolutions at 768 channels, then a 1x1
     ``conv_seg`` to the class logits.

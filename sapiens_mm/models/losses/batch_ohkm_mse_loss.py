@@ -3,12 +3,12 @@ import torch
 from mmpose.models.losses import KeypointOHKMMSELoss
 from torch import Tensor
 
-from sapiens_mm.registry import register_model
+from sapiens_mm.registry import MODELS
 
 __all__ = ['BatchKeypointOHKMMSELoss']
 
 
-@register_model
+@MODELS.register_module()
 class BatchKeypointOHKMMSELoss(KeypointOHKMMSELoss):
     """mmpose's ``KeypointOHKMMSELoss`` (the release's Goliath loss, ``topk=128``) without its
     Python loops over keypoints and samples: the same value and gradients, in one pass.

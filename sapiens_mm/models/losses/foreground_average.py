@@ -3,6 +3,8 @@ from typing import Callable, Optional
 
 from torch import Tensor
 
+from sapiens_mm.utils.masks import normal_foreground
+
 __all__ = ['foreground_average']
 
 
@@ -12,14 +14,15 @@ def foreground_average(per_pixel: Callable[[Tensor, Tensor], Tensor], pred: Tens
 
     Args:
         pred, target: (B, 3, H, W) normal maps; background targets are zero vectors.
-        valid_mask: (B, H, W) bool; defaults to pixels whose target has norm > 0.5.
+        valid_mask: (B, H, W) bool; defaults to the person pixels of the target
+            (:func:`~sapiens_mm.utils.masks.normal_foreground`).
     Returns:
         scalar tensor; ``0 * pred.sum()`` (keeping the graph) when no pixel is valid.
     """
     if pred.shape != target.shape:
         raise ValueError(f'pred {tuple(pred.shape)} and target {tuple(target.shape)} differ')
     if valid_mask is None:
-        valid_mask = target.norm(dim=1) > 0.5
+        valid_mask = normal_foreground(target, axis=1)
     valid = valid_mask.to(pred.dtype)
     count = valid.sum()
     if count == 0:

@@ -1,17 +1,18 @@
-"""Cosine loss of surface normals over the person (sapiens-facts §6, ``CosineSimilarityLoss``)."""
+"""Cosine loss of surface normals over the person (the release's
+``CosineSimilarityLoss``, ``seg/mmseg/models/losses/cosine_similarity_loss.py``)."""
 from typing import Optional
 
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from sapiens_mm.registry import register_model
+from sapiens_mm.registry import MODELS
 from .foreground_average import foreground_average
 
 __all__ = ['NormalCosineLoss']
 
 
-@register_model
+@MODELS.register_module()
 class NormalCosineLoss(nn.Module):
     """``mean over valid pixels of (1 - <p/|p|, t/|t|>)``, times ``loss_weight``.
 

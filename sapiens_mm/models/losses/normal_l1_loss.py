@@ -1,16 +1,17 @@
-"""L1 loss of surface normals over the person (sapiens-facts §6, the release's ``L1Loss``)."""
+"""L1 loss of surface normals over the person (the release's ``L1Loss``,
+``seg/mmseg/models/losses/l1_loss.py``)."""
 from typing import Optional
 
 import torch.nn as nn
 from torch import Tensor
 
-from sapiens_mm.registry import register_model
+from sapiens_mm.registry import MODELS
 from .foreground_average import foreground_average
 
 __all__ = ['NormalL1Loss']
 
 
-@register_model
+@MODELS.register_module()
 class NormalL1Loss(nn.Module):
     """``sum over valid pixels and the 3 channels of |p - t|``, divided by the number of valid
     pixels (not pixels x 3, as the release), times ``loss_weight``. It pulls the raw prediction

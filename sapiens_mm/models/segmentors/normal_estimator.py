@@ -9,15 +9,16 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
-from sapiens_mm.registry import register_model
+from sapiens_mm.registry import MODELS
 
 __all__ = ['NormalEstimator']
 
 
-@register_model
+@MODELS.register_module()
 class NormalEstimator(DepthEstimator):
-    """backbone -> decode head -> (B, 3, H, W) normals (sapiens-facts §6 reuses
-    ``DepthEstimator``; this subclass only changes what a prediction is).
+    """backbone -> decode head -> (B, 3, H, W) normals (the release's normal configs
+    reuse ``DepthEstimator``, ``seg/configs/sapiens_normal/``; this subclass only changes what
+    a prediction is).
 
     ``predict`` returns data samples with ``pred_normal_map`` (PixelData, (3, H, W)): the head
     output without padding, un-flipped if the input was flipped (the map is mirrored back and

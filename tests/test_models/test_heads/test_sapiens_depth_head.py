@@ -30,7 +30,7 @@ def test_release_keys_shapes_and_size():
     }
     assert sd['deconv_layers.0.weight'].shape == (1536, 384, 4, 4)
     assert sd['conv_seg.weight'].shape == (1, 384, 1, 1)
-    assert round(count_parameters(head) / 1e6, 2) == 16.81  # sapiens-facts §5
+    assert round(count_parameters(head) / 1e6, 2) == 16.81  # the release's VitDepthHead (1b)
 
 
 def test_full_resolution_output_and_positive_start():

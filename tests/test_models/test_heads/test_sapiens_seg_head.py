@@ -31,7 +31,7 @@ def test_release_keys_shapes_and_size():
     assert sd['deconv_layers.6.weight'].shape == (768, 768, 4, 4)
     assert sd['conv_layers.6.weight'].shape == (768, 768, 1, 1)
     assert sd['conv_seg.weight'].shape == (28, 768, 1, 1)
-    assert round(count_parameters(head) / 1e6, 2) == 39.54  # sapiens-facts §4.2
+    assert round(count_parameters(head) / 1e6, 2) == 39.54  # the release's VitHead (1b)
     assert isinstance(head.deconv_layers[1], torch.nn.InstanceNorm2d)
     assert not head.deconv_layers[1].affine and isinstance(head.conv_layers[2], torch.nn.SiLU)
     assert head.deconv_layers[0].bias is None and head.deconv_layers[0].padding == (1, 1)

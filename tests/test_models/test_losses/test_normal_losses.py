@@ -1,4 +1,5 @@
-"""NormalCosineLoss and NormalL1Loss against direct numpy computations (sapiens-facts §6)."""
+"""NormalCosineLoss and NormalL1Loss against direct numpy computations (the release's
+seg/mmseg/models/losses/{cosine_similarity_loss,l1_loss}.py)."""
 import numpy as np
 import torch
 from mmengine.registry import init_default_scope
@@ -49,7 +50,7 @@ def test_no_valid_pixel_gives_zero_with_graph():
 
 def test_upstream_silog_loss_is_the_release_formula():
     """Depth reuses mmseg's SiLogLoss: per image sqrt(mean d^2 - 0.5 mean(d)^2),
-    d = log t - log p over t > 1e-6, then the batch mean (sapiens-facts §5)."""
+    d = log t - log p over t > 1e-6, then the batch mean (release: silog_loss.py)."""
     rng = np.random.default_rng(2)
     pred = rng.uniform(0.1, 1, (2, 1, 4, 4))
     target = rng.uniform(0.1, 1, (2, 1, 4, 4))

@@ -16,13 +16,13 @@ from mmengine.config import Config
 from mmengine.registry import FUNCTIONS
 from mmengine.runner import FlexibleRunner
 
-from sapiens_mm.apis import build_runner, load_train_config, parse_train_args
-from sapiens_mm.apis.distributed import is_flexible_runner_config, prepare_cpu_distributed
+from sapiens_mm.engine.runner import build_runner, load_train_config, parse_train_args
+from sapiens_mm.engine.runner import is_flexible_runner_config, prepare_cpu_distributed
 from sapiens_mm.engine import AutocastOptimWrapper
 from sapiens_mm.engine.fsdp_policies import is_sapiens_vit_block, sapiens_vit_block_wrap_policy
 from sapiens_mm.models.backbones.sapiens_vit import SapiensViT
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 FSDP_CONFIGS = sorted(glob.glob(str(REPO / 'configs/**/*_fsdp.py'), recursive=True))
 TINY_POSE = REPO / 'configs/sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py'
 FSDP_BASE = REPO / 'configs/_base_/strategies/fsdp_bf16_vit.py'

@@ -19,7 +19,7 @@ from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from ..utils.config_paths import config_file
+from sapiens_mm.utils.config_paths import config_file
 from .distributed import is_flexible_runner_config, prepare_cpu_distributed
 
 __all__ = ['parse_train_args', 'parse_test_args', 'load_train_config', 'load_test_config',
@@ -312,7 +312,8 @@ def build_runner(cfg: Config) -> Runner:
     mmengine's ``Runner`` otherwise.
 
     With a launcher and no CUDA, the gloo process group is created first and the DDP/FSDP
-    wrapper is put on the CPU (:func:`~sapiens_mm.apis.distributed.prepare_cpu_distributed`).
+    wrapper is put on the CPU
+    (:func:`~sapiens_mm.engine.runner.distributed.prepare_cpu_distributed`).
 
     With ``resume`` and a ``load_from`` checkpoint, the checkpoint is first checked to fit the
     model (:func:`~sapiens_mm.checkpoint.check_model_checkpoint`): another task's checkpoint

@@ -1,9 +1,9 @@
-"""--show-dir of tools/train.py and tools/test.py (sapiens_mm.apis.runner_utils)."""
+"""--show-dir of tools/train.py and tools/test.py (sapiens_mm.engine.runner.runner_utils)."""
 import os
 
 import pytest
 
-from sapiens_mm.apis import load_test_config, load_train_config, parse_test_args, \
+from sapiens_mm.engine.runner import load_test_config, load_train_config, parse_test_args, \
     parse_train_args
 
 POSE = 'configs/sapiens_pose/goliath/sapiens_0.3b-210e_goliath-1024x768.py'
