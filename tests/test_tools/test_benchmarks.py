@@ -54,3 +54,19 @@ def test_backbone_benchmark_tiny(tmp_path):
         assert json.load(f)['archs'][0]['arch'] == 'sapiens_tiny'
     text = open(md).read()
     assert '| ours bf16 (fused layers) |' in text and 'load average' in text
+
+
+def test_train_step_benchmark_levers(tmp_path):
+    """One fresh process per lever; the same model (same parameter count) under each, and the
+    table names the lever of each row."""
+    import benchmark_train_step
+    md, js = str(tmp_path / 't.md'), str(tmp_path / 't.json')
+    report = benchmark_train_step.main([
+        '--settings', 'pose_tiny', '--levers', 'fp32', 'bf16+cp', '--iters', '1', '--warmup',
+        '0', '--threads', '1', '--data-dir', str(tmp_path / 'data'), '--json', js,
+        '--markdown', md])
+    fp32, bf16_cp = report['results']
+    assert (fp32['precision'], bf16_cp['precision']) == ('fp32', 'bf16+cp')
+    assert fp32['params'] == bf16_cp['params'] and fp32['arch'] == 'sapiens_tiny'
+    assert all(r['peak_rss_mib'] >= r['rss_before_steps_mib'] > 0 for r in (fp32, bf16_cp))
+    assert '| bf16+cp |' in open(md).read()
