@@ -104,3 +104,11 @@ from mmengine.registry import STRATEGIES as MMENGINE_STRATEGIES  # noqa: E402
 
 #: Class decorator: register a FlexibleRunner strategy into mmengine's root ``STRATEGIES``.
 register_strategy = _register_into((MMENGINE_STRATEGIES, ))
+
+# ---------------------------------------------------------------------------------------------
+# Evaluators (the multi-task evaluator that routes each task to its metrics) into mmengine's
+# root ``EVALUATOR``: every scope's registry falls back to it.
+from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR  # noqa: E402
+
+#: Class decorator: register an evaluator into mmengine's root ``EVALUATOR``.
+register_evaluator = _register_into((MMENGINE_EVALUATOR, ))

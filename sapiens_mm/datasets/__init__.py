@@ -7,3 +7,5 @@ from .body_part_seg_dataset import BodyPartSegDataset  # noqa: E402,F401
 from .human_depth_dataset import HumanDepthDataset  # noqa: E402,F401
 from .human_normal_dataset import HumanNormalDataset  # noqa: E402,F401
 from . import transforms  # noqa: E402,F401  (registers the dense-task transforms)
+# Multi-task samples (all four labels of one image, issue 20).
+from .human_multitask_dataset import HumanMultiTaskDataset  # noqa: E402,F401

@@ -21,6 +21,7 @@ from .decode import dense_to_image, pose_instances, pose_to_coco
 from .inputs import (ImageDataset, InputItem, VideoFrames, collate_list, count_frames,
                      inputs_to_list, video_fps)
 from .precision import best_device, choose_precision, make_fast
+from .multitask_model import build_multitask_task_models, is_multitask_config
 from .task_model import ModelSpec, TaskModel, build_task_model
 from .writing import VideoOut, write_image, write_json, write_npy
 
@@ -71,7 +72,9 @@ class SapiensInferencer(BaseInferencer):
     Args:
         models: released names (``'sapiens_0.3b_depth'``) and/or ``(config, checkpoint)``
             pairs; ``checkpoint`` may be a path, a released name or None (random weights).
-            Every checkpoint is found before any model is built.
+            Every checkpoint is found before any model is built. A ``SapiensMultiTask``
+            config gives all its heads, decoded from one backbone pass (pose from the dense
+            features, as ``pose_on_dense``; see :mod:`.multitask_model`).
         device: torch device; None: CUDA when available, else CPU.
         precision: ``'auto'``, ``'bf16'`` or ``'fp32'`` (``dtype`` is an older name of it).
         batch_size: images per forward pass (default of ``__call__``).
@@ -122,11 +125,16 @@ class SapiensInferencer(BaseInferencer):
                 resolved.append((config, ckpt, None))
         self.models: Dict[str, TaskModel] = {}
         for config, ckpt, name in resolved:
-            tm = build_task_model(config, ckpt, self.device, name=name)
-            if tm.task in self.models:
-                raise ValueError(f'two {tm.task} models given ({self.models[tm.task].name}, '
-                                 f'{tm.name}); give one model per task')
-            self.models[tm.task] = tm
+            if is_multitask_config(config):  # one model per head, one backbone pass for all
+                built = build_multitask_task_models(config, ckpt, self.device, name=name)
+                pose_on_dense = True
+            else:
+                built = [build_task_model(config, ckpt, self.device, name=name)]
+            for tm in built:
+                if tm.task in self.models:
+                    raise ValueError(f'two {tm.task} models given ({self.models[tm.task].name}, '
+                                     f'{tm.name}); give one model per task')
+                self.models[tm.task] = tm
         if flip_test is not None and 'pose' in self.models:
             self.models['pose'].model.test_cfg['flip_test'] = bool(flip_test)
         self.pose_on_dense = pose_on_dense
