@@ -91,7 +91,9 @@ def _cached(out_dir: str, manifest: dict) -> bool:
         return False
     try:
         with open(path) as f:
-            return json.load(f) == json.loads(json.dumps(manifest))
+            done = json.load(f)
+        done.pop('num_pose', None)
+        return done == json.loads(json.dumps(manifest))
     except (OSError, json.JSONDecodeError):
         return False
 

@@ -96,4 +96,5 @@ train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 default_hooks = dict(
     logger=dict(interval=25),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1),
-    visualization=None)  # the dense visualizer draws single-task samples
+    # the dense visualizer draws single-task samples, not multi-task ones (no --show-dir)
+    visualization=dict(draw=False))

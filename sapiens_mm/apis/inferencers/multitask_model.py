@@ -123,6 +123,9 @@ def build_multitask_task_models(config: Union[str, Config], checkpoint: Optional
                 raise CheckpointError(f'{checkpoint}: does not fit the {task} head of the '
                                       f'multi-task config: {e}') from e
             tm.checkpoint = str(checkpoint)
+        if task == 'pose' and cfg.model.head.get('out_channels') == 308:
+            from sapiens_mm.datasets.pose import Goliath308Dataset
+            tm.model.dataset_meta = Goliath308Dataset._load_metainfo()  # skeleton, names
         tm.model.to(device).eval()
         models.append(tm)
     return models
