@@ -232,7 +232,7 @@ def main():
                     *teachers, '--pretrained', backbone, '--work-dir', distill_work,
                     '--labels-dir', osp.join(out, 'teacher_labels'), '--no-val',
                     '--cfg-options', *[o for o in schedule_options(MULTI, args.epochs)
-                                       if 'val_interval' not in o], *multi_opts[1:]]
+                                       if 'val_interval' not in o]]
     distilled_ckpt, results['distilled'] = train_and_test('distilled', MULTI, multi_opts,
                                                           distill_args)
     with open(osp.join(out, 'joint', 'last_checkpoint')) as f:

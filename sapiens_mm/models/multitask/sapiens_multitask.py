@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.model import BaseModel
+from mmengine.model import BaseModel, ModuleDict
 from mmengine.registry import DefaultScope
 from mmengine.structures import BaseDataElement, InstanceData, PixelData
 from torch import Tensor
@@ -98,7 +98,8 @@ class SapiensMultiTask(BaseModel):
                              f'{sorted(test_cfg)}')
         self.backbone = _build_in_scope(backbone, 'mmseg')
         tasks = [t for t in MULTITASK_TASKS if t in heads]
-        self.heads = nn.ModuleDict(
+        # mmengine's ModuleDict (a BaseModule): init_weights reaches the heads' init_cfg
+        self.heads = ModuleDict(
             {t: _build_in_scope(heads[t], TASK_SCOPES[t]) for t in tasks})
         self.loss_weights = {t: float(loss_weights.get(t, 1.0)) for t in tasks}
         self.train_cfg = dict(train_cfg or {})

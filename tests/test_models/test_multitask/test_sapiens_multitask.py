@@ -66,6 +66,8 @@ def test_loss_weights_scale_each_task(data):
     cfg = tiny_multitask_config()
     cfg.model.loss_weights = dict(pose=1.0, seg=1.0, depth=1.0, normal=1.0)
     model = build(cfg).eval()  # no dropout: the two calls see the same outputs
+    # init_weights reached the heads' init_cfg (the depth head starts mid-range)
+    assert model.heads['depth'].conv_seg.bias.item() == pytest.approx(0.5)
     data_batch = model.data_preprocessor(batch(cfg, data, [0]), True)
     base = {k: v.mean().item() for k, v in model(**data_batch, mode='loss').items()}
     model.loss_weights.update(seg=3.0, depth=0.0)
