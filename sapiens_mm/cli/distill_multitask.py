@@ -117,6 +117,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                 max_images=args.max_images, reuse=not args.no_reuse)
     print(f'teacher labels: {info["num_images"]} images, tasks {", ".join(info["tasks"])}'
           f'{" (reused)" if info["reused"] else ""} in {labels_dir}')
+    if 'pose' in info['tasks'] and info['num_pose'] == 0:
+        raise ValueError(f'the pose teacher labelled no keypoint with a score >= --kpt-thr '
+                         f'{args.kpt_thr} on any of the {info["num_images"]} images of '
+                         f'{args.images}; lower --kpt-thr or check the pose teacher')
     if args.labels_only:
         return 0
     cfg = student_config(args.config, labels_dir, info['tasks'], args.work_dir,

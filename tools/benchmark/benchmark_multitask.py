@@ -151,6 +151,8 @@ def main():
     p.add_argument('--mae-epochs', type=int, default=4)
     p.add_argument('--epochs', type=int, default=6, help='fine-tuning epochs of every model')
     p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--kpt-thr', type=float, default=0.2,
+                   help='pose teacher score from which a keypoint is a distillation label')
     p.add_argument('--force', action='store_true', help='redo the steps already done')
     args = p.parse_args()
     out = osp.abspath(args.out)
@@ -231,6 +233,7 @@ def main():
     distill_args = ['tools/distill_multitask.py', MULTI, '--images', f'{data}/train/images',
                     *teachers, '--pretrained', backbone, '--work-dir', distill_work,
                     '--labels-dir', osp.join(out, 'teacher_labels'), '--no-val',
+                    '--kpt-thr', str(args.kpt_thr),
                     '--cfg-options', *[o for o in schedule_options(MULTI, args.epochs)
                                        if 'val_interval' not in o]]
     distilled_ckpt, results['distilled'] = train_and_test('distilled', MULTI, multi_opts,
