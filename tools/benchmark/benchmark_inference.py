@@ -212,6 +212,8 @@ def main(argv=None):
     p.add_argument('--pictures', default='off,on')
     p.add_argument('--variants', default='lite fp32,ours fp32,ours auto')
     p.add_argument('--threads', type=int, default=0)
+    p.add_argument('--pose-on-dense', action='store_true',
+                   help='all4: pose decoded from the shared dense pass (no crop, no flip)')
     p.add_argument('--markdown')
     p.add_argument('--json')
     args = p.parse_args(argv)
@@ -241,8 +243,14 @@ def main(argv=None):
         outs = {}
         for v in variants:
             if v == 'lite fp32':
+                shared = None  # the lite models run one at a time: one backbone module
                 for t in tasks:
-                    lite = Lite(build_task_model(cfgs[t], ckpts[t], 'cpu'))
+                    tm = build_task_model(cfgs[t], ckpts[t], 'cpu')
+                    if shared is None:
+                        shared = tm.model.backbone
+                    else:
+                        tm.model.backbone = shared
+                    lite = Lite(tm)
                     runners[(v, t)] = (lambda lite: lambda o, pic: [
                         lite(pth, o, pic) for pth in images])(lite)
                 continue
@@ -254,14 +262,15 @@ def main(argv=None):
                     runners[(v, 'pose')] = (lambda inf: lambda o, pic: inf.run(
                         images, o, pictures=pic))(inf)
                 continue
-            singles = {t: SapiensInferencer([(cfgs[t], ckpts[t])], device='cpu',
-                                            precision=prec, batch_size=1) for t in tasks}
-            for t, inf in singles.items():
+            # one inferencer over the tasks; the single-task runs are subsets of it (the
+            # same modules, one backbone copy: the four would not fit in 24 GB otherwise)
+            both = SapiensInferencer([(cfgs[t], ckpts[t]) for t in tasks], device='cpu',
+                                     precision=prec, batch_size=1,
+                                     pose_on_dense=args.pose_on_dense)
+            for t in tasks:
                 runners[(v, t)] = (lambda inf: lambda o, pic: inf.run(
-                    images, o, pictures=pic))(inf)
+                    images, o, pictures=pic))(both.subset([t]))
             if len(tasks) > 1:
-                both = SapiensInferencer([(cfgs[t], ckpts[t]) for t in tasks], device='cpu',
-                                         precision=prec, batch_size=1)
                 runners[(v, 'all4')] = (lambda inf: lambda o, pic: inf.run(
                     images, o, pictures=pic))(both)
                 outs[v] = both
