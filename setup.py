@@ -52,6 +52,7 @@ CONSOLE_SCRIPTS = [
     'sapiens-curate = sapiens_mm.cli.curate_human_images:run',
     'sapiens-convert-checkpoint = sapiens_mm.cli.convert_checkpoint:run',
     'sapiens-clean-pretrain = sapiens_mm.cli.clean_pretrain_checkpoint:run',
+    'sapiens-distill-multitask = sapiens_mm.cli.distill_multitask:run',
 ]
 
 with open(osp.join(HERE, 'README.md'), encoding='utf-8') as f:

@@ -5,15 +5,31 @@ every sapiens_mm class once, in mmengine's root registries, which the registries
 mmpose and mmseg fall back to (:mod:`sapiens_mm.registry`).
 :func:`get_config_path` and :func:`list_configs` reach the configs shipped with the package.
 """
+import os.path as _osp
+import sys as _sys
+
 from .version import __version__  # noqa: F401
-from .checkpoint.loading import register_checkpoint_schemes
-from .checkpoint.safe_globals import register_safe_globals
-from .utils.config_paths import get_config_path, list_configs, register_config_scheme
 
-register_safe_globals()  # lets weights-only torch.load read mmengine checkpoints (resume)
-register_config_scheme()  # `_base_ = ['sapiens_mm::sapiens_pose/...py']` in downstream configs
-register_checkpoint_schemes()  # mmengine's local/URL checkpoint loading goes weights-only
 
-from . import codecs, datasets, engine, evaluation, models, visualization  # noqa: E402,F401
+def _console_help_only() -> bool:
+    """True in a ``sapiens-*`` console command asked for ``-h`` / ``--help``: argparse prints
+    the usage and exits, nothing needs the registries, so the model libraries (5-10 s of
+    imports) are not loaded. Every other import of the package registers everything."""
+    argv = getattr(_sys, 'argv', None) or ['']
+    return _osp.basename(str(argv[0])).startswith('sapiens-') and \
+        any(a in ('-h', '--help') for a in argv[1:])
+
+
+if not _console_help_only():
+    from .checkpoint.loading import register_checkpoint_schemes
+    from .checkpoint.safe_globals import register_safe_globals
+    from .utils.config_paths import (get_config_path, list_configs,  # noqa: F401
+                                     register_config_scheme)
+
+    register_safe_globals()  # lets weights-only torch.load read mmengine checkpoints (resume)
+    register_config_scheme()  # `_base_ = ['sapiens_mm::sapiens_pose/...py']` downstream
+    register_checkpoint_schemes()  # mmengine's local/URL checkpoint loading: weights-only
+
+    from . import codecs, datasets, engine, evaluation, models, visualization  # noqa: F401
 
 __all__ = ['__version__', 'get_config_path', 'list_configs']

@@ -7,6 +7,7 @@ the mmengine root registry of its kind (the names below are those registries, re
 ``MODELS``                                backbones, heads, losses, estimators
 ``DATASETS`` / ``TRANSFORMS``             datasets and data transforms
 ``METRICS``                               evaluation metrics
+``EVALUATOR``                             evaluators (the multi-task router)
 ``HOOKS`` / ``VISUALIZERS``               runner hooks and visualizers
 ``OPTIM_WRAPPERS``                        optimizer wrappers
 ``OPTIM_WRAPPER_CONSTRUCTORS``            optimizer-wrapper constructors
@@ -29,10 +30,11 @@ The one exception is a registry without a root parent: mmpose's ``KEYPOINT_CODEC
 ``force`` makes a name that an upstream package already registered an import-time error
 instead of a silent replacement.
 """
-from mmengine.registry import (DATASETS, FUNCTIONS, HOOKS, METRICS, MODELS, OPTIM_WRAPPERS,
-                               OPTIM_WRAPPER_CONSTRUCTORS, STRATEGIES, TRANSFORMS, VISUALIZERS)
+from mmengine.registry import (DATASETS, EVALUATOR, FUNCTIONS, HOOKS, METRICS, MODELS,
+                               OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS, STRATEGIES,
+                               TRANSFORMS, VISUALIZERS)
 from mmpose.registry import KEYPOINT_CODECS
 
-__all__ = ['MODELS', 'DATASETS', 'TRANSFORMS', 'METRICS', 'HOOKS', 'VISUALIZERS',
-           'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'STRATEGIES', 'FUNCTIONS',
+__all__ = ['MODELS', 'DATASETS', 'TRANSFORMS', 'METRICS', 'EVALUATOR', 'HOOKS',
+           'VISUALIZERS', 'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'STRATEGIES', 'FUNCTIONS',
            'KEYPOINT_CODECS']

@@ -17,12 +17,13 @@ from .loading import (CheckpointError, _short, check_shapes, load_backbone_weigh
 
 __all__ = ['load_model_weights', 'check_model_checkpoint']
 
-_HEAD_PREFIXES = ('head.', 'decode_head.', 'auxiliary_head.', 'neck.')
+# ``heads.{task}.``: the heads of a multi-task ``SapiensMultiTask`` checkpoint
+_HEAD_PREFIXES = ('head.', 'decode_head.', 'auxiliary_head.', 'neck.', 'heads.')
 
 
 def _is_task_layout(sd: Dict[str, torch.Tensor]) -> bool:
     return any(k.startswith('backbone.') for k in sd) and any(
-        k.startswith(('head.', 'decode_head.')) for k in sd)
+        k.startswith(('head.', 'decode_head.', 'heads.')) for k in sd)
 
 
 def _check_fit(own: Dict[str, torch.Tensor], sd: Dict[str, torch.Tensor], path: str,

@@ -35,6 +35,8 @@ def run_cli(main: Callable[[], Optional[int]], argv: Optional[list] = None) -> i
         argv.remove('--debug')
     try:
         rc = main()
+    except (SystemExit, KeyboardInterrupt):  # argparse's --help / usage exit, Ctrl-C: as is,
+        raise  # without importing the error types (the model libraries) to match them
     except user_error_types() as e:
         if debug:
             raise

@@ -50,7 +50,8 @@ def main(argv=None):
     name = args.model or osp.splitext(osp.basename(config))[0]
     t = time.perf_counter()
     module, hw = build_export_model(config, checkpoint, args.device)
-    print(f'{name}: {module.task} model, input {hw[0]}x{hw[1]}, built in '
+    task = getattr(module, 'task', None) or 'multi-task (' + ', '.join(module.tasks) + ')'
+    print(f'{name}: {task} model, input {hw[0]}x{hw[1]}, built in '
           f'{time.perf_counter() - t:.1f} s')
     fp32 = module
     dtype = torch.bfloat16 if args.dtype == 'bf16' else torch.float32

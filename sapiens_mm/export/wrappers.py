@@ -34,8 +34,14 @@ class TaskExportWrapper(torch.nn.Module):
 def build_export_model(config: Union[str, Config], checkpoint: Optional[str] = None,
                        device: str = 'cpu') -> Tuple[TaskExportWrapper, Tuple[int, int]]:
     """Build the task model of ``config`` (+ ``checkpoint``: file, released name or None for
-    random weights) and wrap it. Returns the wrapper and the fixed input size (H, W)."""
+    random weights) and wrap it. Returns the wrapper and the fixed input size (H, W). A
+    ``SapiensMultiTask`` config gives a :class:`MultiTaskExportWrapper` of all its heads."""
     from sapiens_mm.apis.inferencers import build_task_model
+    from sapiens_mm.apis.inferencers.multitask_model import (build_multitask_task_models,
+                                                            is_multitask_config)
+    if is_multitask_config(config):  # a SapiensMultiTask checkpoint: one graph, all heads
+        tms = build_multitask_task_models(config, checkpoint, device)
+        return MultiTaskExportWrapper({tm.task: tm.model for tm in tms}), tms[-1].input_size
     tm = build_task_model(config, checkpoint, device)
     return TaskExportWrapper(tm.model, tm.task), tm.input_size
 

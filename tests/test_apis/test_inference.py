@@ -37,9 +37,38 @@ def images():
 
 def count_backbone_calls(inferencer):
     calls = []
-    for tm in inferencer.models.values():
-        tm.model.backbone.register_forward_hook(lambda m, i, o: calls.append(m))
+    modules = {id(tm.model.backbone): tm.model.backbone for tm in inferencer.models.values()}
+    for m in modules.values():  # models with equal backbones hold one module
+        m.register_forward_hook(lambda m, i, o: calls.append(m))
     return calls
+
+
+def test_equal_backbones_are_one_module_and_subsets_reuse_it(ckpts, images):
+    cfgs, paths = ckpts
+    specs = [(cfgs[t], paths[t]) for t in ('pose', ) + DENSE]
+    inf = SapiensInferencer(specs, batch_size=3, flip_test=False)
+    backbones = {id(tm.model.backbone) for tm in inf.models.values()}
+    assert len(backbones) == 1  # pose too: same config and weights, one copy in memory
+    apart = SapiensInferencer(specs, batch_size=3, flip_test=False, share_backbone=False)
+    assert len({id(tm.model.backbone) for tm in apart.models.values()}) == 4
+    other = SapiensInferencer([(cfgs['seg'], paths['seg_other']),
+                               (cfgs['depth'], paths['depth'])])
+    assert other.models['seg'].model.backbone is not other.models['depth'].model.backbone
+    # a subset runs the same modules and gives what a separate inferencer gives
+    sub = inf.subset(['depth', 'seg'])
+    assert sub.tasks == ['seg', 'depth'] and sub.groups == [['seg', 'depth']]
+    assert sub.models['seg'] is inf.models['seg']
+    got = sub(images[:2])['predictions']
+    ref = apart.subset(['seg', 'depth'])(images[:2])['predictions']
+    for g, r in zip(got, ref):
+        assert set(g) == {'seg', 'depth'}
+        np.testing.assert_array_equal(g['seg'], r['seg'])
+        assert np.abs(g['depth'] - r['depth']).max() == 0
+    pose = inf.subset(['pose'])(images[:1])['predictions'][0]['pose'][0]['keypoints']
+    ref = apart.subset(['pose'])(images[:1])['predictions'][0]['pose'][0]['keypoints']
+    np.testing.assert_array_equal(np.asarray(pose), np.asarray(ref))
+    with pytest.raises(ValueError, match='not all among'):
+        inf.subset(['seg', 'albedo'])
 
 
 def test_shared_pass_equals_separate_runs(ckpts, images):

@@ -86,3 +86,25 @@ def test_infer_help_is_fast():
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and '--precision' in out.stdout and '--no-pictures' in out.stdout
     assert time.perf_counter() - t < 2
+
+
+def test_console_infer_help_loads_no_model_library():
+    """``sapiens-infer --help`` (the console command, which imports the package) prints the
+    usage without importing torch or the OpenMMLab libraries; a normal import registers."""
+    import subprocess
+    import sys
+    code = ("import sys; sys.argv = ['/venv/bin/sapiens-infer', '--help']\n"
+            "from sapiens_mm.cli.infer import run\n"
+            "try:\n    run()\nexcept SystemExit as e:\n    rc = e.code\n"
+            "heavy = sorted(m for m in ('torch', 'mmengine', 'mmpose', 'mmseg') "
+            "if m in sys.modules)\n"
+            "print('RESULT', rc, heavy)\n")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         timeout=120, cwd=str(REPO))
+    assert out.returncode == 0, out.stderr
+    assert '--precision' in out.stdout and 'RESULT 0 []' in out.stdout, out.stdout[-500:]
+    code = ("import sys; sys.argv = ['/venv/bin/sapiens-infer', 'x.jpg']\nimport sapiens_mm\n"
+            "from mmpose.registry import MODELS\nprint('RESULT', 'SapiensViT' in MODELS)\n")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         timeout=300, cwd=str(REPO))
+    assert 'RESULT True' in out.stdout, out.stderr[-2000:]

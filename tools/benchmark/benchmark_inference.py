@@ -31,6 +31,7 @@ normalisation constants, flip test). ``--layers L`` keeps L of the backbone's la
 stay full size), to fit a loaded machine; the table says so. Asserts nothing.
 """
 import argparse
+import gc
 import os
 import os.path as osp
 import shutil
@@ -212,6 +213,10 @@ def main(argv=None):
     p.add_argument('--pictures', default='off,on')
     p.add_argument('--variants', default='lite fp32,ours fp32,ours auto')
     p.add_argument('--threads', type=int, default=0)
+    p.add_argument('--no-agreement', action='store_true',
+                   help='skip the output agreement notes (they build the models again)')
+    p.add_argument('--pose-on-dense', action='store_true',
+                   help='all4: pose decoded from the shared dense pass (no crop, no flip)')
     p.add_argument('--markdown')
     p.add_argument('--json')
     args = p.parse_args(argv)
@@ -241,8 +246,14 @@ def main(argv=None):
         outs = {}
         for v in variants:
             if v == 'lite fp32':
+                shared = None  # the lite models run one at a time: one backbone module
                 for t in tasks:
-                    lite = Lite(build_task_model(cfgs[t], ckpts[t], 'cpu'))
+                    tm = build_task_model(cfgs[t], ckpts[t], 'cpu')
+                    if shared is None:
+                        shared = tm.model.backbone
+                    else:
+                        tm.model.backbone = shared
+                    lite = Lite(tm)
                     runners[(v, t)] = (lambda lite: lambda o, pic: [
                         lite(pth, o, pic) for pth in images])(lite)
                 continue
@@ -254,14 +265,15 @@ def main(argv=None):
                     runners[(v, 'pose')] = (lambda inf: lambda o, pic: inf.run(
                         images, o, pictures=pic))(inf)
                 continue
-            singles = {t: SapiensInferencer([(cfgs[t], ckpts[t])], device='cpu',
-                                            precision=prec, batch_size=1) for t in tasks}
-            for t, inf in singles.items():
+            # one inferencer over the tasks; the single-task runs are subsets of it (the
+            # same modules, one backbone copy: the four would not fit in 24 GB otherwise)
+            both = SapiensInferencer([(cfgs[t], ckpts[t]) for t in tasks], device='cpu',
+                                     precision=prec, batch_size=1,
+                                     pose_on_dense=args.pose_on_dense)
+            for t in tasks:
                 runners[(v, t)] = (lambda inf: lambda o, pic: inf.run(
-                    images, o, pictures=pic))(inf)
+                    images, o, pictures=pic))(both.subset([t]))
             if len(tasks) > 1:
-                both = SapiensInferencer([(cfgs[t], ckpts[t]) for t in tasks], device='cpu',
-                                         precision=prec, batch_size=1)
                 runners[(v, 'all4')] = (lambda inf: lambda o, pic: inf.run(
                     images, o, pictures=pic))(both)
                 outs[v] = both
@@ -277,12 +289,20 @@ def main(argv=None):
                 t0 = time.perf_counter()
                 runners[k](o, pic)
                 times[(k, pic)].append((time.perf_counter() - t0) / len(images))
+                print(f'{k[0]} {k[1]} pictures {"on" if pic else "off"}: '
+                      f'{times[(k, pic)][-1]:.2f} s/img (load {load_average()})', flush=True)
             print(f'round {r + 1}/{args.repeats} done, load {load_average()}', flush=True)
-        # agreement on the first image
-        notes = agreement_notes(tasks, cfgs, ckpts, images[0], variants)
+        load_after = load_average()
+        groups = {v: (inf.groups, inf.pose_group is not None) for v, inf in outs.items()}
+        has = {k: True for k in runners}
+        del runners, outs  # the timed models leave memory before the agreement models come
+        gc.collect()
+        # agreement on the first image (models built one task at a time)
+        notes = [] if args.no_agreement else agreement_notes(tasks, cfgs, ckpts, images[0],
+                                                             variants)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    load_after = load_average()
+    runners = has
     med = {k: statistics.median(v) for k, v in times.items()}
     layers = f'{args.layers} of its layers' if args.layers else 'all layers'
     size = 'x'.join(map(str, args.input_size)) if args.input_size else "the configs' (1024x768)"
@@ -313,10 +333,9 @@ def main(argv=None):
                       f'{v}: {med[((v, "all4"), pic)] / sum(med[((v, s), pic)] for s in tasks):.2f}'
                       f' (pictures {"on" if pic else "off"})'
                       for v in variants if (v, 'all4') in runners for pic in pictures)]
-        for v in variants:
-            if v in outs:
-                lines.append(f'{v} all4 groups: dense {outs[v].groups}, pose '
-                             + ('on dense' if outs[v].pose_group is not None else 'top-down'))
+        for v, (dense, on_dense) in groups.items():
+            lines.append(f'{v} all4 groups: dense {dense}, pose '
+                         + ('on dense' if on_dense else 'top-down'))
     lines += ['', 'Agreement on the first image:', ''] + [f'* {n}' for n in notes]
     table = '\n'.join(lines)
     report = dict(args=vars(args), times={f'{k[0]}|{k[1]}|{pic}': v
@@ -379,6 +398,10 @@ def agreement_notes(tasks, cfgs, ckpts, path, variants):
                 res = b(path)['predictions'][0]
                 notes.append(f'{t}, ours bf16 vs ours fp32: '
                              f'{agreement(t, other, pose_kpts(res) if t == "pose" else res[t])}')
+            del b
+        print(notes[-1], flush=True)
+        del f32, plain, tm
+        gc.collect()  # one task's models at a time
     return notes
 
 

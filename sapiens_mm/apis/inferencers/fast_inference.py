@@ -228,6 +228,11 @@ def enable_fast_inference(model: nn.Module,
                          'mmpretrain VisionTransformer / SapiensViT backbone')
     model.eval()
     for backbone in backbones:
+        if getattr(backbone, '_fast_inference_dtype', None) == dtype and \
+                getattr(backbone, '_fast_inference_cast_output', None) == cast_output and \
+                all(getattr(layer.__dict__.get('forward'), 'prepack', None) == prepack
+                    for layer in backbone.layers):
+            continue  # already converted so (a module shared by several models)
         disable_fast_inference(backbone)  # idempotent re-conversion
         for layer in backbone.layers:
             _check_layer(layer)
@@ -239,6 +244,7 @@ def enable_fast_inference(model: nn.Module,
             handles.append(backbone.register_forward_hook(_cast_output))
         backbone._fast_inference_handles = handles
         backbone._fast_inference_dtype = dtype
+        backbone._fast_inference_cast_output = cast_output
     return model
 
 

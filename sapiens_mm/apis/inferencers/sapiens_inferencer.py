@@ -21,6 +21,7 @@ from .decode import dense_to_image, pose_instances, pose_to_coco
 from .inputs import (ImageDataset, InputItem, VideoFrames, collate_list, count_frames,
                      inputs_to_list, video_fps)
 from .precision import best_device, choose_precision, make_fast
+from .multitask_model import build_multitask_task_models, is_multitask_config
 from .task_model import ModelSpec, TaskModel, build_task_model
 from .writing import VideoOut, write_image, write_json, write_npy
 
@@ -71,7 +72,9 @@ class SapiensInferencer(BaseInferencer):
     Args:
         models: released names (``'sapiens_0.3b_depth'``) and/or ``(config, checkpoint)``
             pairs; ``checkpoint`` may be a path, a released name or None (random weights).
-            Every checkpoint is found before any model is built.
+            Every checkpoint is found before any model is built. A ``SapiensMultiTask``
+            config gives all its heads, decoded from one backbone pass (pose from the dense
+            features, as ``pose_on_dense``; see :mod:`.multitask_model`).
         device: torch device; None: CUDA when available, else CPU.
         precision: ``'auto'``, ``'bf16'`` or ``'fp32'`` (``dtype`` is an older name of it).
         batch_size: images per forward pass (default of ``__call__``).
@@ -122,15 +125,23 @@ class SapiensInferencer(BaseInferencer):
                 resolved.append((config, ckpt, None))
         self.models: Dict[str, TaskModel] = {}
         for config, ckpt, name in resolved:
-            tm = build_task_model(config, ckpt, self.device, name=name)
-            if tm.task in self.models:
-                raise ValueError(f'two {tm.task} models given ({self.models[tm.task].name}, '
-                                 f'{tm.name}); give one model per task')
-            self.models[tm.task] = tm
+            if is_multitask_config(config):  # one model per head, one backbone pass for all
+                built = build_multitask_task_models(config, ckpt, self.device, name=name)
+                pose_on_dense = True
+            else:
+                built = [build_task_model(config, ckpt, self.device, name=name)]
+            for tm in built:
+                if tm.task in self.models:
+                    raise ValueError(f'two {tm.task} models given ({self.models[tm.task].name}, '
+                                     f'{tm.name}); give one model per task')
+                self.models[tm.task] = tm
         if flip_test is not None and 'pose' in self.models:
             self.models['pose'].model.test_cfg['flip_test'] = bool(flip_test)
         self.pose_on_dense = pose_on_dense
+        self.share_backbone = share_backbone
         self.set_sharing(share_backbone)  # compares fp32 weights: before the conversion
+        if share_backbone:
+            self._share_backbone_modules()
         for tm in self.models.values():
             make_fast(tm.model, self.dtype)
         for g in self.groups:
@@ -164,6 +175,40 @@ class SapiensInferencer(BaseInferencer):
         if self.pose_on_dense and 'pose' in self.models:
             self.pose_group = self._pose_group()
         return groups
+
+    def _share_backbone_modules(self) -> int:
+        """Let models whose backbones are equal (:meth:`TaskModel.same_backbone`) hold one
+        backbone module instead of one copy each (0.3B: 1.2 GB of fp32 weights per copy).
+        Outputs do not change: the weights are equal. Returns the number of copies freed."""
+        kept: List[TaskModel] = []
+        freed, nbytes = 0, 0
+        for task in self.tasks:
+            tm = self.models[task]
+            same = next((k for k in kept if k.same_backbone(tm)), None)
+            if same is None:
+                kept.append(tm)
+            elif tm.model.backbone is not same.model.backbone:
+                nbytes += sum(p.numel() * p.element_size()
+                              for p in tm.model.backbone.parameters())
+                tm.model.backbone = same.model.backbone
+                freed += 1
+        if freed:
+            self.logger.info(f'equal backbone weights: {freed} copies freed '
+                             f'({nbytes / 2**30:.2f} GiB)')
+        return freed
+
+    def subset(self, tasks: Sequence[str]) -> 'SapiensInferencer':
+        """An inferencer over some of this one's task models (the same modules, no copy;
+        sharing re-detected among them), e.g. to run pose alone on some inputs."""
+        import copy
+        missing = [t for t in tasks if t not in self.models]
+        if missing or not tasks:
+            raise ValueError(f'subset: tasks {list(tasks)} not all among {self.tasks}')
+        new = copy.copy(self)
+        new.models = {t: self.models[t] for t in TASKS if t in tasks}
+        new._visualizers = None
+        new.set_sharing(self.share_backbone)
+        return new
 
     def _pose_group(self) -> Optional[int]:
         pose = self.models['pose']

@@ -3,9 +3,11 @@ from .formatting import PackDenseInputs
 from .geometric import DenseRandomFlip, DenseRandomRotate, ForegroundRandomCrop
 from .loading import LoadBodyPartAnnotations, LoadHumanDepth, LoadHumanNormal
 from .random_background import RandomBackground
+from .multitask import LoadMultiTaskAnnotations, MultiTaskDepthTarget, PackMultiTaskInputs
 
 __all__ = [
     'LoadBodyPartAnnotations', 'LoadHumanDepth', 'LoadHumanNormal', 'DenseRandomFlip',
     'DenseRandomRotate', 'ForegroundRandomCrop', 'GenerateHumanDepthTarget', 'PackDenseInputs',
-    'RandomBackground'
+    'RandomBackground', 'LoadMultiTaskAnnotations', 'MultiTaskDepthTarget',
+    'PackMultiTaskInputs'
 ]

@@ -1,0 +1,3 @@
+from .sapiens_multitask import SapiensMultiTask
+
+__all__ = ['SapiensMultiTask']
