@@ -84,13 +84,18 @@ class HumanDenseDataset(BaseSegDataset):
         subclasses with maskable targets override it."""
         return True
 
-    def load_data_list(self) -> List[dict]:
-        """One data info per image: ``img_path``, one path per annotation, sample info."""
+    def _image_ids(self) -> Tuple[str, List[str]]:
+        """The image folder and the sample ids of its images; none is an error naming it."""
         img_dir = self.data_prefix['img_path']
         ids = self._sample_ids(img_dir)
         if not ids:
             raise FileNotFoundError(f'{type(self).__name__}: no *{self.img_suffix} image in '
                                     f'{img_dir}')
+        return img_dir, ids
+
+    def load_data_list(self) -> List[dict]:
+        """One data info per image: ``img_path``, one path per annotation, sample info."""
+        img_dir, ids = self._image_ids()
         data_list, missing = [], []
         for sample_id in ids:
             info = dict(img_path=osp.join(img_dir, sample_id + self.img_suffix))

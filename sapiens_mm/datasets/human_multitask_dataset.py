@@ -148,11 +148,7 @@ class HumanMultiTaskDataset(HumanDenseDataset):
         return labels
 
     def load_data_list(self) -> List[dict]:
-        img_dir = self.data_prefix['img_path']
-        ids = self._sample_ids(img_dir)
-        if not ids:
-            raise FileNotFoundError(f'{type(self).__name__}: no *{self.img_suffix} image in '
-                                    f'{img_dir}')
+        img_dir, ids = self._image_ids()
         pose = self._pose_labels() if 'pose' in self.tasks else {}
         base = osp.dirname(img_dir.rstrip('/')) if self.data_root is None else self.data_root
         counts = dict.fromkeys(self.tasks, 0)

@@ -1,13 +1,11 @@
 """Each dense task's tiny config trains and evaluates through tools/train.py and tools/test.py
 on a fixture data directory (stock mmseg runner, default_scope='mmseg')."""
-import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from tests.helpers.dense_data import write_dense_humans
+from tests.helpers.tool_runs import logged, run
 
 TASKS = {
     'seg': ('configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-128x96.py',
@@ -18,21 +16,6 @@ TASKS = {
     'normal': ('configs/sapiens_normal/synthetic/sapiens_tiny_normal_synthetic-256x192.py',
                [f'normal/{k}' for k in ('mean', 'median', 'rmse', 'a11.25', 'a22.5', 'a30')]),
 }
-
-
-def run(args, cwd):
-    out = subprocess.run([sys.executable] + args, capture_output=True, text=True, cwd=cwd,
-                         timeout=600)
-    assert out.returncode == 0, (out.stdout[-3000:], out.stderr[-3000:])
-    return out
-
-
-def logged(work_dir):
-    """Records of the runner's json log ``{work_dir}/{timestamp}/[vis_data/]{timestamp}.json``."""
-    paths = [p for p in work_dir.rglob('*.json') if p.stem == p.parent.name
-             or p.stem == p.parent.parent.name]
-    return [json.loads(line) for path in sorted(paths)
-            for line in path.read_text().splitlines()]
 
 
 @pytest.mark.parametrize('task', sorted(TASKS))

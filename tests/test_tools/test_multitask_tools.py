@@ -4,8 +4,6 @@ multi-task checkpoint (one backbone pass / one graph), tools/distill_multitask.p
 label unlabelled images, the student trains on their outputs)."""
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,22 +11,9 @@ import torch
 
 from tests.helpers.multitask_data import tiny_multitask_config, write_multitask_humans
 from tests.helpers.tiny_task_models import tiny_config
+from tests.helpers.tool_runs import logged, run
 
 KEYS = ('pose/goliath/AP', 'seg/mIoU', 'depth/aligned_rmse', 'normal/mean')
-
-
-def run(args, cwd):
-    out = subprocess.run([sys.executable] + args, capture_output=True, text=True, cwd=cwd,
-                         timeout=600)
-    assert out.returncode == 0, (out.stdout[-3000:], out.stderr[-3000:])
-    return out
-
-
-def logged(work_dir):
-    paths = [p for p in work_dir.rglob('*.json') if p.stem == p.parent.name
-             or p.stem == p.parent.parent.name]
-    return [json.loads(line) for path in sorted(paths)
-            for line in path.read_text().splitlines()]
 
 
 @pytest.fixture(scope='module')
@@ -156,7 +141,7 @@ def test_distill_from_single_task_teachers(trained, repo_root):
     args = ['tools/distill_multitask.py', trained['config'], '--images', str(images),
             *teachers, '--pretrained', pretrained, '--work-dir', str(work), '--kpt-thr', '0',
             '--no-val', '--cfg-options', 'train_cfg.max_epochs=1']
-    out = run(args, repo_root)
+    run(args, repo_root)
     labels = work / 'teacher_labels'
     for sub, ext in (('images', '.png'), ('seg', '.png'), ('mask', '.png'),
                      ('normal', '.npy')):
