@@ -84,6 +84,8 @@ def test_infer_and_export_multitask_checkpoint(trained, repo_root, tmp_path):
                             precision='fp32')
     assert inf.tasks == ['pose', 'seg', 'depth', 'normal']
     assert inf.groups == [['seg', 'depth', 'normal']] and inf.pose_group == 0  # one pass
+    # and one backbone module in memory for the four task models
+    assert len({id(tm.model.backbone) for tm in inf.models.values()}) == 1
     calls = []
     backbone = inf.models['seg'].model.backbone
     handle = backbone.register_forward_hook(lambda *a: calls.append(1))
