@@ -46,3 +46,33 @@ def test_benchmark_runs_on_tiny_arch(tmp_path):
     assert '| all4 | off |' in text and 'x lite' in text and 'native bf16' in text
     assert any('vs lite post-processing' in n and '100.00 %' in n for n in report['notes'])
     assert len(report['times']) == 3 * 4 + 2  # lite per task, ours x2 per task + all4
+
+
+def test_pose_decode_equals_lite_decode_on_well_conditioned_heatmaps():
+    """The 0.3B pose config's codec (batched UDP + DARK, torch) against the lite demo's decode
+    (mmpose's numpy UDPHeatmap, blur kernel 11) of the same heatmaps: Gaussian peaks at random
+    sub-pixel places, well inside the map; the identity crop makes both image pixels."""
+    from mmengine.config import Config
+    from mmpose.registry import KEYPOINT_CODECS
+
+    import sapiens_mm  # noqa: F401
+    from lite_pipeline import lite_pose_decode
+    cfg = Config.fromfile(os.path.join(ROOT, 'configs', 'sapiens_pose', 'goliath',
+                                       'sapiens_0.3b-210e_goliath-1024x768.py'))
+    codec = KEYPOINT_CODECS.build(cfg.codec)
+    (in_w, in_h), (w, h) = codec.input_size, codec.heatmap_size
+    rng = np.random.default_rng(0)
+    k = 308
+    peaks = np.stack([rng.uniform(8, w - 8, k), rng.uniform(8, h - 8, k)], -1)
+    ys, xs = np.mgrid[0:h, 0:w]
+    heatmaps = np.exp(-((xs[None] - peaks[:, 0, None, None]) ** 2 +
+                        (ys[None] - peaks[:, 1, None, None]) ** 2) / (2 * 2.0 ** 2))
+    ours, _ = codec.batch_decode(torch.from_numpy(heatmaps[None].astype(np.float32)))
+    center = np.array([in_w / 2, in_h / 2], np.float32)
+    scale = np.array([in_w, in_h], np.float32)
+    lite, _ = lite_pose_decode(heatmaps.astype(np.float32), center, scale, (in_w, in_h))
+    err = np.linalg.norm(ours[0][0] - lite, axis=-1)
+    assert err.max() <= 0.5, err.max()
+    # and both find the peaks (UDP: heatmap pixel i is input pixel i * (in - 1) / (hm - 1))
+    truth = peaks * (np.array([in_w - 1, in_h - 1]) / np.array([w - 1, h - 1]))
+    assert np.linalg.norm(lite - truth, axis=-1).mean() < 1.0  # 0.79 px: a quarter heatmap px
