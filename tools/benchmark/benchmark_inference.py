@@ -306,13 +306,16 @@ def main(argv=None):
     med = {k: statistics.median(v) for k, v in times.items()}
     layers = f'{args.layers} of its layers' if args.layers else 'all layers'
     size = 'x'.join(map(str, args.input_size)) if args.input_size else "the configs' (1024x768)"
+    # ratios to the lite pipeline only when it ran (its column is the first)
+    compared = [v for v in variants if v != 'lite fp32'] if variants[0] == 'lite fp32' else []
     lines = [f'{args.arch} ({layers}), model input {size}, {args.num_images} images of '
              f'{base.shape[1]}x{base.shape[0]}, {args.repeats} round-robin rounds, random '
              f'weights. Machine: {cpu_flags()}. Load average before {load_before}, after '
-             f'{load_after}.', '',
+             f'{load_after}.' + (' all4: pose decoded from the shared dense pass.'
+                                 if args.pose_on_dense else ''), '',
              '| task | pictures | ' + ' | '.join(f'{v} s/img' for v in variants)
-             + ' | ' + ' | '.join(f'{v} x lite' for v in variants if v != 'lite fp32') + ' |',
-             '|---|---|' + '---|' * (2 * len(variants) - 1)]
+             + ''.join(f' | {v} x lite' for v in compared) + ' |',
+             '|---|---|' + '---|' * (len(variants) + len(compared))]
     for t in tasks + (['all4'] if len(tasks) > 1 else []):
         for pic in pictures:
             row = []
@@ -323,10 +326,10 @@ def main(argv=None):
                     row.append(sum(med[((v, s), pic)] for s in tasks))
                 else:
                     row.append(float('nan'))
-            ratios = [row[0] / x for v, x in zip(variants, row) if v != 'lite fp32']
+            ratios = [row[0] / x for v, x in zip(variants, row) if v in compared]
             lines.append(f'| {t} | {"on" if pic else "off"} | '
-                         + ' | '.join(f'{x:.2f}' for x in row) + ' | '
-                         + ' | '.join(f'{x:.2f}' for x in ratios) + ' |')
+                         + ' | '.join(f'{x:.2f}' for x in row)
+                         + ''.join(f' | {x:.2f}' for x in ratios) + ' |')
     if len(tasks) > 1:
         lines += ['', 'all4 against the sum of the four separate runs of the same variant '
                   '(target <= 0.6 with a shared backbone): ' + ', '.join(
