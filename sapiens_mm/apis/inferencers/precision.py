@@ -11,7 +11,9 @@ fp32 conversions, which is slower than fp32 itself, so ``'auto'`` stays fp32 the
 * the backbone through :func:`~.fast_inference.enable_fast_inference` (pure ``dtype`` weights,
   fused encoder layers; also for fp32, where the fusion alone is faster than mmpretrain's ViT),
   its features left in ``dtype``;
-* the head cast to ``dtype`` (optionally with ``channels_last`` convolutions: measured slower
+* the head cast to ``dtype``, its 1x1 convolutions run as matrix products
+  (:class:`Conv1x1AsMatmul`; 4x faster than oneDNN's 1x1 convolution on NCHW tensors of the
+  0.3B heads) (optionally with ``channels_last`` convolutions instead: measured slower
   on an AVX-512-BF16 CPU for the 0.3B seg head, 9.3 s vs 7.8 s fp32 and 5.5 s vs 4.9 s bf16,
   so off by default), its ``forward`` wrapped so it takes features of any dtype and returns
   float32: the decoding (resize, argmax, normalisation, heatmap peaks) always runs in fp32.
@@ -26,7 +28,7 @@ import torch
 from .fast_inference import enable_fast_inference
 
 __all__ = ['cpu_has_native_bf16', 'choose_precision', 'best_device', 'make_fast',
-           'PRECISIONS']
+           'Conv1x1AsMatmul', 'PRECISIONS']
 
 PRECISIONS = ('auto', 'bf16', 'fp32')
 
@@ -110,6 +112,40 @@ class HeadForward:
         return out
 
 
+class Conv1x1AsMatmul:
+    """Inference forward of a 1x1 ``Conv2d`` (stride 1, no padding, one group) as one matrix
+    product on the NCHW tensor: ``(C_out, C_in) @ (B, C_in, H*W) + bias``.
+
+    oneDNN runs a 1x1 convolution on an NCHW tensor in a blocked layout and reorders the
+    output back to NCHW; on the 0.3B dense heads (768 channels at 512x384) that convolution took
+    0.94 s where the matrix product takes 0.22-0.25 s (bf16, AMX CPU). Same result up to the
+    order of the sums (fp32: ~1e-6 relative). Used only in eval mode without autograd, on a
+    contiguous NCHW input; otherwise the module's own forward runs.
+    """
+
+    def __init__(self, conv: torch.nn.Conv2d):
+        self.conv = conv
+        self.forward = type(conv).forward.__get__(conv)
+
+    @staticmethod
+    def applies(m: torch.nn.Module) -> bool:
+        return type(m) is torch.nn.Conv2d and m.kernel_size == (1, 1) and \
+            m.stride == (1, 1) and m.padding in ((0, 0), 'valid') and m.groups == 1 and \
+            m.dilation == (1, 1) and m.padding_mode == 'zeros'
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        conv = self.conv
+        if conv.training or torch.is_grad_enabled() or x.dim() != 4 or \
+                not x.is_contiguous() or x.dtype != conv.weight.dtype:
+            return self.forward(x)
+        b, c, h, w = x.shape
+        weight = conv.weight.view(conv.out_channels, c)
+        y = torch.matmul(weight, x.view(b, c, h * w))
+        if conv.bias is not None:
+            y += conv.bias.view(1, -1, 1)
+        return y.view(b, conv.out_channels, h, w)
+
+
 def make_fast(model: torch.nn.Module, dtype: torch.dtype,
               channels_last: Optional[bool] = None) -> torch.nn.Module:
     """Convert a built pose / seg / depth / normal model for inference in ``dtype`` (see the
@@ -123,6 +159,11 @@ def make_fast(model: torch.nn.Module, dtype: torch.dtype,
     head.to(dtype)
     if channels_last:
         head.to(memory_format=torch.channels_last)
+    else:  # 1x1 convolutions as matrix products (no layout reorders)
+        for m in head.modules():
+            if Conv1x1AsMatmul.applies(m) and not isinstance(m.__dict__.get('forward'),
+                                                              Conv1x1AsMatmul):
+                m.forward = Conv1x1AsMatmul(m)
     original = type(head).forward.__get__(head)
     head.forward = HeadForward(original, dtype, channels_last)
     return model
