@@ -60,3 +60,44 @@ def test_make_fast_heads_in_dtype_decode_in_fp32(dtype):
     assert rel < (1e-4 if dtype == torch.float32 else 0.1)
     if dtype == torch.bfloat16:
         assert rel > 0  # really ran in bf16
+
+
+def test_conv1x1_as_matmul_equals_the_convolution():
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(16, 8, 1).eval()
+    other = [torch.nn.Conv2d(16, 8, 3, padding=1), torch.nn.Conv2d(16, 8, 1, stride=2),
+             torch.nn.Conv2d(16, 8, 1, groups=2), torch.nn.ConvTranspose2d(16, 8, 1)]
+    assert P.Conv1x1AsMatmul.applies(conv) and not any(map(P.Conv1x1AsMatmul.applies, other))
+    fast = P.Conv1x1AsMatmul(conv)
+    x = torch.randn(3, 16, 5, 7)
+    calls = []
+    conv.register_forward_hook(lambda *a: calls.append(1))  # the module's own forward
+    with torch.no_grad():
+        ref = conv(x)
+        calls.clear()
+        out = fast(x)
+        assert calls == [] and out.shape == (3, 8, 5, 7)  # the matmul path, not the conv
+        torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-6)
+        # a channels_last input falls back to the convolution (same result)
+        torch.testing.assert_close(fast(x.contiguous(memory_format=torch.channels_last)), ref,
+                                   rtol=1e-5, atol=1e-6)
+    # with autograd (training) the convolution runs and gradients flow
+    x.requires_grad_(True)
+    fast(x).sum().backward()
+    assert x.grad is not None and x.grad.shape == x.shape
+
+
+def test_make_fast_runs_head_1x1_convs_as_matmuls():
+    from tests.helpers.tiny_task_models import build, tiny_config
+    model = build(tiny_config('seg')).eval()
+    head = model.decode_head
+    n = sum(P.Conv1x1AsMatmul.applies(m) for m in head.modules())
+    x = torch.randn(2, 3, 64, 48)
+    with torch.no_grad():
+        ref = head.forward(model.extract_feat(x))
+        P.make_fast(model, torch.float32)
+        out = head.forward(model.extract_feat(x))
+    swapped = [m for m in head.modules()
+               if isinstance(m.__dict__.get('forward'), P.Conv1x1AsMatmul)]
+    assert n >= 2 and len(swapped) == n
+    torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-5)
