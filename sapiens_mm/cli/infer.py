@@ -55,7 +55,8 @@ def main(argv=None):
                                    batch_size=args.batch_size, share_backbone=not args.no_share,
                                    pose_on_dense=args.pose_on_dense, detector=detector,
                                    flip_test=False if args.no_flip else None,
-                                   num_workers=args.workers, show_progress=True)
+                                   num_workers=args.workers, show_progress=True,
+                                   compile_heads=args.compile)
     kwargs = dict(video_out=args.video_out, kpt_thr=args.kpt_thr,
                   pictures=not args.no_pictures, raw=not args.no_raw, bboxes=bboxes)
     if args.launcher == 'pytorch':

@@ -18,7 +18,9 @@ round-robin in one run (median over ``--repeats`` rounds):
 * ``ours auto``: ``precision='auto'`` (bf16 where the device has native bf16, see
   :func:`~sapiens_mm.apis.inferencers.choose_precision`);
 * ``ours auto noflip`` (pose only, with ``--variants``): without the config's flip test, as
-  the lite demo runs.
+  the lite demo runs;
+* ``ours auto compile`` (with ``--variants``): heads through ``torch.compile``; compilation
+  and the first image are timed apart and reported under the table.
 
 ``all4`` runs the four models on each image in one inferencer (shared dense pass; pose
 top-down); ``lite`` has no such mode, its all4 figure is the sum of its four runs. Printed and
@@ -243,6 +245,7 @@ def main(argv=None):
         cfgs = make_configs(args.arch, args.layers, args.input_size)
         ckpts = write_checkpoints({t: cfgs[t] for t in tasks}, tmp)
         runners = {}  # (variant, task or 'all4') -> callable(out_dir, pictures)
+        warmups = {}  # compiled variants: seconds of compilation + first image
         outs = {}
         for v in variants:
             if v == 'lite fp32':
@@ -267,9 +270,18 @@ def main(argv=None):
                 continue
             # one inferencer over the tasks; the single-task runs are subsets of it (the
             # same modules, one backbone copy: the four would not fit in 24 GB otherwise)
+            compiled = 'compile' in v.split()
             both = SapiensInferencer([(cfgs[t], ckpts[t]) for t in tasks], device='cpu',
                                      precision=prec, batch_size=1,
-                                     pose_on_dense=args.pose_on_dense)
+                                     pose_on_dense=args.pose_on_dense, compile_heads=compiled)
+            if compiled:  # compilation on the first call, timed apart from the rounds
+                t0 = time.perf_counter()
+                both.run(images[:1], osp.join(tmp, 'warmup'), pictures=False)
+                if len(tasks) > 1 and 'pose' in tasks and not args.pose_on_dense:
+                    both.subset(['pose']).run(images[:1], osp.join(tmp, 'warmup'),
+                                              pictures=False)
+                warmups[v] = time.perf_counter() - t0
+                print(f'{v}: compilation and first image {warmups[v]:.1f} s', flush=True)
             for t in tasks:
                 runners[(v, t)] = (lambda inf: lambda o, pic: inf.run(
                     images, o, pictures=pic))(both.subset([t]))
@@ -339,6 +351,9 @@ def main(argv=None):
         for v, (dense, on_dense) in groups.items():
             lines.append(f'{v} all4 groups: dense {dense}, pose '
                          + ('on dense' if on_dense else 'top-down'))
+    for v, sec in warmups.items():
+        lines.append(f'{v}: compilation and the first image took {sec:.1f} s before the '
+                     'timed rounds (not in the table)')
     lines += ['', 'Agreement on the first image:', ''] + [f'* {n}' for n in notes]
     table = '\n'.join(lines)
     report = dict(args=vars(args), times={f'{k[0]}|{k[1]}|{pic}': v

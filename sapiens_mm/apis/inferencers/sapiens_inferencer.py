@@ -84,6 +84,9 @@ class SapiensInferencer(BaseInferencer):
         flip_test: None (the config's) or a bool.
         num_workers: image-decoding workers; None: up to 4, one core left to the model.
         show_progress: a progress bar over the inputs.
+        compile_heads: run the heads through ``torch.compile`` (2-2.6x faster 0.3B dense heads
+            on an AMX CPU, after about 16 s of compilation per head on the first batch and
+            per new input shape): for folders and videos, not for one image.
     """
 
     preprocess_kwargs = {'num_workers'}
@@ -95,7 +98,7 @@ class SapiensInferencer(BaseInferencer):
                  precision: str = 'auto', batch_size: int = 4, share_backbone: bool = True,
                  pose_on_dense: bool = False, detector=None, flip_test: Optional[bool] = None,
                  num_workers: Optional[int] = None, show_progress: bool = False,
-                 dtype: Optional[str] = None):
+                 dtype: Optional[str] = None, compile_heads: bool = False):
         if isinstance(models, (str, tuple)):
             models = [models]
         models = list(models)
@@ -143,7 +146,7 @@ class SapiensInferencer(BaseInferencer):
         if share_backbone:
             self._share_backbone_modules()
         for tm in self.models.values():
-            make_fast(tm.model, self.dtype)
+            make_fast(tm.model, self.dtype, compile_head=compile_heads)
         for g in self.groups:
             if len(g) > 1:
                 self.logger.info('shared backbone pass for: ' + ', '.join(

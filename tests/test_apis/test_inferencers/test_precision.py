@@ -101,3 +101,21 @@ def test_make_fast_runs_head_1x1_convs_as_matmuls():
                if isinstance(m.__dict__.get('forward'), P.Conv1x1AsMatmul)]
     assert n >= 2 and len(swapped) == n
     torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-5)
+
+
+def test_make_fast_compiled_head_gives_the_same_output():
+    """``compile_head``: the head's forward through torch.compile (inductor), same result."""
+    from tests.helpers.tiny_task_models import build, tiny_config
+    model = build(tiny_config('depth')).eval()
+    head = model.decode_head
+    x = torch.randn(1, 3, 64, 48)
+    from torch._dynamo.utils import counters
+    with torch.no_grad():
+        ref = head.forward(model.extract_feat(x))
+        P.make_fast(model, torch.float32, compile_head=True)
+        counters.clear()
+        out = head.forward(model.extract_feat(x))
+    assert counters['stats']['unique_graphs'] >= 1  # dynamo captured the head's forward
+    assert not any(isinstance(m.__dict__.get('forward'), P.Conv1x1AsMatmul)
+                   for m in head.modules())  # inductor gets the plain module
+    torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-5)
