@@ -2,7 +2,7 @@
 
     sapiens-infer INPUT [INPUT ...] --out DIR --model NAME [--model NAME ...]
     sapiens-infer INPUT --out DIR --task CONFIG CHECKPOINT [--task CONFIG CHECKPOINT ...]
-        [--batch-size 4] [--device cuda|cpu] [--precision auto|bf16|fp32] [--no-share]
+        [--batch-size 4] [--device cuda|cpu] [--precision auto|bf16|fp32] [--compile] [--no-share]
         [--pose-on-dense] [--no-flip] [--det-config C --det-checkpoint P] [--bboxes B.json]
         [--video-out] [--no-pictures] [--no-raw] [--workers N] [--list-models]
 
