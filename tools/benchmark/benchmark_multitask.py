@@ -16,7 +16,9 @@ continues; ``--force`` redoes everything):
 5. (c) the multi-task student distilled from the four single-task models of (a) on the
    training images without their labels (``tools/distill_multitask.py``), ``--epochs``;
 6. every model evaluated on the validation split with ``tools/test.py`` (the configs' metrics;
-   for pose also PCK@0.2 of the dumped predictions, see :func:`pose_pck`);
+   for pose also PCK@0.2 of the dumped predictions, see :func:`pose_pck`), and the single-task
+   pose model once more on the whole image as its person box (:func:`whole_image_boxes`), the
+   framing the multi-task model has;
 7. backbone MACs per image and measured seconds per image (``SapiensInferencer``, fp32,
    batch 1, ``--threads`` threads, best of 3 passes over the validation images) of the four
    single-task models vs the multi-task model.
@@ -115,6 +117,23 @@ def pose_pck(preds_file: str, ann_file: str, multitask: bool, thr: float = 0.2) 
         hits += int((dist < thr).sum())
         total += int(vis.sum())
     return hits / total if total else float('nan')
+
+
+def whole_image_boxes(ann_file: str, out_file: str, padding: float = 1.25) -> str:
+    """A COCO detection-results file with one box per image whose ``padding``-times enlarged
+    crop (the pose configs' ``GetBBoxCenterScale``) is the whole image: the single-task pose
+    model then sees what the multi-task model sees (the image resized to 128x96, the aspect of
+    both), so its metric separates the framing (crop vs whole image) from the sharing."""
+    with open(ann_file) as f:
+        images = json.load(f)['images']
+    dets = [dict(image_id=im['id'], category_id=1, score=1.0,
+                 bbox=[im['width'] * (1 - 1 / padding) / 2, im['height'] * (1 - 1 / padding) / 2,
+                       im['width'] / padding, im['height'] / padding]) for im in images]
+    with open(out_file, 'w') as f:
+        json.dump(dets, f)
+    with open(out_file) as f:
+        assert len(json.load(f)) == len(images), f'{out_file} was not written completely'
+    return out_file
 
 
 def machine() -> str:
@@ -261,6 +280,20 @@ def main():
     for task, cfg in SINGLE.items():
         single_ckpts[task], results['single'][task] = train_and_test(
             f'single_{task}', cfg, data_opts[task])
+    # (a) pose on the same framing as the multi-task model: the whole image as the person box
+    boxes = whole_image_boxes(f'{data}/val/annotations/goliath_308.json',
+                              osp.join(out, 'whole_image_boxes.json'))
+    test = osp.join(out, 'single_pose_whole_image_test')
+    preds = osp.join(test, 'predictions.pkl')
+    if not latest_metrics(test) or not osp.isfile(preds) or args.force:
+        steps['test single_pose whole image'] = sh(
+            ['tools/test.py', SINGLE['pose'], single_ckpts['pose'], '--work-dir', test, '--out',
+             preds, '--cfg-options', *data_opts['pose'],
+             f'test_dataloader.dataset.bbox_file={boxes}'],
+            osp.join(logs, 'test_single_pose_whole_image.log'), env)
+    results['single']['pose_whole'] = dict(
+        latest_metrics(test), **{'pose/PCK@0.2': pose_pck(
+            preds, f'{data}/val/annotations/goliath_308.json', multitask=False)})
     _, results['joint'] = train_and_test('joint', MULTI, multi_opts)
     teachers = [a for task in SINGLE for a in ('--teacher', task, SINGLE[task],
                                                single_ckpts[task])]
@@ -281,8 +314,11 @@ def main():
 
     lines = ['| task | metric | (a) single-task | (b) joint multi-task | (c) distilled '
              'multi-task | (b) vs (a) | (c) vs (a) |', '|---|---|---|---|---|---|---|']
-    for task, (skey, mkey, higher) in METRICS.items():
-        a = results['single'][task.split('_')[0]].get(skey)
+    rows = list(METRICS.items())
+    rows.insert(2, ('pose_whole', METRICS['pose_pck']))
+    for task, (skey, mkey, higher) in rows:
+        a = results['single']['pose_whole' if task == 'pose_whole' else
+                              task.split('_')[0]].get(skey)
         b, c = results['joint'].get(mkey), results['distilled'].get(mkey)
 
         def rel(v):
@@ -291,7 +327,8 @@ def main():
             return f'{100 * (v - a) / abs(a):+.1f} %'
         fmt = lambda v: '-' if v is None else f'{v:.4g}'  # noqa: E731
         arrow = 'higher better' if higher else 'lower better'
-        lines.append(f'| {task.split("_")[0]} | {skey.split("/")[-1]} ({arrow}) | {fmt(a)} | {fmt(b)} | '
+        name = 'pose, (a) on the whole image' if task == 'pose_whole' else task.split('_')[0]
+        lines.append(f'| {name} | {skey.split("/")[-1]} ({arrow}) | {fmt(a)} | {fmt(b)} | '
                      f'{fmt(c)} | {rel(b)} | {rel(c)} |')
     lines += ['', '| model | input (H x W) | backbone MMACs / image | s / image (measured) |',
               '|---|---|---|---|']
