@@ -26,8 +26,10 @@ from .loading import LoadBodyPartAnnotations, LoadHumanDepth, LoadHumanNormal
 
 __all__ = ['LoadMultiTaskAnnotations', 'MultiTaskDepthTarget', 'PackMultiTaskInputs']
 
-_META_KEYS = ('img_path', 'ori_shape', 'img_shape', 'pad_shape', 'scale_factor', 'flip',
-              'flip_direction', 'reduce_zero_label')
+#: ``sample_idx`` (the dataset index) lets ``MultiTaskEvaluator`` drop the samples a
+#: distributed sampler evaluates twice
+_META_KEYS = ('img_path', 'sample_idx', 'ori_shape', 'img_shape', 'pad_shape', 'scale_factor',
+              'flip', 'flip_direction', 'reduce_zero_label')
 #: dense task -> (data-info key of its file, field of the packed mmseg sample)
 _DENSE = (('seg', 'seg_map_path', 'gt_sem_seg'), ('depth', 'depth_map_path', 'gt_depth_map'),
           ('normal', 'normal_map_path', 'gt_normal_map'))
