@@ -49,10 +49,17 @@ def test_train_then_test_report_every_task(trained, repo_root):
     assert len(val) == 1 and all(np.isfinite(val[0][k]) for k in KEYS)
 
     test_work = trained['tmp'] / 'test'
-    run(['tools/test.py', trained['config'], trained['ckpt'], '--work-dir', str(test_work)],
-        repo_root)
+    pics = test_work / 'pics'
+    run(['tools/test.py', trained['config'], trained['ckpt'], '--work-dir', str(test_work),
+         '--show-dir', str(pics)], repo_root)
     test = [r for r in logged(test_work) if 'seg/mIoU' in r]
     assert len(test) == 1
+    # --show-dir: one picture per validation image, a row [image | truth | prediction] per
+    # task (80x60 images, all four labels)
+    import cv2
+    files = sorted(pics.rglob('*.png'))
+    assert len(files) == 2, files
+    assert all(cv2.imread(str(f)).shape == (4 * 80, 3 * 60, 3) for f in files)
     for key in KEYS:  # same weights, same data as the validation after the epoch
         assert test[0][key] == pytest.approx(val[0][key], rel=1e-4, abs=1e-4)
 

@@ -97,5 +97,6 @@ train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 default_hooks = dict(
     logger=dict(interval=25),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1),
-    # the dense visualizer draws single-task samples, not multi-task ones (no --show-dir)
-    visualization=dict(draw=False))
+    # validation pictures: a row [image | ground truth | prediction] per task
+    visualization=dict(interval=10, max_images=8))
+visualizer = dict(type='SapiensMultiTaskVisualizer')
