@@ -78,13 +78,17 @@ def latest_metrics(work_dir: str) -> dict:
 
 
 def schedule_options(cfg_path: str, epochs: int) -> list:
-    """--cfg-options that shorten a config's schedule to ``epochs`` (scheduler ends too)."""
+    """--cfg-options that set a config's schedule to ``epochs``, shorter or longer: every
+    epoch-based scheduler that ran to the config's last epoch (or past ``epochs``) now ends at
+    ``epochs`` (``T_max`` too), so no model trains its last epochs at a zero or frozen rate."""
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, cfg_path))
+    last = cfg.train_cfg.max_epochs
     opts = [f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs + 1}',
             f'default_hooks.checkpoint.interval={epochs}', 'train_dataloader.num_workers=0']
     for i, s in enumerate(cfg.param_scheduler):
-        if s.get('by_epoch', True) and s.get('end', 0) > epochs:
+        end = s.get('end', 0)
+        if s.get('by_epoch', True) and (end > epochs or end >= last):
             opts.append(f'param_scheduler.{i}.end={epochs}')
             if 'T_max' in s:
                 opts.append(f'param_scheduler.{i}.T_max={epochs}')
