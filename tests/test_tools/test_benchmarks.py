@@ -70,3 +70,21 @@ def test_train_step_benchmark_levers(tmp_path):
     assert fp32['params'] == bf16_cp['params'] and fp32['arch'] == 'sapiens_tiny'
     assert all(r['peak_rss_mib'] >= r['rss_before_steps_mib'] > 0 for r in (fp32, bf16_cp))
     assert '| bf16+cp |' in open(md).read()
+
+
+def test_multitask_benchmark_schedules_follow_epochs():
+    """benchmark_multitask sets every model's schedule to --epochs, longer or shorter than the
+    config's: the epoch-based decay ends at --epochs (a config of 5 epochs trained for 20
+    used to run its last 15 at a zero learning rate)."""
+    from mmengine.config import Config
+    import benchmark_multitask as bm
+    for cfg_path in list(bm.SINGLE.values()) + [bm.MULTI]:
+        cfg = Config.fromfile(os.path.join(bm.ROOT, cfg_path))
+        for epochs in (cfg.train_cfg.max_epochs // 2, cfg.train_cfg.max_epochs * 3):
+            opts = bm.schedule_options(cfg_path, epochs)
+            cfg2 = Config.fromfile(os.path.join(bm.ROOT, cfg_path))
+            cfg2.merge_from_dict(dict(o.split('=', 1) for o in opts))
+            assert int(cfg2.train_cfg.max_epochs) == epochs
+            by_epoch = [s for s in cfg2.param_scheduler if s.get('by_epoch', True)]
+            assert max(int(s['end']) for s in by_epoch) == epochs, cfg_path
+            assert all(int(s.get('T_max', epochs)) == epochs for s in by_epoch)
