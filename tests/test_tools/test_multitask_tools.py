@@ -64,6 +64,31 @@ def test_train_then_test_report_every_task(trained, repo_root):
         assert test[0][key] == pytest.approx(val[0][key], rel=1e-4, abs=1e-4)
 
 
+def test_dist_test_equals_single_process(trained, repo_root, tmp_path):
+    """tools/dist_test.sh with 2 CPU processes reports the single-process figures when the
+    ranks hold different numbers of a task's labels: 3 images, depth on 0 and 2, pose on 0
+    and 1; the sampler gives rank 0 images 0 and 2, rank 1 image 1 and image 0 again."""
+    import subprocess
+    import sys
+    from tests.test_tools.test_dist_train_cpu import free_port
+    data = tmp_path / 'val'
+    write_multitask_humans(str(data), 3, size=(80, 60), seed=2, drop=dict(depth=[1], pose=[2]))
+    opts = ['--cfg-options', f'test_dataloader.dataset.data_root={data}',
+            f'test_evaluator.metrics.pose.ann_file={data}/annotations/goliath_308.json']
+    run(['tools/test.py', trained['config'], trained['ckpt'], '--work-dir',
+         str(tmp_path / 'single'), *opts], repo_root)
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1')
+    proc = subprocess.run(['bash', 'tools/dist_test.sh', trained['config'], trained['ckpt'], '2',
+                           '--work-dir', str(tmp_path / 'dist'), *opts], cwd=repo_root,
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-3000:])
+    single = [r for r in logged(tmp_path / 'single') if 'seg/mIoU' in r]
+    dist = [r for r in logged(tmp_path / 'dist') if 'seg/mIoU' in r]
+    assert len(single) == len(dist) == 1
+    for key in KEYS + ('depth/aligned_abs_rel', 'normal/median'):
+        assert dist[0][key] == pytest.approx(single[0][key], rel=1e-5, abs=1e-6), key
+
+
 def test_layer_decay_groups():
     """Layer-wise lr decay as the single-task configs: heads at the base lr, the patch
     embedding at base * 0.85^(L + 1) (L = 4 layers)."""
