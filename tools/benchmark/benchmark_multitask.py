@@ -18,7 +18,8 @@ continues; ``--force`` redoes everything):
 6. every model evaluated on the validation split with ``tools/test.py`` (the configs' metrics;
    for pose also PCK@0.2 of the dumped predictions, see :func:`pose_pck`), and the single-task
    pose model once more on the whole image as its person box (:func:`whole_image_boxes`), the
-   framing the multi-task model has;
+   framing the multi-task model has, and a single-task normal model trained at the
+   multi-task model's 128x96 input (the normal config runs at 256x192);
 7. backbone MACs per image and measured seconds per image (``SapiensInferencer``, fp32,
    batch 1, ``--threads`` threads, best of 3 passes over the validation images) of the four
    single-task models vs the multi-task model.
@@ -121,6 +122,37 @@ def pose_pck(preds_file: str, ann_file: str, multitask: bool, thr: float = 0.2) 
         hits += int((dist < thr).sum())
         total += int(vis.sum())
     return hits / total if total else float('nan')
+
+
+def resized_config(cfg_path: str, hw: tuple, out_file: str, batch_size: int) -> str:
+    """``cfg_path`` with network input (H, W) = ``hw`` and ``batch_size``, written to
+    ``out_file``: the values of ``img_size``, ``size``, ``crop_size`` (H, W) and ``scale``
+    (W, H) equal to the config's input size are replaced wherever they occur (model, data
+    preprocessor, pipelines)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, cfg_path))
+    old = tuple(cfg.model.backbone.img_size)
+    keys = dict(img_size=(old, tuple(hw)), size=(old, tuple(hw)),
+                crop_size=(old, tuple(hw)), scale=(old[::-1], tuple(hw)[::-1]))
+
+    def fix(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in keys and isinstance(value, (list, tuple)) \
+                        and tuple(value) == keys[key][0]:
+                    node[key] = keys[key][1]
+                else:
+                    fix(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                fix(value)
+
+    fix(cfg._cfg_dict)
+    cfg.train_dataloader.batch_size = batch_size
+    cfg.dump(out_file)
+    check = Config.fromfile(out_file)
+    assert tuple(check.model.backbone.img_size) == tuple(hw), f'{out_file}: not resized'
+    return out_file
 
 
 def whole_image_boxes(ann_file: str, out_file: str, padding: float = 1.25) -> str:
@@ -284,6 +316,10 @@ def main():
     for task, cfg in SINGLE.items():
         single_ckpts[task], results['single'][task] = train_and_test(
             f'single_{task}', cfg, data_opts[task])
+    # (a) normals at the multi-task model's input size (their config runs at 256x192)
+    small = resized_config(SINGLE['normal'], (128, 96), osp.join(out, 'normal_128x96.py'), 16)
+    _, results['single']['normal_128x96'] = train_and_test('single_normal_128x96', small,
+                                                           data_opts['normal'])
     # (a) pose on the same framing as the multi-task model: the whole image as the person box
     boxes = whole_image_boxes(f'{data}/val/annotations/goliath_308.json',
                               osp.join(out, 'whole_image_boxes.json'))
@@ -318,11 +354,14 @@ def main():
 
     lines = ['| task | metric | (a) single-task | (b) joint multi-task | (c) distilled '
              'multi-task | (b) vs (a) | (c) vs (a) |', '|---|---|---|---|---|---|---|']
+    #: reference rows of (a) on the multi-task model's input: row -> (metric, label)
+    extra = dict(pose_whole=('pose_pck', 'pose, (a) on the whole image'),
+                 normal_128x96=('normal', 'normal, (a) at 128 x 96'))
     rows = list(METRICS.items())
     rows.insert(2, ('pose_whole', METRICS['pose_pck']))
+    rows.append(('normal_128x96', METRICS['normal']))
     for task, (skey, mkey, higher) in rows:
-        a = results['single']['pose_whole' if task == 'pose_whole' else
-                              task.split('_')[0]].get(skey)
+        a = results['single'][task if task in extra else task.split('_')[0]].get(skey)
         b, c = results['joint'].get(mkey), results['distilled'].get(mkey)
 
         def rel(v):
@@ -331,7 +370,7 @@ def main():
             return f'{100 * (v - a) / abs(a):+.1f} %'
         fmt = lambda v: '-' if v is None else f'{v:.4g}'  # noqa: E731
         arrow = 'higher better' if higher else 'lower better'
-        name = 'pose, (a) on the whole image' if task == 'pose_whole' else task.split('_')[0]
+        name = extra[task][1] if task in extra else task.split('_')[0]
         lines.append(f'| {name} | {skey.split("/")[-1]} ({arrow}) | {fmt(a)} | {fmt(b)} | '
                      f'{fmt(c)} | {rel(b)} | {rel(c)} |')
     lines += ['', '| model | input (H x W) | backbone MMACs / image | s / image (measured) |',
