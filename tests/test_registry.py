@@ -73,6 +73,7 @@ USES = [
       for name in ('AtomicCheckpointHook', 'NonFiniteLossHook')],
     ('mmpose', 'VISUALIZERS', dict(type='SapiensPoseVisualizer', name='registry_test_pose')),
     ('mmseg', 'VISUALIZERS', dict(type='SapiensDenseVisualizer', name='registry_test_dense')),
+    ('mmseg', 'VISUALIZERS', dict(type='SapiensMultiTaskVisualizer', name='registry_test_mt')),
     *[(scope, 'OPTIM_WRAPPER_CONSTRUCTORS', dict(
         type='SapiensLayerDecayOptimWrapperConstructor',
         optim_wrapper_cfg=dict(optimizer=dict(type='AdamW', lr=0.1))))
