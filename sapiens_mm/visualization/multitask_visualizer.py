@@ -1,7 +1,6 @@
 """Visualizer of the multi-task model: one picture per image, a row per task."""
 from typing import List, Optional
 
-import mmcv
 import numpy as np
 from mmengine.dist import master_only
 
@@ -98,22 +97,8 @@ class SapiensMultiTaskVisualizer(SapiensDenseVisualizer):
         rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows]
         return np.concatenate(rows, axis=0)
 
-    @master_only
-    def add_datasample(self, name: str, image: np.ndarray, data_sample=None,
-                       draw_gt: bool = True, draw_pred: bool = True, show: bool = False,
-                       wait_time: float = 0, out_file: Optional[str] = None, step: int = 0,
-                       with_labels: Optional[bool] = None) -> np.ndarray:
-        """Draw the rows of the multi-task ``data_sample`` over the RGB ``image``; show the
-        picture, write it to ``out_file`` (checked), else send it to every vis backend as
-        image ``name`` at ``step``. Returns the picture (RGB)."""
-        drawn = self.draw_rows(image, data_sample, draw_gt, draw_pred, with_labels)
-        self.set_image(drawn)
-        if show:
-            self.show(drawn, win_name=name, wait_time=wait_time)
-        if out_file is not None:
-            if not mmcv.imwrite(mmcv.rgb2bgr(drawn), out_file):
-                raise OSError(f'{type(self).__name__}: could not write {out_file}')
-        else:
-            self.add_image(name, drawn, step)
-        return drawn
-
+    def draw_panels(self, image: np.ndarray, data_sample, draw_gt: bool = True,
+                    draw_pred: bool = True, with_labels: Optional[bool] = None) -> np.ndarray:
+        """The picture of a multi-task sample (:meth:`draw_rows`): what the inherited
+        ``add_datasample`` shows, writes (checked) or sends to the vis backends."""
+        return self.draw_rows(image, data_sample, draw_gt, draw_pred, with_labels)
