@@ -18,9 +18,11 @@ from sapiens_mm.cli.errors import console_command
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     """Build the Runner with the checkpoint's weights, run its test loop and return the
     metrics (``{name: value}``; the console command exits 0 after it)."""
-    from sapiens_mm.engine.runner import (add_dump_results, build_runner, load_test_config,
-                                 load_test_weights, parse_test_args)
+    # the command line first (argparse only): --help answers without the model libraries
+    from sapiens_mm.utils.runner_args import parse_test_args
     args = parse_test_args(argv)
+    from sapiens_mm.engine.runner import (add_dump_results, build_runner, load_test_config,
+                                          load_test_weights)
     runner = build_runner(load_test_config(args))
     load_test_weights(runner, args.checkpoint)  # strict, weights-only (any path form)
     if args.out is not None:

@@ -17,10 +17,13 @@ from sapiens_mm.cli.errors import console_command
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Build the Runner from the config and the command line, and train."""
+    # the command line first (argparse only): --help answers without the model libraries
+    from sapiens_mm.utils.runner_args import parse_train_args
+    args = parse_train_args(argv)
     # Importing sapiens_mm registers its classes in every scope and allow-lists the non-tensor
     # globals of mmengine checkpoints for torch's weights-only loading (needed by --resume).
-    from sapiens_mm.engine.runner import build_runner, load_train_config, parse_train_args
-    build_runner(load_train_config(parse_train_args(argv))).train()
+    from sapiens_mm.engine.runner import build_runner, load_train_config
+    build_runner(load_train_config(args)).train()
     return 0
 
 

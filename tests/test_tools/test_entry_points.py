@@ -373,3 +373,29 @@ def test_dist_scripts_call_torchrun(script, argv, expected, tmp_path):
                        '--master_addr=127.0.0.1', f'--nproc_per_node={gpus}',
                        '--master_port=29999']
     assert out[7] == str(tmp_path / expected[0]) and out[8:] == expected[1:]
+
+
+@pytest.mark.parametrize('argv0, module, flag', [
+    ('/venv/bin/sapiens-train', 'train', '--resume'),
+    ('/venv/bin/sapiens-test', 'test', '--out'),
+    ('TOOLS/train.py', 'train', '--amp'),
+    ('TOOLS/test.py', 'test', '--show-dir'),
+])
+def test_runner_tool_help_loads_no_model_library(argv0, module, flag, repo_root):
+    """``--help`` of the train/test commands (console or the checkout's tools/) prints the
+    usage without importing torch or the OpenMMLab libraries; the options still parse
+    ``--cfg-options`` into a dict (mmengine's DictAction, imported when used)."""
+    argv0 = argv0.replace('TOOLS', os.path.join(str(repo_root), 'tools'))
+    code = (f"import sys; sys.argv = [{argv0!r}, '--help']\n"
+            f"from sapiens_mm.cli.{module} import run\n"
+            "try:\n    run()\nexcept SystemExit as e:\n    rc = e.code\n"
+            "heavy = sorted(m for m in ('torch', 'mmengine', 'mmpose', 'mmseg') "
+            "if m in sys.modules)\n"
+            "print('RESULT', rc, heavy)\n")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         timeout=120, cwd=str(repo_root))
+    assert out.returncode == 0, out.stderr
+    assert flag in out.stdout and 'RESULT 0 []' in out.stdout, out.stdout[-500:]
+    from sapiens_mm.utils.runner_args import parse_train_args
+    args = parse_train_args(['c.py', '--cfg-options', 'a.b=1', 'c=[1,2]', 'd=x,y'])
+    assert args.cfg_options == {'a.b': 1, 'c': [1, 2], 'd': ['x', 'y']}

@@ -8,18 +8,18 @@ applied after ``--cfg-options`` and therefore win over it.
 """
 import argparse
 import logging
-import os
 import os.path as osp
-from typing import Optional, Sequence
+from typing import Optional
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.evaluator import DumpResults
 from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from sapiens_mm.utils.config_paths import config_file
+from sapiens_mm.utils.runner_args import parse_test_args, parse_train_args  # noqa: F401
 from .distributed import is_flexible_runner_config, prepare_cpu_distributed
 
 __all__ = ['parse_train_args', 'parse_test_args', 'load_train_config', 'load_test_config',
@@ -30,56 +30,6 @@ __all__ = ['parse_train_args', 'parse_test_args', 'load_train_config', 'load_tes
 class ConfigOptionError(ValueError):
     """A ``--cfg-options`` key that the config does not have (with the closest keys)."""
 
-
-
-def _parser(description: str) -> argparse.ArgumentParser:
-    """Parser with the config path and the options both tools have."""
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument('config', help='config file path')
-    parser.add_argument('--work-dir', help='directory for logs and checkpoints '
-                        '(default: the config\'s work_dir, else ./work_dirs/<config name>)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, e.g. train_cfg.max_epochs=3 '
-        'optim_wrapper.optimizer.lr=1e-4; lists as key="[a,b]" or key=a,b (no spaces)')
-    parser.add_argument(
-        '--show-dir', help='turn the config\'s visualization hook on and write its pictures '
-        'into this directory (relative to the current one), as mmpose/mmseg\'s flag: every test '
-        'sample; while training, the validation pictures of the dense tasks (pose validation '
-        'pictures go to the vis backends, as in mmpose)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    # torch.distributed.launch passes --local-rank (torch >= 2.0) or --local_rank.
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    return parser
-
-
-def _parse(parser: argparse.ArgumentParser,
-           argv: Optional[Sequence[str]]) -> argparse.Namespace:
-    """Parse ``argv`` and export ``LOCAL_RANK`` for launchers that only pass the flag."""
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
-
-
-def parse_train_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    """Arguments of ``tools/train.py`` (``sys.argv[1:]`` when ``argv`` is None)."""
-    parser = _parser('Train a model with an OpenMMLab config')
-    parser.add_argument(
-        '--resume', nargs='?', const='auto',
-        help='resume from CKPT, or without CKPT from the latest checkpoint in the work dir')
-    parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision: AmpOptimWrapper (fp16, dynamic loss '
-                        'scale) with CUDA, bf16 autocast (AutocastOptimWrapper) without')
-    return _parse(parser, argv)
-
-
-def parse_test_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    """Arguments of ``tools/test.py`` (``sys.argv[1:]`` when ``argv`` is None)."""
-    parser = _parser('Test (and evaluate) a checkpoint with an OpenMMLab config')
-    parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--out', help='also dump the predictions to this .pkl file')
-    return _parse(parser, argv)
 
 
 def _load_config(args: argparse.Namespace) -> Config:
