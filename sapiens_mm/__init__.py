@@ -11,22 +11,17 @@ import sys as _sys
 from .version import __version__  # noqa: F401
 
 
-#: the checkout's ``tools/*.py`` whose ``--help`` is answered by argparse alone
-_HELP_TOOLS = ('train.py', 'test.py', 'infer.py')
-
-
 def _console_help_only() -> bool:
-    """True in a ``sapiens-*`` console command, or one of the checkout's ``tools/train.py``,
-    ``test.py``, ``infer.py``, asked for ``-h`` / ``--help``: argparse prints the usage and
-    exits, nothing needs the registries, so the model libraries (3-10 s of imports) are not
-    loaded. Every other import of the package registers everything."""
+    """True in a ``sapiens-*`` console command, or one of the checkout's ``tools/*.py``, asked
+    for ``-h`` / ``--help``: argparse prints the usage and exits, nothing needs the
+    registries, so the model libraries (3-10 s of imports) are not loaded for them. Every
+    other import of the package registers everything."""
     argv = getattr(_sys, 'argv', None) or ['']
     if not any(a in ('-h', '--help') for a in argv[1:]):
         return False
     script = _osp.abspath(str(argv[0]))
     tools = _osp.join(_osp.dirname(_osp.dirname(_osp.abspath(__file__))), 'tools')
-    return _osp.basename(script).startswith('sapiens-') or (
-        _osp.dirname(script) == tools and _osp.basename(script) in _HELP_TOOLS)
+    return _osp.basename(script).startswith('sapiens-') or _osp.dirname(script) == tools
 
 
 if not _console_help_only():
