@@ -9,8 +9,6 @@ the exit code is 1 if any was.
 import argparse
 import sys
 
-import sapiens_mm  # noqa: F401
-from sapiens_mm.apis.feature_extraction import FeatureExtractor
 from sapiens_mm.cli.errors import console_command
 
 
@@ -24,6 +22,8 @@ def main(argv=None):
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--no-pca', action='store_true', help='skip the PCA pictures')
     args = parser.parse_args(argv)
+    # after parsing: --help answers without the model libraries
+    from sapiens_mm.apis.feature_extraction import FeatureExtractor
     ckpt = None if args.checkpoint.lower() == 'none' else args.checkpoint
     extractor = FeatureExtractor(args.config, ckpt, args.size, args.device)
     result = extractor.run(args.input, args.out, save_pca=not args.no_pca)

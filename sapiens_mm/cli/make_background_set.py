@@ -14,8 +14,6 @@ import argparse
 import json
 import sys
 
-from sapiens_mm.data_curation import build_background_set
-from sapiens_mm.synthetic import write_synthetic_backgrounds
 from sapiens_mm.cli.errors import console_command
 
 
@@ -44,7 +42,9 @@ def main(argv=None):
     syn.add_argument('--size', type=int, nargs=2, default=(1024, 768), metavar=('H', 'W'))
     syn.add_argument('--seed', type=int, default=0)
     args = parser.parse_args(argv)
+    # after parsing: --help answers without the model libraries
     if args.source == 'coco':
+        from sapiens_mm.data_curation import build_background_set
         summary = build_background_set(
             args.ann_file, args.image_root, args.out, crop_persons=args.crop_persons,
             min_crop_side=args.min_crop_side, mode='list' if args.list_only else 'copy',
@@ -54,6 +54,7 @@ def main(argv=None):
     else:
         if args.num < 1 or min(args.size) < 8:
             parser.error('need --num >= 1 and --size >= 8 8')
+        from sapiens_mm.synthetic import write_synthetic_backgrounds
         rels = write_synthetic_backgrounds(args.out, args.num, tuple(args.size), args.seed)
         print(f'\n{len(rels)} backgrounds written to {args.out}/images, listed in '
               f'{args.out}/backgrounds.txt')
