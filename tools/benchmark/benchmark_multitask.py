@@ -291,8 +291,22 @@ def main():
         f'{e}_evaluator.metrics.pose.ann_file={data}/val/annotations/goliath_308.json'
         for e in ('val', 'test')]
 
+    def test_model(name, cfg, ckpt, opts):
+        """tools/test.py of ``ckpt`` (unless done) and its metrics, PCK@0.2 for pose."""
+        test = osp.join(out, name + '_test')
+        preds = osp.join(test, 'predictions.pkl')
+        if not latest_metrics(test) or not osp.isfile(preds) or args.force:
+            steps[f'test {name}'] = sh(['tools/test.py', cfg, ckpt, '--work-dir', test,
+                                        '--out', preds, '--cfg-options', *opts],
+                                       osp.join(logs, f'test_{name}.log'), env)
+        metrics = latest_metrics(test)
+        if name.startswith('single_pose') or name in ('joint', 'distilled'):
+            metrics['pose/PCK@0.2'] = pose_pck(preds, f'{data}/val/annotations/goliath_308.json',
+                                               multitask=not name.startswith('single_pose'))
+        return metrics
+
     def train_and_test(name, cfg, opts, train_args=None):
-        work, test = osp.join(out, name), osp.join(out, name + '_test')
+        work = osp.join(out, name)
         if not done(osp.join(work, 'last_checkpoint')):
             steps[f'train {name}'] = sh(
                 train_args or ['tools/train.py', cfg, '--work-dir', work, '--cfg-options',
@@ -301,16 +315,7 @@ def main():
                 osp.join(logs, f'train_{name}.log'), env)
         with open(osp.join(work, 'last_checkpoint')) as f:
             ckpt = f.read().strip()
-        preds = osp.join(test, 'predictions.pkl')
-        if not latest_metrics(test) or not osp.isfile(preds) or args.force:
-            steps[f'test {name}'] = sh(['tools/test.py', cfg, ckpt, '--work-dir', test,
-                                        '--out', preds, '--cfg-options', *opts],
-                                       osp.join(logs, f'test_{name}.log'), env)
-        metrics = latest_metrics(test)
-        if name in ('single_pose', 'joint', 'distilled'):
-            metrics['pose/PCK@0.2'] = pose_pck(preds, f'{data}/val/annotations/goliath_308.json',
-                                               multitask=name != 'single_pose')
-        return ckpt, metrics
+        return ckpt, test_model(name, cfg, ckpt, opts)
 
     single_ckpts, results = {}, dict(single={}, joint={}, distilled={})
     for task, cfg in SINGLE.items():
@@ -323,17 +328,9 @@ def main():
     # (a) pose on the same framing as the multi-task model: the whole image as the person box
     boxes = whole_image_boxes(f'{data}/val/annotations/goliath_308.json',
                               osp.join(out, 'whole_image_boxes.json'))
-    test = osp.join(out, 'single_pose_whole_image_test')
-    preds = osp.join(test, 'predictions.pkl')
-    if not latest_metrics(test) or not osp.isfile(preds) or args.force:
-        steps['test single_pose whole image'] = sh(
-            ['tools/test.py', SINGLE['pose'], single_ckpts['pose'], '--work-dir', test, '--out',
-             preds, '--cfg-options', *data_opts['pose'],
-             f'test_dataloader.dataset.bbox_file={boxes}'],
-            osp.join(logs, 'test_single_pose_whole_image.log'), env)
-    results['single']['pose_whole'] = dict(
-        latest_metrics(test), **{'pose/PCK@0.2': pose_pck(
-            preds, f'{data}/val/annotations/goliath_308.json', multitask=False)})
+    results['single']['pose_whole'] = test_model(
+        'single_pose_whole_image', SINGLE['pose'], single_ckpts['pose'],
+        data_opts['pose'] + [f'test_dataloader.dataset.bbox_file={boxes}'])
     _, results['joint'] = train_and_test('joint', MULTI, multi_opts)
     teachers = [a for task in SINGLE for a in ('--teacher', task, SINGLE[task],
                                                single_ckpts[task])]
@@ -354,9 +351,9 @@ def main():
 
     lines = ['| task | metric | (a) single-task | (b) joint multi-task | (c) distilled '
              'multi-task | (b) vs (a) | (c) vs (a) |', '|---|---|---|---|---|---|---|']
-    #: reference rows of (a) on the multi-task model's input: row -> (metric, label)
-    extra = dict(pose_whole=('pose_pck', 'pose, (a) on the whole image'),
-                 normal_128x96=('normal', 'normal, (a) at 128 x 96'))
+    #: labels of the reference rows of (a) on the multi-task model's input
+    extra = dict(pose_whole='pose, (a) on the whole image',
+                 normal_128x96='normal, (a) at 128 x 96')
     rows = list(METRICS.items())
     rows.insert(2, ('pose_whole', METRICS['pose_pck']))
     rows.append(('normal_128x96', METRICS['normal']))
@@ -370,7 +367,7 @@ def main():
             return f'{100 * (v - a) / abs(a):+.1f} %'
         fmt = lambda v: '-' if v is None else f'{v:.4g}'  # noqa: E731
         arrow = 'higher better' if higher else 'lower better'
-        name = extra[task][1] if task in extra else task.split('_')[0]
+        name = extra.get(task, task.split('_')[0])
         lines.append(f'| {name} | {skey.split("/")[-1]} ({arrow}) | {fmt(a)} | {fmt(b)} | '
                      f'{fmt(c)} | {rel(b)} | {rel(c)} |')
     lines += ['', '| model | input (H x W) | backbone MMACs / image | s / image (measured) |',
