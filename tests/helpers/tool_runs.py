@@ -1,4 +1,6 @@
-"""Running the real ``tools/*.py`` in a subprocess and reading the runner's json logs."""
+"""Running the real ``tools/*.py`` (and the commands' ``--help``) in a subprocess and reading
+the runner's json logs."""
+import ast
 import json
 import subprocess
 import sys
@@ -18,3 +20,22 @@ def logged(work_dir):
              or p.stem == p.parent.parent.name]
     return [json.loads(line) for path in sorted(paths)
             for line in path.read_text().splitlines()]
+
+
+def help_run(argv0, module, cwd):
+    """``sapiens_mm.cli.<module>.run()`` in a fresh interpreter with ``sys.argv =
+    [argv0, '--help']``. Returns (stdout, exit code, the heavy libraries it imported of
+    torch, mmengine, mmpose, mmseg)."""
+    code = (f"import sys; sys.argv = [{str(argv0)!r}, '--help']\n"
+            f"from sapiens_mm.cli.{module} import run\n"
+            "try:\n    run()\nexcept SystemExit as e:\n    rc = e.code\n"
+            "heavy = sorted(m for m in ('torch', 'mmengine', 'mmpose', 'mmseg') "
+            "if m in sys.modules)\n"
+            "print('RESULT', repr((rc, heavy)))\n")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         timeout=120, cwd=str(cwd))
+    assert out.returncode == 0, out.stderr
+    assert 'RESULT ' in out.stdout, out.stdout[-500:]
+    head, result = out.stdout.rsplit('RESULT ', 1)
+    rc, heavy = ast.literal_eval(result.strip())
+    return head, rc, heavy

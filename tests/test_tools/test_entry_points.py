@@ -385,17 +385,10 @@ def test_runner_tool_help_loads_no_model_library(argv0, module, flag, repo_root)
     """``--help`` of the train/test commands (console or the checkout's tools/) prints the
     usage without importing torch or the OpenMMLab libraries; the options still parse
     ``--cfg-options`` into a dict (mmengine's DictAction, imported when used)."""
+    from tests.helpers.tool_runs import help_run
     argv0 = argv0.replace('TOOLS', os.path.join(str(repo_root), 'tools'))
-    code = (f"import sys; sys.argv = [{argv0!r}, '--help']\n"
-            f"from sapiens_mm.cli.{module} import run\n"
-            "try:\n    run()\nexcept SystemExit as e:\n    rc = e.code\n"
-            "heavy = sorted(m for m in ('torch', 'mmengine', 'mmpose', 'mmseg') "
-            "if m in sys.modules)\n"
-            "print('RESULT', rc, heavy)\n")
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
-                         timeout=120, cwd=str(repo_root))
-    assert out.returncode == 0, out.stderr
-    assert flag in out.stdout and 'RESULT 0 []' in out.stdout, out.stdout[-500:]
+    usage, rc, heavy = help_run(argv0, module, repo_root)
+    assert flag in usage and rc == 0 and heavy == [], (usage[-500:], rc, heavy)
     from sapiens_mm.utils.runner_args import parse_train_args
     args = parse_train_args(['c.py', '--cfg-options', 'a.b=1', 'c=[1,2]', 'd=x,y'])
     assert args.cfg_options == {'a.b': 1, 'c': [1, 2], 'd': ['x', 'y']}

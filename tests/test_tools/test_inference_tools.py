@@ -93,16 +93,9 @@ def test_console_infer_help_loads_no_model_library():
     usage without importing torch or the OpenMMLab libraries; a normal import registers."""
     import subprocess
     import sys
-    code = ("import sys; sys.argv = ['/venv/bin/sapiens-infer', '--help']\n"
-            "from sapiens_mm.cli.infer import run\n"
-            "try:\n    run()\nexcept SystemExit as e:\n    rc = e.code\n"
-            "heavy = sorted(m for m in ('torch', 'mmengine', 'mmpose', 'mmseg') "
-            "if m in sys.modules)\n"
-            "print('RESULT', rc, heavy)\n")
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
-                         timeout=120, cwd=str(REPO))
-    assert out.returncode == 0, out.stderr
-    assert '--precision' in out.stdout and 'RESULT 0 []' in out.stdout, out.stdout[-500:]
+    from tests.helpers.tool_runs import help_run
+    usage, rc, heavy = help_run('/venv/bin/sapiens-infer', 'infer', REPO)
+    assert '--precision' in usage and rc == 0 and heavy == [], (usage[-500:], rc, heavy)
     code = ("import sys; sys.argv = ['/venv/bin/sapiens-infer', 'x.jpg']\nimport sapiens_mm\n"
             "from mmpose.registry import MODELS\nprint('RESULT', 'SapiensViT' in MODELS)\n")
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
