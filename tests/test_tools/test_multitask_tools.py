@@ -81,6 +81,8 @@ def test_dist_test_equals_single_process(trained, repo_root, tmp_path):
     proc = subprocess.run(['bash', 'tools/dist_test.sh', trained['config'], trained['ckpt'], '2',
                            '--work-dir', str(tmp_path / 'dist'), *opts], cwd=repo_root,
                           env=env, capture_output=True, text=True, timeout=600)
+    if proc.returncode:  # the whole output, in pytest's captured-output section
+        print(proc.stdout, proc.stderr, sep='\n')
     assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-3000:])
     single = [r for r in logged(tmp_path / 'single') if 'seg/mIoU' in r]
     dist = [r for r in logged(tmp_path / 'dist') if 'seg/mIoU' in r]
