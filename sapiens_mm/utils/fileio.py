@@ -10,6 +10,13 @@ grey), and bytes OpenCV cannot decode; callers decide whether that skips the ima
 :func:`atomic_write_text` and :func:`atomic_save` write through a temporary file beside the
 target and ``os.replace``, so that a reader sees the old file or the whole new one (checkpoint
 bookkeeping, curation reports, background lists).
+
+Two rules every writer of the package follows, each one function:
+
+* :func:`path_inside_root` -- a path taken from a data file (an annotation's ``file_name``, a
+  list entry) resolves inside its root, or :class:`UnsafePathError` names the file and entry;
+* :func:`check_not_input` -- an output path never replaces an input file:
+  :class:`OutputOverwritesInputError` names both.
 """
 import os
 import os.path as osp
@@ -20,7 +27,9 @@ import cv2
 import numpy as np
 
 __all__ = ['IMAGE_EXTENSIONS', 'ImageReadError', 'read_image_checked', 'list_images',
-           'read_path_list', 'atomic_write_text', 'atomic_save']
+           'read_path_list', 'atomic_write_text', 'atomic_save', 'UnsafePathError',
+           'path_inside_root', 'OutputOverwritesInputError', 'check_not_input',
+           'InputKeys', 'input_keys']
 
 #: Suffixes (lower case) of the files taken as images when a folder is walked.
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
@@ -123,3 +132,79 @@ def atomic_save(path: str, save_fn, suffix: Optional[str] = None) -> None:
         for p in (tmp, tmp_ext):
             if osp.exists(p):
                 os.remove(p)
+
+
+class UnsafePathError(ValueError):
+    """A path from a data file that leaves its root (``..``, an absolute path, a symlink out)."""
+
+
+def path_inside_root(root: str, rel: str, source: str = '') -> str:
+    """Absolute path of ``rel`` under ``root``; :class:`UnsafePathError` if it leaves ``root``.
+
+    ``rel`` comes from a data file (``source`` names it for the message): an annotation's
+    ``file_name``, a list entry. Absolute paths, ``..`` components that climb out, and symbolic
+    links under ``root`` that point outside it are all refused, so that neither a read nor a
+    write can reach a file the caller did not give as the root.
+    """
+    where = f' in {source}' if source else ''
+    if not isinstance(rel, str) or not rel:
+        raise UnsafePathError(f'empty or non-string path {rel!r}{where}')
+    if osp.isabs(rel) or rel.startswith(('/', '\\')) or (len(rel) > 1 and rel[1] == ':'):
+        raise UnsafePathError(f'absolute path {rel!r}{where} is not allowed; paths in a data '
+                              f'file are relative to {root}')
+    root_real = osp.realpath(root)
+    full = osp.realpath(osp.join(root_real, rel))
+    if full != root_real and not full.startswith(root_real.rstrip(os.sep) + os.sep):
+        raise UnsafePathError(f'path {rel!r}{where} resolves to {full}, outside its root '
+                              f'{root_real}')
+    return full
+
+
+class OutputOverwritesInputError(FileExistsError):
+    """An output file would replace one of the inputs."""
+
+
+def _file_key(path: str):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def check_not_input(out_path: str, inputs) -> None:
+    """Raise :class:`OutputOverwritesInputError` if ``out_path`` is (or links to) an input.
+
+    ``inputs`` is an iterable of input file paths, or a set built by :func:`input_keys` (faster
+    when many outputs are checked against the same inputs). Both the resolved path and the
+    file identity (device, inode) are compared, so hard links and symlinks are caught too.
+    """
+    keys = inputs if isinstance(inputs, InputKeys) else input_keys(inputs)
+    real = osp.realpath(out_path)
+    hit = real in keys.paths
+    if not hit:
+        fk = _file_key(real)
+        hit = fk is not None and fk in keys.ids
+    if hit:
+        raise OutputOverwritesInputError(
+            f'output {out_path} would replace the input file {real}; choose an output folder '
+            f'that does not hold the inputs, or other output names')
+
+
+class InputKeys:
+    """Resolved paths and (device, inode) pairs of input files, for :func:`check_not_input`."""
+
+    def __init__(self, paths: Iterable[str]):
+        self.paths = set()
+        self.ids = set()
+        for p in paths:
+            real = osp.realpath(p)
+            self.paths.add(real)
+            fk = _file_key(real)
+            if fk is not None:
+                self.ids.add(fk)
+
+
+def input_keys(paths: Iterable[str]) -> InputKeys:
+    """:class:`InputKeys` of ``paths`` (build once, check many outputs)."""
+    return InputKeys(paths)
