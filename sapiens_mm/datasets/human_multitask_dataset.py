@@ -14,9 +14,14 @@ A sample may carry only some labels: a task whose files are missing for an image
 pose, an image without exactly one annotated person: the whole-image pose head predicts one
 person) has no label for that task, and :class:`~sapiens_mm.models.SapiensMultiTask` adds no
 loss for it. How many samples carry each task's label is logged; a task asked for that no
-sample carries is an error naming the folder.
+sample carries is an error naming the folder. A depth or normal label with nothing to learn
+from (an empty person mask, or no depth > 0 on it) is not used: such labels are counted in a
+warning (they would train at loss 0). Errors name the file and entry: a pose annotation with
+another keypoint count than the Goliath 308, an image listed twice in the pose file, a bool or
+all-negative depth map.
 """
 import json
+import logging
 import os.path as osp
 from collections import defaultdict
 from typing import Dict, List, Sequence
@@ -28,6 +33,7 @@ from mmengine.logging import print_log
 from sapiens_mm.registry import DATASETS
 from .body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
 from .human_dense_dataset import HumanDenseDataset
+from .human_depth_dataset import depth_has_target
 from .human_normal_dataset import NORMAL_CONVENTIONS
 
 __all__ = ['HumanMultiTaskDataset', 'MULTITASK_TASKS']
@@ -103,8 +109,12 @@ class HumanMultiTaskDataset(HumanDenseDataset):
         return info
 
     # ------------------------------------------------------------------ pose labels
-    def _pose_labels(self) -> Dict[str, dict]:
-        """Image file name (relative to images/) -> pose fields, for one-person images."""
+    def _pose_labels(self, num_keypoints: int) -> Dict[str, dict]:
+        """Image file name (relative to images/) -> pose fields, for one-person images.
+
+        Errors name the annotation file and the entry: an image id or image file name listed
+        twice, an annotation whose keypoint count is not ``num_keypoints``.
+        """
         path = self.pose_ann_file
         if not osp.isabs(path):
             path = osp.join(self.data_root or '', path)
@@ -113,7 +123,16 @@ class HumanMultiTaskDataset(HumanDenseDataset):
                                     "found (drop 'pose' from tasks for a folder without one)")
         try:
             raw = json.loads(fileio.get_text(path, backend_args=self.backend_args))
-            images = {int(im['id']): im['file_name'] for im in raw['images']}
+            images, by_name = {}, {}
+            for im in raw['images']:
+                img_id, name = int(im['id']), osp.basename(im['file_name'])
+                if img_id in images:
+                    raise ValueError(f'{path}: image id {img_id} is listed twice '
+                                     f'({images[img_id]!r} and {im["file_name"]!r})')
+                if name in by_name:
+                    raise ValueError(f'{path}: image {name!r} is listed twice (ids '
+                                     f'{by_name[name]} and {img_id}); each image once')
+                images[img_id], by_name[name] = im['file_name'], img_id
             anns = raw['annotations']
         except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as e:
             raise ValueError(f'{path}: not a COCO keypoint file ({type(e).__name__}: {e})') \
@@ -137,6 +156,9 @@ class HumanMultiTaskDataset(HumanDenseDataset):
                 raise ValueError(f'{path}: annotation {ann["id"]} has {kpts.size} keypoint '
                                  'values, not a finite multiple of 3')
             kpts = kpts.reshape(-1, 3)
+            if len(kpts) != num_keypoints:
+                raise ValueError(f'{path}: annotation {ann["id"]} (image {file_name!r}) has '
+                                 f'{len(kpts)} keypoints; the pose task needs {num_keypoints}')
             if not (kpts[:, 2] > 0).any():
                 continue
             x, y, w, h = (float(v) for v in ann['bbox'])
@@ -149,9 +171,13 @@ class HumanMultiTaskDataset(HumanDenseDataset):
 
     def load_data_list(self) -> List[dict]:
         img_dir, ids = self._image_ids()
-        pose = self._pose_labels() if 'pose' in self.tasks else {}
+        pose = {}
+        if 'pose' in self.tasks:
+            from .pose import Goliath308Dataset
+            pose = self._pose_labels(Goliath308Dataset._load_metainfo()['num_keypoints'])
         base = osp.dirname(img_dir.rstrip('/')) if self.data_root is None else self.data_root
         counts = dict.fromkeys(self.tasks, 0)
+        no_target = defaultdict(list)  # task -> label files with nothing to learn from
         data_list = []
         for sample_id in ids:
             info = dict(img_path=osp.join(img_dir, sample_id + self.img_suffix), tasks=[])
@@ -166,6 +192,9 @@ class HumanMultiTaskDataset(HumanDenseDataset):
                          for key, (folder, suffix) in TASK_FILES[task].items()}
                 if all(fileio.exists(p, backend_args=self.backend_args)
                        for p in paths.values()):
+                    if not self._dense_has_target(task, paths):
+                        no_target[task].append(paths[f'{task}_map_path'])
+                        continue
                     info.update(paths)
                     info['tasks'].append(task)
             for task in info['tasks']:
@@ -175,12 +204,28 @@ class HumanMultiTaskDataset(HumanDenseDataset):
         print_log(f'{type(self).__name__}: {len(data_list)} images under {self.data_root}; '
                   'labelled per task: ' + ', '.join(f'{t} {n}' for t, n in counts.items()),
                   logger='current')
+        for task, files in no_target.items():
+            print_log(f'{type(self).__name__}: {len(files)} {task} label(s) under '
+                      f'{self.data_root} have nothing to learn from (empty person mask'
+                      f'{" or zero depth on it" if task == "depth" else ""}) and are not '
+                      f'used, e.g. {files[0]}', logger='current', level=logging.WARNING)
         missing = [t for t, n in counts.items() if n == 0]
         if missing and self.labels_required:
             raise ValueError(f'{type(self).__name__}: no image under {self.data_root} has a '
                              f'{"/".join(missing)} label (expected the files of the layout in '
                              'the module docstring); drop the task from tasks=')
         return data_list
+
+    def _dense_has_target(self, task: str, paths: Dict[str, str]) -> bool:
+        """Whether a depth or normal label has a target: a person pixel (with depth > 0 for
+        depth); a bool or all-negative depth map is an error naming the file."""
+        if task == 'depth':
+            return depth_has_target(paths['depth_map_path'], paths['mask_path'],
+                                    self.backend_args)
+        if task == 'normal':
+            from .transforms.loading import read_png
+            return bool((read_png(paths['mask_path'], 'mask', self.backend_args) > 127).any())
+        return True
 
     @staticmethod
     def task_counts(data_list: List[dict]) -> Dict[str, int]:
