@@ -74,7 +74,7 @@ def _checkpoint_key(ckpt: Optional[str]) -> dict:
         return dict(checkpoint=None)
     if not osp.isfile(ckpt):
         return dict(checkpoint=str(ckpt))  # a released name: resolved by the inferencer
-    return dict(checkpoint=osp.abspath(ckpt), checkpoint_sha256=file_digest(ckpt))
+    return dict(checkpoint_sha256=file_digest(ckpt))
 
 
 def _config_digest(config: str) -> str:
@@ -112,8 +112,8 @@ def _manifest_key(teachers: Sequence[TeacherSpec], images: Sequence[str], ids: S
                   kpt_thr: float) -> dict:
     """What the labels depend on, by content (see the module docstring)."""
     return dict(version=2,
-                teachers=[dict(task=t, config=osp.abspath(c), config_sha256=_config_digest(c),
-                               **_checkpoint_key(k)) for t, c, k in teachers],
+                teachers=[dict(task=t, config_sha256=_config_digest(c), **_checkpoint_key(k))
+                          for t, c, k in teachers],
                 images=[[osp.basename(p), i, file_digest(p)] for p, i in zip(images, ids)],
                 kpt_thr=kpt_thr)
 
@@ -198,7 +198,14 @@ def write_teacher_labels(teachers: Sequence[TeacherSpec], image_dir: str, out_di
             (both by content); otherwise it is replaced as a whole.
 
     Returns:
-         from mmengine.utils import ProgressBar
+        ``dict(out_dir, tasks, num_images, num_pose, reused, skipped)``: ``num_images``
+        labelled, ``skipped`` the ``'path: reason'`` of images that did not decode whole.
+
+    Raises:
+        ExistingOutputError: ``out_dir`` is a non-empty folder this pass did not write.
+        OutputOverwritesInputError: ``out_dir`` holds the images, a config or a checkpoint.
+    """
+    from mmengine.utils import ProgressBar
     from sapiens_mm.apis.inferencers import SapiensInferencer
     specs = _check_teachers(teachers)
     if not 0 <= kpt_thr <= 1:
@@ -232,7 +239,8 @@ def write_teacher_labels(teachers: Sequence[TeacherSpec], image_dir: str, out_di
                         batch_size, logger, ProgressBar, SapiensInferencer)
         write_json(osp.join(run.path, _MANIFEST),
                    dict(key=key, num_images=result['num_images'], num_pose=result['num_pose'],
-                        skipped=result['skipped']))
+                        skipped=result['skipped'], image_dir=osp.abspath(image_dir),
+                        teacher_files={t: [osp.abspath(c), k] for t, (c, k) in specs.items()}))
     logger.info(f'teacher labels: wrote {result["num_images"]} images to {out_dir}'
                 + (f' ({result["num_pose"]} with a pose label)' if 'pose' in tasks else ''))
     return dict(out_dir=out_dir, tasks=tasks, reused=False, **result)
@@ -337,13 +345,6 @@ def _label(specs, tasks, images, ids, out_dir, kpt_thr, device, precision, batch
                    dict(images=coco_images, annotations=coco_anns,
                         categories=[dict(id=1, name='person', supercategory='person')]))
     return dict(num_images=len(coco_images), num_pose=len(coco_anns), skipped=skipped)
-
-
-write_json(osp.join(out_dir, _MANIFEST), dict(manifest, num_pose=len(coco_anns)))
-    logger.info(f'teacher labels: wrote {len(images)} images to {out_dir}'
-                + (f' ({len(coco_anns)} with a pose label)' if pose is not None else ''))
-    return dict(out_dir=out_dir, tasks=tasks, num_images=len(images), num_pose=len(coco_anns),
-                reused=False)
 
 
 def _pose_annotation(records: list, box, mask: np.ndarray, kpt_thr: float, ann_id: int,
