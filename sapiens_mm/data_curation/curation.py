@@ -81,12 +81,14 @@ def decide(record: dict, criteria: CurationCriteria) -> Tuple[bool, str]:
     """(kept, reason) of one ledger record; reason is ``'kept'`` for kept images."""
     if record.get('error') is not None:
         return False, 'unreadable'
-    scores = np.asarray(record['scores'], dtype=np.float64)
+    scores = np.asarray(record['scores'], dtype=np.float64).reshape(-1)
+    boxes = np.asarray(record['boxes'], dtype=np.float64).reshape(-1, 4)
+    # a non-finite box or score (inf, NaN) is no detection (records of older versions)
+    finite = np.isfinite(boxes).all(axis=1) & np.isfinite(scores)
+    boxes, scores = boxes[finite], scores[finite]
     if scores.size == 0:
         return False, 'no_person'
-    # a non-finite box (inf, NaN) is no evidence of a person (records of older versions)
-    boxes = np.asarray(record['boxes'], dtype=np.float64).reshape(-1, 4)
-    confident = (scores > criteria.score_thr) & np.isfinite(boxes).all(axis=1)
+    confident = scores > criteria.score_thr
     if not confident.any():
         return False, 'low_score'
     if not (criteria.sides(boxes)[confident] > criteria.min_box_side).any():

@@ -75,8 +75,9 @@ def staged_run_dir(out_dir: str, is_run: Callable[[str], bool], what: str,
         if os.listdir(out_dir):
             if not is_run(out_dir):
                 raise ExistingOutputError(
-                    f'{what}: output folder {out_dir} is not empty and does not hold an earlier '
-                    f'{what}; nothing in it is replaced. Choose a new or empty folder')
+                    f'{what}: output folder {out_dir} is not empty and was not written by an '
+                    f'earlier {what} run; nothing in it is replaced. Choose a new or empty '
+                    'folder')
             replaced = True
     parent, name = osp.split(out_dir)
     os.makedirs(parent, exist_ok=True)
