@@ -390,3 +390,22 @@ def test_distill_labels_folder_is_never_a_users_folder_or_the_inputs(tmp_path, s
                        r'input .*in'):
         write_teacher_labels([('seg', config, ckpt)], images, images)
     assert os.listdir(tmp_path / 'in') == ['a.png']
+
+
+# ---------------------------------------------------------------- pose annotations
+def test_pose_file_name_cannot_leave_the_data_root(tmp_path):
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import DATASETS
+    from tests.helpers.pose_data import write_goliath_coco
+    root = tmp_path / 'data'
+    ann = write_goliath_coco(str(root), num_images=2, persons=1)
+    cv2.imwrite(str(tmp_path / 'outside.png'), _img(0, (96, 128)))
+    coco = json.loads(open(ann).read())
+    coco['images'][1]['file_name'] = '../outside.png'
+    with open(ann, 'w') as f:
+        json.dump(coco, f)
+    init_default_scope('mmpose')
+    with pytest.raises(UnsafePathError, match=r"'\.\./outside\.png' in .*annotations\.json: "
+                       r'annotation id=2 .* outside its root'):
+        DATASETS.build(dict(type='Goliath308Dataset', data_root=str(root), ann_file=ann,
+                            data_mode='topdown', pipeline=[]))
