@@ -27,9 +27,9 @@ from mmengine.utils import ProgressBar
 
 from .coco_file import load_coco_json
 from sapiens_mm.utils.content_hash import file_digest
-from sapiens_mm.utils.fileio import (ImageReadError, OutputOverwritesInputError,
-                                     UnsafePathError, atomic_write_text, check_not_input,
+from sapiens_mm.utils.fileio import (ImageReadError, atomic_write_text, check_not_input,
                                      input_keys, path_inside_root, read_image_checked)
+from sapiens_mm.utils.run_dirs import earlier_listed, remove_unlisted
 
 __all__ = ['person_category_ids', 'largest_free_rect', 'build_background_set']
 
@@ -167,7 +167,7 @@ def build_background_set(ann_file: str, image_root: str, out_dir: str,
     list_path, summary_path = (osp.join(out_dir, n) for n in ('backgrounds.txt', 'summary.json'))
     for out in (list_path, summary_path):
         check_not_input(out, inputs)
-    earlier = _earlier_copies(out_dir)
+    earlier = earlier_listed(out_dir)
     os.makedirs(out_dir, exist_ok=True)
     # output names: copies keep their path under images/; a crop is NAME_crop.EXT, made unique
     # against every copy's name and every other crop's
@@ -236,31 +236,5 @@ def build_background_set(ann_file: str, image_root: str, out_dir: str,
     atomic_write_text(list_path, ''.join(p + '\n' for p in listed))
     atomic_write_text(summary_path, json.dumps(summary, indent=1) + '\n')
     # files an earlier run copied or cropped that this run does not list (stale data)
-    for rel in sorted(earlier - set(listed)):
-        path = osp.join(out_dir, rel)
-        try:
-            check_not_input(path, inputs)
-        except OutputOverwritesInputError:
-            continue  # never remove an input
-        if osp.isfile(path):
-            os.remove(path)
+    remove_unlisted(out_dir, earlier, listed, inputs)
     return summary
-
-
-def _earlier_copies(out_dir: str) -> set:
-    """The ``images/...`` files an earlier run listed in ``out_dir/backgrounds.txt`` (only
-    paths inside ``out_dir/images``: nothing else is ever removed)."""
-    list_file = osp.join(out_dir, 'backgrounds.txt')
-    if not osp.isfile(list_file):
-        return set()
-    with open(list_file) as f:
-        rels = [line.strip() for line in f if line.strip()]
-    out = set()
-    for rel in rels:
-        if rel.startswith('images/'):
-            try:
-                path_inside_root(osp.join(out_dir, 'images'), rel[len('images/'):])
-            except UnsafePathError:
-                continue
-            out.add(rel)
-    return out

@@ -21,9 +21,11 @@ import tempfile
 from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator, Optional
 
-from .fileio import OutputOverwritesInputError
+from .fileio import (OutputOverwritesInputError, UnsafePathError, check_not_input,
+                     path_inside_root)
 
-__all__ = ['ExistingOutputError', 'StagedRun', 'staged_run_dir', 'inside']
+__all__ = ['ExistingOutputError', 'StagedRun', 'staged_run_dir', 'inside', 'earlier_listed',
+           'remove_unlisted']
 
 
 class ExistingOutputError(FileExistsError):
@@ -107,3 +109,40 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def earlier_listed(out_dir: str, list_name: str = 'backgrounds.txt',
+                   folder: str = 'images') -> set:
+    """The ``folder/...`` entries an earlier run wrote into ``out_dir/list_name`` (only those
+    inside ``out_dir/folder``), for :func:`remove_unlisted`."""
+    list_file = osp.join(out_dir, list_name)
+    if not osp.isfile(list_file):
+        return set()
+    with open(list_file) as f:
+        rels = [line.strip() for line in f if line.strip()]
+    out = set()
+    for rel in rels:
+        if rel.startswith(folder + '/'):
+            try:
+                path_inside_root(osp.join(out_dir, folder), rel[len(folder) + 1:])
+            except UnsafePathError:
+                continue
+            out.add(rel)
+    return out
+
+
+def remove_unlisted(out_dir: str, earlier: set, listed: Iterable[str], inputs=()) -> int:
+    """Remove the files of an earlier run (``earlier``, from :func:`earlier_listed`) that this
+    run does not list, never an input; returns how many were removed. For tools that rewrite
+    a folder in place and verify by content (the background sets)."""
+    n = 0
+    for rel in sorted(set(earlier) - set(listed)):
+        path = osp.join(out_dir, rel)
+        try:
+            check_not_input(path, inputs)
+        except OutputOverwritesInputError:
+            continue
+        if osp.isfile(path):
+            os.remove(path)
+            n += 1
+    return n

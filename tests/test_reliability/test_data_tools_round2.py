@@ -111,6 +111,13 @@ def test_background_copy_cannot_replace_its_source(tmp_path):
 
 
 # ---------------------------------------------------------------- synthetic split
+def test_synthetic_backgrounds_rerun_leaves_no_stale_image(tmp_path):
+    from sapiens_mm.synthetic import write_synthetic_backgrounds
+    write_synthetic_backgrounds(str(tmp_path), 4, (16, 12), progress=False)
+    write_synthetic_backgrounds(str(tmp_path), 2, (16, 12), progress=False)
+    assert sorted(os.listdir(tmp_path / 'images')) == ['000000.png', '000001.png']
+
+
 def test_synthetic_rerun_replaces_the_whole_split(tmp_path):
     from sapiens_mm.synthetic import generate_split
     out = tmp_path / 'split'
