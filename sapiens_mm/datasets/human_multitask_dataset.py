@@ -14,14 +14,13 @@ A sample may carry only some labels: a task whose files are missing for an image
 pose, an image without exactly one annotated person: the whole-image pose head predicts one
 person) has no label for that task, and :class:`~sapiens_mm.models.SapiensMultiTask` adds no
 loss for it. How many samples carry each task's label is logged; a task asked for that no
-sample carries is an error naming the folder. A depth or normal label with nothing to learn
-from (an empty person mask, or no depth > 0 on it) is not used: such labels are counted in a
-warning (they would train at loss 0). Errors name the file and entry: a pose annotation with
-another keypoint count than the Goliath 308, an image listed twice in the pose file, a bool or
-all-negative depth map.
+sample carries is an error naming the folder, and so is a depth or normal task none of whose
+labels has a target (every person mask empty, or every depth on it zero: the task would train
+at loss 0; checked up to the first label with a target). Errors name the file and entry: a pose
+annotation with another keypoint count than the Goliath 308, an image listed twice in the pose
+file, a bool or all-negative depth map.
 """
 import json
-import logging
 import os.path as osp
 from collections import defaultdict
 from typing import Dict, List, Sequence
@@ -144,6 +143,11 @@ class HumanMultiTaskDataset(HumanDenseDataset):
             if ann.get('image_id') not in images:
                 raise ValueError(f'{path}: annotation {ann.get("id")} refers to image '
                                  f'{ann.get("image_id")}, which the file does not list')
+            kpts = ann.get('keypoints')
+            if isinstance(kpts, list) and len(kpts) != 3 * num_keypoints:
+                raise ValueError(f'{path}: annotation {ann.get("id")} (image '
+                                 f'{images[ann["image_id"]]!r}) has {len(kpts) / 3:g} keypoints; '
+                                 f'the pose task needs {num_keypoints}')
             per_image[ann['image_id']].append(ann)
         labels = {}
         for img_id, file_name in images.items():
@@ -177,7 +181,6 @@ class HumanMultiTaskDataset(HumanDenseDataset):
             pose = self._pose_labels(Goliath308Dataset._load_metainfo()['num_keypoints'])
         base = osp.dirname(img_dir.rstrip('/')) if self.data_root is None else self.data_root
         counts = dict.fromkeys(self.tasks, 0)
-        no_target = defaultdict(list)  # task -> label files with nothing to learn from
         data_list = []
         for sample_id in ids:
             info = dict(img_path=osp.join(img_dir, sample_id + self.img_suffix), tasks=[])
@@ -192,9 +195,6 @@ class HumanMultiTaskDataset(HumanDenseDataset):
                          for key, (folder, suffix) in TASK_FILES[task].items()}
                 if all(fileio.exists(p, backend_args=self.backend_args)
                        for p in paths.values()):
-                    if not self._dense_has_target(task, paths):
-                        no_target[task].append(paths[f'{task}_map_path'])
-                        continue
                     info.update(paths)
                     info['tasks'].append(task)
             for task in info['tasks']:
@@ -204,19 +204,24 @@ class HumanMultiTaskDataset(HumanDenseDataset):
         print_log(f'{type(self).__name__}: {len(data_list)} images under {self.data_root}; '
                   'labelled per task: ' + ', '.join(f'{t} {n}' for t, n in counts.items()),
                   logger='current')
-        for task, files in no_target.items():
-            print_log(f'{type(self).__name__}: {len(files)} {task} label(s) under '
-                      f'{self.data_root} have nothing to learn from (empty person mask'
-                      f'{" or zero depth on it" if task == "depth" else ""}) and are not '
-                      f'used, e.g. {files[0]}', logger='current', level=logging.WARNING)
         missing = [t for t, n in counts.items() if n == 0]
         if missing and self.labels_required:
             raise ValueError(f'{type(self).__name__}: no image under {self.data_root} has a '
                              f'{"/".join(missing)} label (expected the files of the layout in '
                              'the module docstring); drop the task from tasks=')
+        for task in ('depth', 'normal'):
+            labelled = [info for info in data_list if task in info['tasks']]
+            # stops at the first label with a target: one read when the data are fine
+            if labelled and not any(self._dense_has_target(task, info) for info in labelled):
+                raise ValueError(
+                    f'{type(self).__name__}: none of the {len(labelled)} {task} labels under '
+                    f'{self.data_root} has a target (every person mask empty'
+                    f'{" or every depth on it zero" if task == "depth" else ""}, e.g. '
+                    f'{labelled[0][task + "_map_path"]}): the {task} loss would be 0; drop '
+                    f'{task!r} from tasks= or fix the labels')
         return data_list
 
-    def _dense_has_target(self, task: str, paths: Dict[str, str]) -> bool:
+    def _dense_has_target(self, task: str, paths: dict) -> bool:
         """Whether a depth or normal label has a target: a person pixel (with depth > 0 for
         depth); a bool or all-negative depth map is an error naming the file."""
         if task == 'depth':
