@@ -227,7 +227,7 @@ def write_teacher_labels(teachers: Sequence[TeacherSpec], image_dir: str, out_di
         return dict(out_dir=out_dir, tasks=tasks, num_images=done.get('num_images', 0),
                     num_pose=done.get('num_pose', 0), reused=True,
                     skipped=done.get('skipped', []))
-    if done is not None or (osp.isdir(out_dir) and os.listdir(out_dir)):
+    if done is not None:
         logger.info(f'teacher labels: not reusing {out_dir} '
                     f'({_why_not_reused(done, key) if reuse else "reuse turned off"}); '
                     'it is replaced as a whole when the new labels are complete')
