@@ -15,9 +15,10 @@ class HumanDepthDataset(HumanDenseDataset):
     The depth array is float32 (H, W) camera z in metres (0 on the background); the mask is
     uint8 with 255 on the person. ``LoadHumanDepth`` reads both and zeroes the depth outside
     the mask, so 0 means "no target" from then on; a bool array, or a map with no positive but
-    some negative value on the person, is an error naming the file. The training target (per-image min-max
-    normalised foreground depth, near = 0) is made by ``GenerateHumanDepthTarget`` after the
-    geometric augmentations; the evaluation pipeline keeps metres (see ``HumanDepthMetric``).
+    some negative value on the person, is an error naming the file. The training target
+    (per-image min-max normalised foreground depth, near = 0) is made by
+    ``GenerateHumanDepthTarget`` after the geometric augmentations; the evaluation pipeline
+    keeps metres (see ``HumanDepthMetric``).
 
     Args: see :class:`HumanDenseDataset`.
     """
