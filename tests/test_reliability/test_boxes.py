@@ -37,8 +37,8 @@ def test_rows_of_four_or_five_values_and_nothing_else(tmp_path):
 def test_malformed_json_is_named_with_its_position(tmp_path):
     path = tmp_path / 'boxes.json'
     path.write_text('{"x.png": [[0, 0, 10, 10]],\n "y.png": [[0, 0, 10 10]]}')
-    with pytest.raises(ValueError, match=r'boxes\.json: not valid JSON at line 2 column 27 '
-                                         r'\(character 55\)'):
+    with pytest.raises(ValueError, match=r'boxes\.json: not valid JSON at line 2 column 22 '
+                                         r"\(character 49\): Expecting ',' delimiter"):
         load_bboxes_file(str(path))
     with pytest.raises(FileNotFoundError, match='nothing.json: cannot be read'):
         load_bboxes_file(str(tmp_path / 'nothing.json'))

@@ -107,6 +107,7 @@ class PersonBoxes:
         input or several, or several keys of one input."""
         if self.by_key is None:
             return self
+        self.by_name = {}
         exact: Dict[str, list] = {}
         base: Dict[str, list] = {}
         videos: Dict[str, list] = {}

@@ -82,7 +82,7 @@ def assign_unique_names(items: List, logger=None) -> int:
         if src is not None and len(exts[it.name]) > 1:  # x.png + x.jpg: keep the extension
             old = it.name
             it.name = it.name + osp.splitext(src)[1].lower()
-            changed.append(f'{src} -> {it.name} (was {old})')
+            changed.append(f'{src}: {old} -> {it.name}')
     wanted, given = _Stems(), _Stems()
     for it in items:
         wanted.add(it.name, it.video is not None)
@@ -95,7 +95,7 @@ def assign_unique_names(items: List, logger=None) -> int:
                 if not wanted.clashes(cand, video) and not given.clashes(cand, video):
                     break
                 k += 1
-            changed.append(f'{it.path or it.video or "array"} -> {cand} (was {base})')
+            changed.append(f'{it.path or it.video or "array"}: {base} -> {cand}')
             it.name = cand
         given.add(it.name, video)
     if changed:
