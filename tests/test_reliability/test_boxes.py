@@ -167,3 +167,25 @@ def test_cli_names_a_malformed_bboxes_file(tmp_path):
               'sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py', 'none',
               '--bboxes', str(bad), '--device', 'cpu'])
     assert not (tmp_path / 'out').exists()
+
+
+def test_sharded_run_matches_keys_to_the_whole_listing(pose, tmp_path):
+    from sapiens_mm.apis.dist_inference import run_sharded
+    src = tmp_path / 'in'
+    src.mkdir()
+    rng = np.random.default_rng(3)
+    for name in ('a', 'b', 'c'):
+        cv2.imwrite(str(src / f'{name}.png'), rng.integers(0, 256, (80, 60, 3), np.uint8))
+    with pytest.raises(ValueError, match=r"bboxes: 1 key\(s\) match no input image: "
+                                         r"\['q\.png'\]"):
+        run_sharded(pose, str(src), str(tmp_path / 'out'), bboxes={'q.png': [[0, 0, 5, 5]]},
+                    rank=0, world_size=1)
+    with pytest.raises(ValueError, match='sharded inference takes the boxes as a dict'):
+        run_sharded(pose, str(src), str(tmp_path / 'out'), bboxes=[[[0, 0, 5, 5]]],
+                    rank=0, world_size=1)
+    s = run_sharded(pose, str(src), str(tmp_path / 'out'), pictures=False, rank=0,
+                    world_size=1, bboxes={'b.png': [[4, 6, 30, 50, 0.5]],
+                                          'c': [[float('nan'), 0, 5, 5]]})
+    assert s['images'] == 2 and s['failed'][0][0] == 'c' and 'non-finite' in s['failed'][0][1]
+    rec = json.loads((tmp_path / 'out' / 'b.json').read_text())
+    assert rec[0]['bbox'] == [[4, 6, 30, 50]] and rec[0]['bbox_score'] == 0.5
