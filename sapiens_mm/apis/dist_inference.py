@@ -289,8 +289,8 @@ def merge_shards(out_dir: str, world_size: int) -> dict:
     ``keypoints.json`` (COCO keypoint results) and ``image_ids.json`` (``[{id, file_name}]``)
     as ``SapiensInferencer.run`` writes them: inputs in order, image ids 1, 2, ... over the
     readable ones, merged with the results already in ``out_dir``
-    (:func:`~.inferencers.results_files.merge_results`). Checks that the parts come from one source and cover each input exactly
-    once. Returns ``dict(images=N, failed=[(name, reason), ...], warnings=[(name, message),
+    (:func:`~.inferencers.results_files.merge_results`). Checks that the parts come from one
+    source and cover each input exactly once. Returns ``dict(images=N, failed=[(name, reason), ...], warnings=[(name, message),
     ...], keypoints=path or None, shards=[paths])``.
     """
     paths = [_shard_path(out_dir, r, world_size) for r in range(world_size)]

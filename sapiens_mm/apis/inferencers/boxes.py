@@ -29,7 +29,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .output_names import _FRAME, frame_name
+from .output_names import FRAME_NAME, frame_name
 
 __all__ = ['BoxError', 'PersonBoxes', 'load_bboxes_file', 'boxes_for_image']
 
@@ -134,7 +134,7 @@ class PersonBoxes:
                 ambiguous.append(f'{key!r} ({", ".join(sorted(i.name for i in found))})')
                 continue
             if name is None:
-                m = _FRAME.fullmatch(key)
+                m = FRAME_NAME.fullmatch(key)
                 owners = _unique(videos.get(m.group(1), [])) if m else []
                 if len(owners) > 1:
                     ambiguous.append(f'{key!r} (frames of {", ".join(i.name for i in owners)})')

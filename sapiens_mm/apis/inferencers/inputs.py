@@ -19,7 +19,7 @@ one worker with a bounded prefetch, so memory stays bounded on long videos.
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np

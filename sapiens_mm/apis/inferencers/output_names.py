@@ -23,13 +23,14 @@ import os.path as osp
 import re
 from typing import Dict, List, Optional, Set
 
-__all__ = ['assign_unique_names', 'frame_name', 'RESERVED_STEMS']
+__all__ = ['assign_unique_names', 'frame_name', 'RESERVED_STEMS', 'FRAME_NAME']
 
 #: stems of the files written once per call under the output folder (``keypoints.json``,
 #: ``image_ids.json``): no input's per-image files may take them.
 RESERVED_STEMS = frozenset({'keypoints', 'image_ids'})
 
-_FRAME = re.compile(r'(.*)_(\d{6,})')
+#: a frame's output stem: the video's stem, '_', six digits or more
+FRAME_NAME = re.compile(r'(.*)_(\d{6,})')
 
 
 def frame_name(video_stem: str, index: int) -> str:
@@ -39,7 +40,7 @@ def frame_name(video_stem: str, index: int) -> str:
 
 def _video_of_frame(stem: str) -> Optional[str]:
     """The video stem whose frame ``stem`` would be, or None."""
-    m = _FRAME.fullmatch(stem)
+    m = FRAME_NAME.fullmatch(stem)
     return m.group(1) if m else None
 
 
