@@ -31,7 +31,16 @@ def cosine(a, b):
 
 @pytest.fixture
 def image():
-    return torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+    return torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+
+
+def fp32_rope(model):
+    """Apply RoPE in fp32 (q, k not rounded to bf16): the release rounds q and k to bf16, which
+    turns any fp32 rounding difference upstream (1e-7) into a bf16 step (4e-3 of q) here and
+    there, so exact fp32 comparisons are made with this switch."""
+    tables = model.rope_embed.forward
+    model.rope_embed.forward = lambda H, W: tuple(t.float() for t in tables(H, W))
+    return model
 
 
 @pytest.mark.parametrize('use_tokenizer', [False, True])
@@ -40,11 +49,16 @@ def test_fp32_matches_the_eager_module(image, use_tokenizer):
     fast = enable_fast_inference(copy.deepcopy(ref), torch.float32)
     blocks = list(fast.blocks) + (list(fast.tokenizer.blocks) if use_tokenizer else [])
     assert all(isinstance(b.__dict__.get('forward'), FusedSapiens2BlockForward) for b in blocks)
+    assert fast.blocks[8].attn.is_grouped  # a GQA block goes through the fused path
     with torch.inference_mode():
         expected, out = ref(image)[0], fast(image)[0]
-    assert out.shape == expected.shape
-    assert fast.blocks[8].attn.is_grouped  # a GQA block went through the fused path
-    torch.testing.assert_close(out, expected, rtol=1e-4, atol=1e-4)
+        assert out.shape == expected.shape
+        # with the release's bf16 RoPE: equal up to the bf16 rounding of q and k
+        assert cosine(out, expected) > 0.99999
+        assert (out - expected).abs().max() < 2e-3 * expected.abs().max()
+        # the same algebra: with RoPE in fp32 both agree to fp32 rounding
+        exact, out = fp32_rope(ref)(image)[0], fp32_rope(fast)(image)[0]
+    torch.testing.assert_close(out, exact, rtol=1e-4, atol=1e-5)
 
 
 def test_bf16_weights_keep_the_rope_buffer_and_match_eager_bf16(image):
@@ -66,6 +80,7 @@ def test_bf16_weights_keep_the_rope_buffer_and_match_eager_bf16(image):
 
 
 def test_training_grad_copy_pickle_and_disable(image):
+    image = image[:, :, :32, :32]
     fast = enable_fast_inference(tiny(), torch.float32)
     ref = tiny()
     fast.train()
@@ -85,12 +100,14 @@ def test_training_grad_copy_pickle_and_disable(image):
 
 
 def test_new_weights_rebuild_the_fused_cache(image):
+    image = image[:, :, :32, :32]
     fast = enable_fast_inference(tiny(), torch.float32)
     other = tiny(seed=3)
     with torch.no_grad():
         fast(image)
         fast.load_state_dict(other.state_dict())
-        torch.testing.assert_close(fast(image)[0], other(image)[0], rtol=1e-4, atol=1e-4)
+        fp32_rope(fast), fp32_rope(other)
+        torch.testing.assert_close(fast(image)[0], other(image)[0], rtol=1e-4, atol=1e-5)
 
 
 def test_errors():

@@ -170,12 +170,13 @@ def test_apply_rope_leaves_prefix_tokens_and_casts_back():
 def test_out_types_indices_and_shapes():
     m = Sapiens2ViT(**TINY, out_indices=(3, -1)).eval()
     x = torch.randn(2, 3, 64, 48)
-    f3, f_last = m(x)
-    assert f3.shape == f_last.shape == (2, 64, 4, 3)
-    m.out_type = 'raw'
-    assert m(x)[1].shape == (2, 9 + 12, 64)
-    m.out_type = 'cls_token'
-    assert m(x)[1].shape == (2, 64)
+    with torch.no_grad():
+        f3, f_last = m(x)
+        assert f3.shape == f_last.shape == (2, 64, 4, 3)
+        m.out_type = 'raw'
+        assert m(x)[1].shape == (2, 9 + 12, 64)
+        m.out_type = 'cls_token'
+        assert m(x)[1].shape == (2, 64)
     with pytest.raises(ValueError, match='out_indices'):
         Sapiens2ViT(**TINY, out_indices=18)
     with pytest.raises(ValueError, match='out_type'):
@@ -221,7 +222,7 @@ def test_activation_checkpointing_gives_same_values_and_grads():
     a.init_weights()
     b = Sapiens2ViT(**TINY, with_cp=True)
     b.load_state_dict(a.state_dict())
-    x = torch.randn(1, 3, 64, 48)
+    x = torch.randn(1, 3, 32, 32)
     a.train(), b.train()
     ya, yb = a(x)[0], b(x)[0]
     torch.testing.assert_close(ya, yb)
