@@ -1,7 +1,12 @@
-"""Goliath308Metric against direct stock-xtcocotools computations."""
+"""Goliath308Metric against direct stock-xtcocotools computations.
+
+The oracle side (``direct_stats``) takes its OKS sigmas from the release's list
+(``tests/data/reference/goliath_308_keypoints.json``), not from the project's metainfo: a wrong
+sigma in ``configs/_base_/metainfo/goliath.py`` changes the metric's AP and fails here."""
 import contextlib
 import io
 import json
+import os
 
 import numpy as np
 import pytest
@@ -12,6 +17,13 @@ from xtcocotools.cocoeval import COCOeval
 
 from sapiens_mm.evaluation.metrics import Goliath308Metric, keypoint_oks_eval
 from tests.helpers.pose_data import write_goliath_coco
+
+REFERENCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'data',
+                         'reference', 'goliath_308_keypoints.json')
+with open(REFERENCE) as _f:
+    REF = json.load(_f)
+#: (308,) OKS sigmas of the release, in heatmap-channel order
+REF_SIGMAS = np.asarray(REF['sigmas'], np.float64)
 
 
 @pytest.fixture(scope='module')
@@ -48,7 +60,7 @@ def direct_stats(ann_file, dts, sigmas):
 def test_all_keypoints_equal_plain_cocoeval(data):
     sigmas = data['meta']['sigmas']
     ours = keypoint_oks_eval(data['gt'], data['dts'], range(308), sigmas)
-    ref = direct_stats(data['ann'], data['dts'], sigmas)
+    ref = direct_stats(data['ann'], data['dts'], REF_SIGMAS)
     np.testing.assert_allclose(ours, ref)
     assert 0.05 < ours[0] < 0.95  # a score that can move
 
@@ -65,7 +77,8 @@ def test_group_equals_cocoeval_on_hand_sliced_files(data, tmp_path):
     path.write_text(json.dumps(gt))
     dts = [dict(d, keypoints=np.asarray(d['keypoints']).reshape(-1, 3)[idx].reshape(-1).tolist())
            for d in data['dts']]
-    ref = direct_stats(str(path), dts, sigmas[idx])
+    assert idx == REF['groups']['left_hand']
+    ref = direct_stats(str(path), dts, REF_SIGMAS[idx])
     np.testing.assert_allclose(keypoint_oks_eval(data['gt'], data['dts'], idx, sigmas), ref)
 
 
@@ -80,13 +93,13 @@ def run_metric(data, tmp_path, **kw):
 
 def test_metric_reports_overall_and_groups(data, tmp_path):
     res = run_metric(data, tmp_path)
-    ref = direct_stats(data['ann'], data['dts'], data['meta']['sigmas'])
+    ref = direct_stats(data['ann'], data['dts'], REF_SIGMAS)
     assert res['AP'] == pytest.approx(ref[0]) and res['AR'] == pytest.approx(ref[5])
     for g in ('body', 'foot', 'face', 'hand', 'left_hand', 'right_hand'):
         assert 0.0 <= res[f'{g}/AP'] <= 1.0
-    hand = data['meta']['keypoint_groups']['left_hand'] + data['meta']['keypoint_groups']['right_hand']
+    hand = REF['groups']['left_hand'] + REF['groups']['right_hand']
     assert res['hand/AP'] == pytest.approx(keypoint_oks_eval(
-        data['gt'], data['dts'], hand, data['meta']['sigmas'])[0])
+        data['gt'], data['dts'], hand, REF_SIGMAS)[0])
 
 
 def test_perfect_predictions_score_one(data, tmp_path):
@@ -99,8 +112,8 @@ def test_perfect_predictions_score_one(data, tmp_path):
 
 def test_coco_wholebody_subset_scores_only_the_53_shared_points(data, tmp_path):
     res = run_metric(data, tmp_path, scored_keypoints='coco_wholebody')
-    shared = sorted(data['meta']['coco_wholebody_to_goliath'].values())
+    shared = sorted(REF['coco_wholebody_to_goliath_mapping'].values())
     assert res['AP'] == pytest.approx(keypoint_oks_eval(
-        data['gt'], data['dts'], shared, data['meta']['sigmas'])[0])
+        data['gt'], data['dts'], shared, REF_SIGMAS)[0])
     assert 'face/AP' not in res  # no face point has a COCO-WholeBody namesake
     assert 'body/AP' in res and 'hand/AP' in res
