@@ -92,18 +92,21 @@ def readme_backbone_rows():
 
 def test_backbone_table_counts():
     """Parameters at 1024x768 without cls token (the position table included) exactly, MACs
-    at 1024x768 to the printed precision."""
-    from sapiens_mm.analysis import count_macs, count_parameters
+    at 1024x768 (64 x 48 tokens) to the printed precision."""
+    from sapiens_mm.analysis import count_macs, count_parameters, vit_macs_formula
     from sapiens_mm.models.backbones.sapiens_vit import SAPIENS_ARCHS, SapiensViT
     rows = readme_backbone_rows()
-    assert set(rows) == set(SAPIENS_ARCHS), sorted(rows)
+    assert set(rows) == {a for a in SAPIENS_ARCHS if a.startswith('sapiens_')}, sorted(rows)
     for arch, (params_cell, macs_cell) in rows.items():
         with torch.device('meta'):
             model = SapiensViT(arch=arch, img_size=(1024, 768))
         params = count_parameters(model)
         printed = int(re.match(r'[\d,]+', params_cell).group(0).replace(',', ''))
         assert printed == params, f'{arch}: README {params_cell}, counted {params:,}'
-        macs = count_macs(model, (1, 3, 1024, 768))['total']
+        # the counter on the tiny model; the full sizes by the closed form, which
+        # tests/test_analysis/test_complexity.py checks equals the counter (3 s less here)
+        macs = count_macs(model, (1, 3, 1024, 768))['total'] if arch == 'sapiens_tiny' \
+            else vit_macs_formula(arch, 64 * 48)['total']
         value, unit = re.match(r'([\d.]+) ([TG])', macs_cell).groups()
         scale = dict(T=1e12, G=1e9)[unit]
         assert float(value) == pytest.approx(macs / scale, abs=0.006), \

@@ -117,3 +117,68 @@ def test_coco_wholebody_subset_scores_only_the_53_shared_points(data, tmp_path):
         data['gt'], data['dts'], shared, REF_SIGMAS)[0])
     assert 'face/AP' not in res  # no face point has a COCO-WholeBody namesake
     assert 'body/AP' in res and 'hand/AP' in res
+
+
+THRESHOLDS = np.linspace(0.5, 0.95, 10)  # COCO's OKS thresholds
+
+
+@pytest.fixture(scope='module')
+def probe(tmp_path_factory):
+    """One fully labelled person per image, and one detection per image whose every keypoint
+    is moved so that, with the reference sigmas, its OKS term is the same value e: the
+    detection's OKS (overall and in every group) is e. The e are just above and just below
+    each threshold (+-1e-5), so any sigma that differs from the reference by more than ~0.5 %
+    moves some OKS across a threshold and changes the AP."""
+    root = tmp_path_factory.mktemp('gol_probe')
+    targets = np.concatenate([THRESHOLDS + 1e-5, THRESHOLDS - 1e-5, [0.99, 0.3]])
+    rng = np.random.default_rng(7)
+    images, anns, dts = [], [], []
+    for i, e in enumerate(targets):
+        x0, y0, bw, bh = 10.0, 20.0, 60.0, 100.0
+        xy = np.stack([rng.uniform(x0, x0 + bw, 308), rng.uniform(y0, y0 + bh, 308)], 1)
+        gt_kpts = np.concatenate([xy, np.full((308, 1), 2.0)], 1)
+        images.append(dict(id=i + 1, file_name=f'{i:06d}.png', height=160, width=120))
+        anns.append(dict(id=i + 1, image_id=i + 1, category_id=1, iscrowd=0,
+                         bbox=[x0, y0, bw, bh], area=bw * bh, num_keypoints=308,
+                         keypoints=gt_kpts.reshape(-1).tolist()))
+        # xtcocotools: term = exp(-d^2 / (2 * area * (2 sigma)^2))
+        d = np.sqrt(-np.log(e) * 2 * (bw * bh + np.spacing(1)) * (2 * REF_SIGMAS)**2)
+        det = gt_kpts.copy()
+        det[:, 0] += d
+        det[:, 2] = 1.0
+        dts.append(dict(image_id=i + 1, category_id=1, score=float(e),
+                        keypoints=det.reshape(-1).tolist()))
+    gt = dict(images=images, annotations=anns,
+              categories=[dict(id=1, name='person', supercategory='person',
+                               keypoints=[], skeleton=[])])
+    ann = root / 'probe.json'
+    ann.write_text(json.dumps(gt))
+    return dict(ann=str(ann), gt=gt, dts=dts)
+
+
+def test_probe_is_sensitive_to_each_sigma(probe):
+    """The probe itself: the reference sigmas give the designed AP; 2 % off on one keypoint
+    of any group changes it."""
+    ref = direct_stats(probe['ann'], probe['dts'], REF_SIGMAS)
+    # at threshold t_j the detections above it match: (10 - j) + 1 of the 22 over 22 people
+    assert ref[0] > 0 and ref[0] < 1
+    for group in ('body', 'foot', 'left_hand', 'extra', 'face'):
+        k = REF['groups'][group][0]
+        for f in (0.98, 1.02):
+            wrong = REF_SIGMAS.copy()
+            wrong[k] *= f
+            assert direct_stats(probe['ann'], probe['dts'], wrong)[0] != ref[0], (group, k, f)
+
+
+def test_metric_with_the_project_metainfo_scores_the_probe_as_the_reference(data, probe,
+                                                                             tmp_path):
+    """Goliath308Metric with the dataset's metainfo (its sigmas and groups) gives, on the
+    probe, the AP that the reference sigmas give: overall and per group."""
+    res = run_metric(dict(data, ann=probe['ann'], dts=probe['dts']), tmp_path)
+    ref = direct_stats(probe['ann'], probe['dts'], REF_SIGMAS)
+    assert res['AP'] == pytest.approx(ref[0], abs=1e-12)
+    assert res['AR'] == pytest.approx(ref[5], abs=1e-12)
+    groups = dict(REF['groups'], hand=REF['groups']['left_hand'] + REF['groups']['right_hand'])
+    for name in ('body', 'foot', 'face', 'hand', 'left_hand', 'right_hand'):
+        assert res[f'{name}/AP'] == pytest.approx(keypoint_oks_eval(
+            probe['gt'], probe['dts'], groups[name], REF_SIGMAS)[0], abs=1e-12), name
