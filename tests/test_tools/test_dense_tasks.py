@@ -1,8 +1,11 @@
 """Each dense task's tiny config trains and evaluates through tools/train.py and tools/test.py
 on a fixture data directory (stock mmseg runner, default_scope='mmseg'), and learns: on one
-fixed batch (2 training images, batch 2, the config's seed, augmentation, optimizer and
-schedule shortened to the run) the logged loss of the last iterations is clearly below that of
-the first ones, which a model whose weights never change (or change without learning) fails."""
+fixed batch (2 training images, batch 2, rescaling and flipping off, so every iteration sees
+the same tensors) with the config's optimizer, warm-up and linear decay (ending with the run),
+the loss of the last 4 of 16 iterations is below that of the first 4 by a margin (a model that
+does not learn logs the same loss every iteration here, there being no augmentation or
+dropout). Measured on the 2-core machine: seg 1.944 -> 1.907, depth 1.309 -> 1.243, normal
+2.35 -> 1.80."""
 
 import numpy as np
 import pytest
@@ -11,6 +14,20 @@ from tests.helpers.dense_data import write_dense_humans
 from tests.helpers.tool_runs import assert_loss_falls, logged, run
 
 ITERS = 16  # 2 images, batch 2: one iteration per epoch
+RATIO = dict(seg=0.99, depth=0.97, normal=0.9)  # last 4 / first 4 must be below
+
+
+def fixed_batch_options(config):
+    """cfg-options that turn the train pipeline's random rescaling and flip off: the 96x72
+    fixture images are then resized to exactly the crop size, so the crop is the whole image."""
+    from mmengine.config import Config
+    pipeline = Config.fromfile(config).train_dataloader.dataset.pipeline
+    opts = [f'train_dataloader.dataset.pipeline.{i}.ratio_range=(1.0,1.0)'
+            for i, t in enumerate(pipeline) if t['type'] == 'RandomResize']
+    opts += [f'train_dataloader.dataset.pipeline.{i}.prob=0.0'
+             for i, t in enumerate(pipeline) if t['type'].endswith('RandomFlip')]
+    assert len(opts) == 2, pipeline
+    return opts
 
 TASKS = {
     'seg': ('configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-128x96.py',
@@ -39,6 +56,7 @@ def test_tiny_config_trains_and_evaluates(tmp_path, repo_root, task):
          f'train_cfg.max_epochs={ITERS}', f'train_cfg.val_interval={ITERS}',
          'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
          f'param_scheduler.1.end={ITERS}',  # the linear decay ends with this run
+         *fixed_batch_options(config), 'log_processor.window_size=1',  # per-iteration losses
          f'default_hooks.checkpoint.interval={ITERS}', 'default_hooks.logger.interval=1'],
         repo_root)
     ckpt = (work / 'last_checkpoint').read_text().strip()

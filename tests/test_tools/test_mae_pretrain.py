@@ -1,8 +1,9 @@
 """Tiny MAE pretraining through tools/train.py, then its cleaned checkpoint in a backbone.
 
-The pretraining learns: on one fixed batch (4 images, batch 4, the config's seed, crops, masking,
-optimizer and schedule shortened to the run) the reconstruction loss of the last iterations is
-clearly below that of the first ones."""
+The pretraining learns: on one fixed set of 4 images in batches of 4 (every iteration sees all
+four, through the config's random crops and masks; its seed, optimizer, warm-up and a cosine
+decay ending with the 12-iteration run) the mean reconstruction loss of the last 3 iterations is
+below 0.9 x that of the first 3 (measured, window of 10: 1.14 -> 0.87)."""
 import json
 import os
 import subprocess
@@ -35,7 +36,8 @@ def test_mae_pretrain_clean_load_and_extract(tmp_path, repo_root):
          'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
          # warm-up as configured (2 epochs), the cosine decay ends with this run
          f'param_scheduler.1.T_max={ITERS - 2}', f'param_scheduler.1.end={ITERS}',
-         f'default_hooks.checkpoint.interval={ITERS}', 'default_hooks.logger.interval=1'],
+         f'default_hooks.checkpoint.interval={ITERS}', 'default_hooks.logger.interval=1',
+         'log_processor.window_size=1'],  # per-iteration losses
         repo_root)
     ckpt = (work / 'last_checkpoint').read_text().strip()
     assert ckpt.endswith(f'epoch_{ITERS}.pth')
