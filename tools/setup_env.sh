@@ -38,7 +38,7 @@ PIP=("$PY" -m pip --disable-pip-version-check --no-input)
 C=(-c "$ROOT/requirements/constraints.txt")
 
 log "base tools"
-"${PIP[@]}" install -q --upgrade pip
+"${PIP[@]}" install -q "${C[@]}" --upgrade pip
 "${PIP[@]}" install -q "${C[@]}" wheel cython numpy ninja psutil
 
 log "torch (registry build; several GB on first download, then pip's cache)"
@@ -60,9 +60,10 @@ if ! "$PY" -c "import mmcv, mmcv._ext; assert mmcv.__version__ == '$MMCV_VERSION
         log "building mmcv $MMCV_VERSION ops for torch $TORCH_V ($OPS); about 10 min on 2 cores"
         BUILD="$(mktemp -d)"
         # mmcv's build needs setuptools < 70 (pkg_resources.packaging); torch needs >= 77 at run
-        # time, so the old one is in place only while mmcv is fetched and compiled.
+        # time, so the old one is in place only while mmcv is fetched and compiled. The one pip
+        # call without the constraints file: it pins setuptools >= 77.
         "${PIP[@]}" install -q "setuptools<70"
-        "${PIP[@]}" download -q --no-deps --no-binary :all: --no-build-isolation \
+        "${PIP[@]}" download -q "${C[@]}" --no-deps --no-binary :all: --no-build-isolation \
             "mmcv==$MMCV_VERSION" -d "$BUILD"
         tar -xzf "$BUILD"/mmcv-*.tar.gz -C "$BUILD"
         SRC="$(find "$BUILD" -maxdepth 1 -type d -name 'mmcv-*' | head -n1)"
@@ -71,14 +72,14 @@ if ! "$PY" -c "import mmcv, mmcv._ext; assert mmcv.__version__ == '$MMCV_VERSION
         export MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}"
         if [[ "$OPS" != cpu ]]; then export FORCE_CUDA=1; fi
         mkdir -p "$WHEEL_DIR.tmp"
-        "${PIP[@]}" wheel -q --no-deps --no-build-isolation -w "$WHEEL_DIR.tmp" "$SRC"
+        "${PIP[@]}" wheel -q "${C[@]}" --no-deps --no-build-isolation -w "$WHEEL_DIR.tmp" "$SRC"
         "${PIP[@]}" install -q "${C[@]}" setuptools
         rm -rf "$WHEEL_DIR" && mv "$WHEEL_DIR.tmp" "$WHEEL_DIR"   # publish only a finished wheel
         rm -rf "$BUILD"
     else
         log "reusing cached mmcv wheel from $WHEEL_DIR"
     fi
-    "${PIP[@]}" install -q --force-reinstall --no-deps "$WHEEL_DIR"/mmcv-*.whl
+    "${PIP[@]}" install -q "${C[@]}" --force-reinstall --no-deps "$WHEEL_DIR"/mmcv-*.whl
     echo "$WHEEL_DIR" > "$VENV/.mmcv_built_for"
 fi
 
@@ -99,7 +100,7 @@ if "$PY" -m pip show -q opencv-python >/dev/null 2>&1; then
     "${PIP[@]}" uninstall -q -y opencv-python
     "${PIP[@]}" install -q "${C[@]}" --force-reinstall --no-deps opencv-python-headless
 fi
-"${PIP[@]}" install -q --no-deps --no-build-isolation -e "$ROOT"
+"${PIP[@]}" install -q "${C[@]}" --no-deps --no-build-isolation -e "$ROOT"
 
 log "checking imports"
 "$PY" - <<'EOF'

@@ -8,7 +8,9 @@
 The model is exported at its config's fixed input size (1024x768 for the released configs)
 as a module ``normalised (B, 3, H, W) -> raw head output`` (see ``sapiens_mm.export``).
 Writes DIR/NAME.onnx, DIR/NAME_torchscript.pt, DIR/NAME.pt2 (``_bfloat16`` before the
-extension with --dtype bf16; ONNX is fp32 only). Unless --no-check, each file is loaded back
+extension with --dtype bf16). ONNX is fp32 only: with --dtype bf16 the default formats are
+TorchScript and torch.export (said in the output), and ``--format onnx`` is refused.
+Unless --no-check, each file is loaded back
 and run on a random input; the max abs difference to the PyTorch module (fp32 module for
 bf16 files, i.e. the bf16 error) and the time taken are printed.
 """
@@ -35,8 +37,9 @@ def main(argv=None):
     parser.add_argument('--config')
     parser.add_argument('--checkpoint', default='none', help="file, released name or 'none'")
     parser.add_argument('--out', required=True)
-    parser.add_argument('--format', nargs='+', default=['onnx', 'torchscript', 'program'],
-                        choices=['onnx', 'torchscript', 'program'])
+    parser.add_argument('--format', nargs='+', choices=['onnx', 'torchscript', 'program'],
+                        help='default: all three (fp32), torchscript and program (bf16: ONNX '
+                        'export is fp32 only)')
     parser.add_argument('--dtype', default='fp32', choices=['fp32', 'bf16'])
     parser.add_argument('--dynamic-batch', action='store_true')
     parser.add_argument('--no-check', action='store_true')
@@ -44,6 +47,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if bool(args.model) == bool(args.config):
         parser.error('give exactly one of --model and --config')
+    if args.dtype == 'bf16' and args.format and 'onnx' in args.format:
+        parser.error('--format onnx with --dtype bf16: the ONNX export is fp32 only; export '
+                     'ONNX with --dtype fp32, or drop onnx from --format')
+    formats = args.format or (['torchscript', 'program'] if args.dtype == 'bf16'
+                              else ['onnx', 'torchscript', 'program'])
     config = zoo_config(args.model) if args.model else args.config
     checkpoint = args.model if args.model else \
         (None if args.checkpoint.lower() == 'none' else args.checkpoint)
@@ -63,10 +71,10 @@ def main(argv=None):
     jobs = dict(onnx=(export_onnx, onnx_max_abs_diff, '.onnx'),
                 torchscript=(export_torchscript, torchscript_max_abs_diff, '_torchscript.pt'),
                 program=(export_program, program_max_abs_diff, '.pt2'))
-    for fmt in args.format:
-        if fmt == 'onnx' and args.dtype == 'bf16':
-            print('onnx: skipped (fp32 only)')
-            continue
+    if args.dtype == 'bf16' and not args.format:
+        print('--dtype bf16: writing TorchScript and torch.export only (the ONNX export is '
+              'fp32 only; run again with --dtype fp32 for ONNX)')
+    for fmt in formats:
         export, diff, ext = jobs[fmt]
         path = osp.join(args.out, name + ext)
         t = time.perf_counter()

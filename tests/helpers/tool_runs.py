@@ -39,3 +39,16 @@ def help_run(argv0, module, cwd):
     head, result = out.stdout.rsplit('RESULT ', 1)
     rc, heavy = ast.literal_eval(result.strip())
     return head, rc, heavy
+
+
+def assert_loss_falls(losses, k: int, ratio: float, what: str = 'loss'):
+    """The mean of the last ``k`` logged losses is below ``ratio`` x the mean of the first
+    ``k`` (a model whose weights do not learn keeps its loss, up to noise); every loss finite."""
+    import numpy as np
+    losses = np.asarray(losses, dtype=np.float64)
+    assert len(losses) >= 2 * k and np.isfinite(losses).all(), losses
+    first, last = losses[:k].mean(), losses[-k:].mean()
+    assert last < ratio * first, \
+        f'{what} did not fall: first {k} mean {first:.4g}, last {k} mean {last:.4g} ' \
+        f'(need < {ratio} x); all: {np.round(losses, 4).tolist()}'
+    return first, last

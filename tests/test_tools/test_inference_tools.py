@@ -81,6 +81,23 @@ def test_export_tool_torchscript(tmp_path, capsys, monkeypatch):
     assert traced(torch.zeros(1, 3, 128, 96)).shape == (1, 308, 32, 24)
 
 
+def test_export_bf16_onnx_is_refused_not_skipped(tmp_path, capsys, monkeypatch):
+    """ONNX export is fp32 only: ``--format onnx --dtype bf16`` is an error naming both
+    arguments (before any model is built, nothing written); a bf16 run with the default
+    formats says that it writes no ONNX (it used to drop it with exit 0)."""
+    monkeypatch.chdir(REPO)
+    err = run('export.py', '--config', POSE, '--out', tmp_path / 'a', '--format', 'onnx',
+              'torchscript', '--dtype', 'bf16', ok=False, capsys=capsys)  # argparse: exit 2
+    assert '--format onnx' in err and '--dtype bf16' in err and 'fp32 only' in err
+    assert not (tmp_path / 'a').exists()
+    out = run('export.py', '--config', POSE, '--out', tmp_path / 'b', '--dtype', 'bf16',
+              '--no-check', capsys=capsys)
+    assert 'ONNX export is fp32 only' in out
+    written = sorted(p.name for p in (tmp_path / 'b').iterdir())
+    stem = 'sapiens_tiny-goliath_synthetic-128x96_bfloat16'
+    assert written == [stem + '.pt2', stem + '_torchscript.pt'], written
+
+
 def test_infer_help_is_fast():
     import subprocess
     import sys

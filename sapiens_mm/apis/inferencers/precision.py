@@ -12,8 +12,9 @@ fp32 conversions, which is slower than fp32 itself, so ``'auto'`` stays fp32 the
   fused encoder layers; also for fp32, where the fusion alone is faster than mmpretrain's ViT),
   its features left in ``dtype``;
 * the head cast to ``dtype``, its 1x1 convolutions run as matrix products
-  (:class:`Conv1x1AsMatmul`; 4x faster than oneDNN's 1x1 convolution on NCHW tensors of the
-  0.3B heads) (optionally with ``channels_last`` convolutions instead: measured slower
+  (:class:`Conv1x1AsMatmul`; for one 768-channel 1x1 convolution of the 0.3B heads at 512x384,
+  3.7x faster than oneDNN's 1x1 convolution on the NCHW tensor in bf16 and 1.3x in fp32, see
+  ``docs/benchmarks.md``) (optionally with ``channels_last`` convolutions instead: measured slower
   on an AVX-512-BF16 CPU for the 0.3B seg head, 9.3 s vs 7.8 s fp32 and 5.5 s vs 4.9 s bf16,
   so off by default), its ``forward`` wrapped so it takes features of any dtype and returns
   float32: the decoding (resize, argmax, normalisation, heatmap peaks) always runs in fp32.
