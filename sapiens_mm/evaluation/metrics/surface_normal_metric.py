@@ -32,12 +32,12 @@ def angular_errors(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip((pred * gt).sum(axis=1), -1.0, 1.0)))
 
 
-@METRICS.register_module()
 #: Bin width (degrees) and bin count of the Sapiens2 release's median histogram.
 RELEASE_BIN = 0.5
 RELEASE_BINS = 360
 
 
+@METRICS.register_module()
 class SurfaceNormalMetric(BaseMetric):
     """Angular error of ``pred_normal_map`` against ``gt_normal_map`` on the person.
 
