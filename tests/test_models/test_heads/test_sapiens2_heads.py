@@ -3,6 +3,7 @@ sizes' heads as the release's modules have them) and output shapes."""
 import pytest
 import torch
 from mmengine.structures import PixelData
+from mmpose.registry import MODELS as POSE_MODELS
 from mmseg.structures import SegDataSample
 
 import sapiens_mm  # noqa: F401
@@ -83,7 +84,8 @@ def test_normal_head_pixel_shuffle_and_loss():
 def test_pose_head_is_v1_layout_with_v2_widths(width):
     deconv, conv, params = POSE[width]
     with torch.device('meta'):
-        head = MODELS.build(dict(type='SapiensHeatmapHead', in_channels=width, out_channels=308,
-                                 deconv_out_channels=deconv, deconv_kernel_sizes=(4, 4),
-                                 conv_out_channels=conv, conv_kernel_sizes=(1, 1, 1)))
+        head = POSE_MODELS.build(dict(type='SapiensHeatmapHead', in_channels=width,
+                                      out_channels=308,
+                                      deconv_out_channels=deconv, deconv_kernel_sizes=(4, 4),
+                                      conv_out_channels=conv, conv_kernel_sizes=(1, 1, 1)))
     assert _count(head) == params
