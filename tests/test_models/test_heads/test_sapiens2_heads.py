@@ -3,6 +3,7 @@ sizes' heads as the release's modules have them) and output shapes."""
 import pytest
 import torch
 from mmengine.structures import PixelData
+from mmengine.registry import init_default_scope
 from mmpose.registry import MODELS as POSE_MODELS
 from mmseg.structures import SegDataSample
 
@@ -83,6 +84,7 @@ def test_normal_head_pixel_shuffle_and_loss():
 @pytest.mark.parametrize('width', sorted(POSE))
 def test_pose_head_is_v1_layout_with_v2_widths(width):
     deconv, conv, params = POSE[width]
+    init_default_scope('mmpose')  # the head's default loss is mmpose's
     with torch.device('meta'):
         head = POSE_MODELS.build(dict(type='SapiensHeatmapHead', in_channels=width,
                                       out_channels=308,
