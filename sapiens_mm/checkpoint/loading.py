@@ -368,8 +368,10 @@ def load_backbone_weights(module: torch.nn.Module, path: str, prefix: Optional[s
     """Load a backbone checkpoint of any layout into ``module``.
 
     Raises :class:`CheckpointError` naming ``path`` when no checkpoint key matches the module
-    (e.g. a wrongly prefixed file, which the original silently ignores) or when matching keys
-    disagree in shape (e.g. another model size). Missing keys are logged as warnings and keys
+    (e.g. a wrongly prefixed file, which the original silently ignores), when matching keys
+    disagree in shape (e.g. another model size), or when the file belongs to the other model
+    family than ``module.checkpoint_family`` (Sapiens v1 vs Sapiens2,
+    :mod:`~sapiens_mm.checkpoint.families`). Missing keys are logged as warnings and keys
     the module does not have (cls token, MAE decoder, task head) as info.
 
     ``state_dict``: the file's tensors as :func:`model_state_dict` returned them, when the
@@ -383,6 +385,8 @@ def load_backbone_weights(module: torch.nn.Module, path: str, prefix: Optional[s
     if state_dict is None:
         state_dict = model_state_dict(load_checkpoint_file(path), path)
     sd = dict(_backbone_part(state_dict, path, prefix))
+    from .families import check_family
+    check_family(module, sd, path)  # a v1 file into Sapiens2ViT (or the reverse): refused
     if hasattr(module, '_prepare_pos_embed'):
         try:
             module._prepare_pos_embed(sd, '')

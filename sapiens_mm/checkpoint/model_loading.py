@@ -12,6 +12,7 @@ from typing import Dict, List, Optional
 import torch
 from mmengine.logging import MMLogger
 
+from .families import check_family
 from .loading import (CheckpointError, _short, check_shapes, load_backbone_weights,
                       load_checkpoint_file, load_matching, matching_keys, model_state_dict)
 
@@ -24,6 +25,16 @@ _HEAD_PREFIXES = ('head.', 'decode_head.', 'auxiliary_head.', 'neck.', 'heads.')
 def _is_task_layout(sd: Dict[str, torch.Tensor]) -> bool:
     return any(k.startswith('backbone.') for k in sd) and any(
         k.startswith(('head.', 'decode_head.', 'heads.')) for k in sd)
+
+
+def _check_backbone_family(model: torch.nn.Module, sd: Dict[str, torch.Tensor],
+                           path: str) -> None:
+    """Refuse a task file whose ``backbone.*`` is of the other family than the model's
+    backbone (Sapiens v1 vs Sapiens2, :mod:`~sapiens_mm.checkpoint.families`)."""
+    backbone = getattr(model, 'backbone', None)
+    if backbone is not None:
+        check_family(backbone, [k[len('backbone.'):] for k in sd if k.startswith('backbone.')],
+                     path)
 
 
 def _check_fit(own: Dict[str, torch.Tensor], sd: Dict[str, torch.Tensor], path: str,
@@ -52,6 +63,7 @@ def check_model_checkpoint(model: torch.nn.Module, path: str, strict: bool = Tru
     if hasattr(model, 'backbone') and not _is_task_layout(sd):
         raise CheckpointError(f'{path}: a backbone-only checkpoint (no head weights); it '
                               f'cannot be resumed or evaluated as a {type(model).__name__}')
+    _check_backbone_family(model, sd, path)
     _check_fit(model.state_dict(), sd, path, type(model).__name__, strict)
 
 
@@ -82,6 +94,7 @@ def load_model_weights(model: torch.nn.Module, path: str,
         logger.warning(f'{path}: a backbone-only checkpoint; the task head of '
                        f'{name} keeps its initial (random) weights')
         return {k: [f'backbone.{n}' for n in v] for k, v in info.items()}
+    _check_backbone_family(model, sd, path)
     own = model.state_dict()
     loaded = _check_fit(own, sd, path, name, strict)
     return load_matching(model, own, sd, loaded, path, logger)

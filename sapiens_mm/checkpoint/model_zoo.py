@@ -6,12 +6,16 @@ depth,normal}/metafile.yml``, listed by ``model-index.yml``, both shipped in the
 (``Metadata.Hub Repo``, the release's ``facebook/sapiens-{task}-{size}``), its file (the last
 part of ``Weights``, also its name in the release's ``sapiens_host`` tree), an optional
 ``Metadata.Hub Revision`` (a branch, tag or commit; default ``main``) and the sapiens_mm config
-it fits. :func:`resolve_checkpoint` turns a name (or a plain path) into a local file:
+it fits; ``Metadata.Family: sapiens2`` marks the Sapiens2 files (``configs/sapiens2_pretrain/
+metafile.yml``: ``sapiens2_{0.1b,0.4b,0.8b,1b,5b}_pretrain``, ``sapiens2_1b_4k_pretrain``,
+Hugging Face ``facebook/sapiens2-pretrain-{size}``). :func:`resolve_checkpoint` turns a name
+(or a plain path) into a local file:
 
 1. a path that exists is returned as it is;
 2. a zoo name is looked up, as ``FILE`` and as ``STEM.safetensors``, in ``$SAPIENS_MM_CHECKPOINTS``
    (``:``-separated folders) and the release's ``$SAPIENS_CHECKPOINT_ROOT/{task}/checkpoints/
-   sapiens_{size}/`` layout;
+   sapiens_{size}/`` layout (Sapiens2: ``$SAPIENS_CHECKPOINT_ROOT/{task}/``, the
+   ``~/sapiens2_host/pretrain/`` layout of the Sapiens2 release);
 3. then through ``huggingface_hub.hf_hub_download`` with its own cache (``$HF_HUB_CACHE``,
    default ``~/.cache/huggingface/hub``): a file already in the cache is used without network;
    ``HF_HUB_OFFLINE=1`` or ``local_files_only=True`` stop there, otherwise it is downloaded.
@@ -38,11 +42,13 @@ class ZooEntry:
 
     Attributes:
         task: 'pretrain', 'pose', 'seg', 'depth' or 'normal'.
-        size: '0.3b', '0.6b', '1b' or '2b'.
+        size: '0.3b', '0.6b', '1b' or '2b' (Sapiens2: '0.1b', '0.4b', '0.8b', '1b', '5b',
+            '1b-4k').
         repo: Hugging Face repository id.
         filename: file name in that repository (and in the release's ``sapiens_host`` tree).
         config: sapiens_mm config, relative to ``configs/`` (None for pretrain files).
         revision: Hub revision the file is pinned to (branch, tag or commit hash).
+        family: 'sapiens' (v1, CC-BY-NC-4.0 weights) or 'sapiens2' (Sapiens2 License).
     """
     task: str
     size: str
@@ -50,6 +56,7 @@ class ZooEntry:
     filename: str
     config: Optional[str] = None
     revision: str = 'main'
+    family: str = 'sapiens'
 
     @property
     def stem(self) -> str:
@@ -86,7 +93,8 @@ def load_model_index(index_file: Optional[str] = None) -> Dict[str, ZooEntry]:
             zoo[name] = ZooEntry(task=str(meta['Task']), size=str(meta['Size']),
                                  repo=str(meta['Hub Repo']),
                                  filename=str(model['Weights']).rsplit('/', 1)[-1],
-                                 config=config, revision=str(meta.get('Hub Revision', 'main')))
+                                 config=config, revision=str(meta.get('Hub Revision', 'main')),
+                                 family=str(meta.get('Family', 'sapiens')))
     return zoo
 
 
@@ -117,10 +125,13 @@ def _entry(name: str) -> ZooEntry:
 
 
 def _candidates(entry: ZooEntry) -> List[str]:
-    names = [entry.filename, entry.stem + '.safetensors']
+    names = list(dict.fromkeys([entry.filename, entry.stem + '.safetensors']))
     paths = [osp.join(d, n) for d in local_dirs() for n in names]
     root = os.environ.get('SAPIENS_CHECKPOINT_ROOT')
-    if root:  # the release's sapiens_host/{task}/checkpoints/sapiens_{size}/ layout
+    if root and entry.family == 'sapiens2':  # the Sapiens2 release's sapiens2_host/{task}/
+        folder = osp.join(root, entry.task)
+        paths += [osp.join(folder, n) for n in names]
+    elif root:  # the release's sapiens_host/{task}/checkpoints/sapiens_{size}/ layout
         folder = osp.join(root, entry.task, 'checkpoints', f'sapiens_{entry.size}')
         paths += [osp.join(folder, n) for n in names]
     return paths

@@ -11,14 +11,16 @@ from sapiens_mm.cli.infer_args import parse_args
 __doc__ = __doc__ + '\n' + sys.modules['sapiens_mm.cli.infer_args'].__doc__
 
 
-def list_models() -> list:
-    """``(name, task, size, cached)`` of every released name ``--model`` accepts (the
-    pretrain checkpoints have no task config, so they are not listed)."""
+def list_models(backbones: bool = False) -> list:
+    """``(name, task, size, cached, repo)`` of every released name ``--model`` accepts, or
+    with ``backbones`` of the backbone-only (pretrain) checkpoints, which have no task config
+    (``tools/extract_features.py CONFIG NAME``, ``init_cfg=dict(type='Pretrained',
+    checkpoint=NAME)``)."""
     from sapiens_mm.checkpoint import CheckpointError
     from sapiens_mm.checkpoint.model_zoo import MODEL_ZOO, resolve_checkpoint
     rows = []
     for name, e in sorted(MODEL_ZOO.items()):
-        if e.config is None:
+        if (e.config is None) != backbones:
             continue
         try:
             resolve_checkpoint(name, local_files_only=True)
@@ -35,6 +37,10 @@ def main(argv=None):
         print(f'{"name":30s} {"task":6s} {"size":5s} {"cached":6s} hub repository')
         for name, task, size, cached, repo in list_models():
             print(f'{name:30s} {task:6s} {size:5s} {cached:6s} {repo}')
+        print('\nbackbone checkpoints, no task head (tools/extract_features.py CONFIG NAME; '
+              "init_cfg=dict(type='Pretrained', checkpoint=NAME)):")
+        for name, task, size, cached, repo in list_models(backbones=True):
+            print(f'{name:30s} {"-":6s} {size:5s} {cached:6s} {repo}')
         return 0
     import sapiens_mm  # noqa: F401  (registers the models)
     from sapiens_mm.apis import MMDetPersonDetector, SapiensInferencer

@@ -15,6 +15,8 @@ from tests.helpers.tiny_task_models import build, tiny_config, write_task_checkp
 def test_zoo_covers_the_release_and_points_at_existing_configs():
     tasks = {}
     for name, entry in MODEL_ZOO.items():
+        if entry.family == 'sapiens2':
+            continue  # test_sapiens2_pretrain_names
         tasks.setdefault(entry.task, set()).add(entry.size)
         assert entry.repo == f'facebook/sapiens-{entry.task}-{entry.size}'
         assert entry.filename.startswith(f'sapiens_{entry.size}_')
@@ -178,3 +180,31 @@ def test_wrong_size_or_task_is_an_error(seg_ckpt, tmp_path):
     other = tiny_config('seg', head_channels=16)
     with pytest.raises(CheckpointError, match=r'seg.pth: \d+ shape mismatches'):
         load_model_weights(build(other), path)
+
+
+def test_sapiens2_pretrain_names():
+    s2 = {n: e for n, e in MODEL_ZOO.items() if e.family == 'sapiens2'}
+    assert set(s2) == {'sapiens2_0.1b_pretrain', 'sapiens2_0.4b_pretrain',
+                       'sapiens2_0.8b_pretrain', 'sapiens2_1b_pretrain', 'sapiens2_5b_pretrain',
+                       'sapiens2_1b_4k_pretrain'}
+    for name, e in s2.items():
+        assert e.task == 'pretrain' and e.config is None
+        assert e.repo == f'facebook/sapiens2-pretrain-{e.size}'
+        assert e.filename == f'{name}.safetensors'
+    assert MODEL_ZOO['sapiens2_1b_4k_pretrain'].repo == 'facebook/sapiens2-pretrain-1b-4k'
+
+
+def test_sapiens2_release_layout_root_and_offline_hub_cache(tmp_path, hub_cache, monkeypatch):
+    """``$SAPIENS_CHECKPOINT_ROOT/pretrain/<file>`` (the Sapiens2 release's sapiens2_host
+    layout), else the Hub cache offline."""
+    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
+    entry = MODEL_ZOO['sapiens2_0.4b_pretrain']
+    snap = add_to_hub_cache(hub_cache, entry.repo, entry.filename, b'hub')
+    assert os.path.samefile(resolve_checkpoint('sapiens2_0.4b_pretrain'), snap)
+    root = tmp_path / 'sapiens2_host'
+    (root / 'pretrain').mkdir(parents=True)
+    (root / 'pretrain' / entry.filename).write_bytes(b'local')
+    monkeypatch.setenv('SAPIENS_CHECKPOINT_ROOT', str(root))
+    assert resolve_checkpoint('sapiens2_0.4b_pretrain') == str(root / 'pretrain' / entry.filename)
+    with pytest.raises(CheckpointError, match='sapiens2_host/pretrain/sapiens2_5b_pretrain'):
+        resolve_checkpoint('sapiens2_5b_pretrain')

@@ -103,3 +103,48 @@ def test_frozen_parameters_are_left_out():
     names = {n for g in wrapper.optimizer.param_groups for n in g['param_names']}
     assert 'backbone.patch_embed.projection.weight' not in names
     assert 'backbone.layers.0.attn.qkv.weight' in names
+
+
+class ToySapiens2Estimator(nn.Module):
+
+    def __init__(self):
+        super().__init__()
+        from sapiens_mm.models.backbones import Sapiens2ViT
+        self.backbone = Sapiens2ViT(arch='sapiens2_tiny', img_size=(64, 64),
+                                    use_tokenizer=True)  # 18 blocks
+        self.head = nn.Conv2d(64, 3, 1)
+
+
+def test_sapiens2_layer_ids_and_groups_as_the_release():
+    """The release's rule (sapiens/engine/runners/base_runner.py): id 0 for cls/storage tokens,
+    patch embedding and the 4K tokenizer, i + 1 for blocks.{i}, L + 1 for the rest."""
+    assert get_layer_id('backbone.storage_tokens', 24) == 0
+    assert get_layer_id('backbone.tokenizer.blocks.1.attn.wq.weight', 24) == 0
+    assert get_layer_id('backbone.tokenizer.local_pos_embed', 24) == 0
+    assert get_layer_id('backbone.blocks.0.attn.gamma.weight', 24) == 1
+    assert get_layer_id('backbone.blocks.23.ffn.w3.bias', 24) == 24
+    model = ToySapiens2Estimator()
+    wrapper = build_optim_wrapper(model, dict(
+        optimizer=dict(type='AdamW', lr=1.0, weight_decay=0.1),
+        constructor='SapiensLayerDecayOptimWrapperConstructor',
+        paramwise_cfg=dict(layer_decay_rate=0.8)))
+    groups = {n: g for g in wrapper.optimizer.param_groups for n in g['param_names']}
+    assert set(groups) == {n for n, _ in model.named_parameters()}
+    lr = {n: g['lr'] for n, g in groups.items()}
+    L = 18
+    for name in ('backbone.cls_token', 'backbone.storage_tokens',
+                 'backbone.patch_embed.projection.weight', 'backbone.tokenizer.w_cls',
+                 'backbone.tokenizer.blocks.0.ffn.w12.weight'):
+        assert lr[name] == pytest.approx(0.8**(L + 1)), name
+    assert lr['backbone.blocks.0.attn.wq.weight'] == pytest.approx(0.8**L)
+    assert lr['backbone.blocks.9.attn.wk.weight'] == pytest.approx(0.8**(L - 9))
+    assert lr['backbone.blocks.17.ffn.w3.weight'] == pytest.approx(0.8)
+    assert lr['backbone.ln1.weight'] == lr['head.weight'] == pytest.approx(1.0)
+    wd = {n: g['weight_decay'] for n, g in groups.items()}
+    for name in ('backbone.blocks.3.attn.q_norm.weight', 'backbone.blocks.3.attn.gamma.weight',
+                 'backbone.blocks.3.attn.wq.bias', 'backbone.tokenizer.local_pos_embed',
+                 'backbone.ln1.weight'):
+        assert wd[name] == 0.0, name
+    for name in ('backbone.cls_token', 'backbone.storage_tokens',  # 3-D: decayed
+                 'backbone.blocks.3.ffn.w12.weight', 'backbone.tokenizer.w_cls'):
+        assert wd[name] == pytest.approx(0.1), name

@@ -59,8 +59,12 @@ def test_infer_lists_models_and_names_missing_ones(tmp_path, capsys, monkeypatch
     monkeypatch.setenv('HF_HUB_OFFLINE', '1')
     from sapiens_mm.checkpoint import MODEL_ZOO
     (tmp_path / MODEL_ZOO['sapiens_0.3b_depth'].filename).write_bytes(b'x')  # "cached"
-    listing = run('infer.py', '--list-models', capsys=capsys)
+    listing, backbones = run('infer.py', '--list-models', capsys=capsys).split('\n\n', 1)
     assert 'facebook/sapiens-seg-1b' in listing and 'pretrain' not in listing
+    # backbone-only checkpoints in their own section, Sapiens2 included
+    for name in ('sapiens_1b_pretrain', 'sapiens2_0.4b_pretrain', 'sapiens2_1b_4k_pretrain'):
+        assert name in backbones, name
+    assert 'facebook/sapiens2-pretrain-1b-4k' in backbones
     rows = {line.split()[0]: line.split() for line in listing.splitlines()[1:] if line.strip()}
     assert rows['sapiens_0.3b_depth'][3] == 'yes' and rows['sapiens_0.3b_normal'][3] == 'no'
     assert set(rows) == {n for n, e in MODEL_ZOO.items() if e.config is not None}

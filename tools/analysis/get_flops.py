@@ -13,7 +13,11 @@ What is run:
 * an mmpretrain ``MAE`` config: the pretraining forward, i.e. the backbone on the *masked*
   input (``mask_ratio`` of the patches dropped) plus the decoder neck; the loss has no
   counted ops. (``MAE``'s own ``mode='tensor'`` would run the unmasked encoder alone.)
-* ``--arch NAME``: a bare ``SapiensViT`` (``out_type='featmap'``), no config needed.
+* ``--arch NAME``: a bare ``SapiensViT`` (``out_type='featmap'``), no config needed;
+  ``sapiens2_*`` names build a bare ``Sapiens2ViT`` (cls + 8 storage tokens, as released).
+  The Sapiens2 model card's TFLOPs are close to the ``linear`` + ``conv`` MACs printed here
+  (attention not counted, fvcore's convention), see
+  :func:`sapiens_mm.analysis.sapiens2_macs_formula`.
 
 Input size: ``--shape H [W]`` (pixels); otherwise what the config states (the backbone's
 ``img_size`` (H, W), else a pose ``codec.input_size`` (W, H), else ``crop_size`` (H, W), else
@@ -23,6 +27,7 @@ otherwise 1024 x 768. Batch size 1.
 Examples::
 
     python tools/analysis/get_flops.py --arch sapiens_2b
+    python tools/analysis/get_flops.py --arch sapiens2_0.4b
     python tools/analysis/get_flops.py --arch sapiens_1b --shape 1024 1024 --with-cls-token
     python tools/analysis/get_flops.py configs/.../sapiens_0.3b-210e_coco-1024x768.py
     python tools/analysis/get_flops.py CONFIG --cfg-options model.backbone.arch=sapiens_1b
@@ -43,7 +48,8 @@ def parse_args(argv=None):
         description='Count parameters and MACs/FLOPs of a model (built on the meta device).')
     parser.add_argument('config', nargs='?', help='config file (omit with --arch)')
     parser.add_argument('--arch', help='count a bare SapiensViT of this arch instead of a '
-                        "config, e.g. 'sapiens_2b', '1b', 'sapiens_tiny'")
+                        "config, e.g. 'sapiens_2b', '1b', 'sapiens_tiny', or a "
+                        "Sapiens2ViT ('sapiens2_0.4b' ...)")
     parser.add_argument('--shape', type=int, nargs='+', metavar=('H', 'W'),
                         help='input height and width in pixels (one value: square)')
     parser.add_argument('--with-cls-token', action='store_true',
@@ -116,6 +122,12 @@ def build_from_config(path, cfg_options, device):
 
 
 def build_arch(arch, shape, with_cls_token, patch_padding, device):
+    if arch.lower().startswith('sapiens2_'):  # Sapiens2: always cls + 8 storage tokens
+        if patch_padding:
+            raise SystemExit('--patch-padding: Sapiens2 patch embeddings have no padding')
+        from sapiens_mm.models.backbones.sapiens2_vit import Sapiens2ViT
+        with torch.device(device):
+            return Sapiens2ViT(arch=arch, img_size=shape)
     from sapiens_mm.models.backbones.sapiens_vit import SapiensViT
     patch_cfg = dict(padding=patch_padding) if patch_padding else None
     with torch.device(device):

@@ -1,8 +1,10 @@
 """Fast inference of Sapiens ViT backbones: pure low-precision weights and fused layer kernels.
 
 :func:`enable_fast_inference` converts, in place, every mmpretrain ``VisionTransformer`` inside
-a model (``SapiensViT`` backbones of pose / seg / depth / normal models included) for
-inference:
+a model (``SapiensViT`` backbones of pose / seg / depth / normal models included) and every
+``Sapiens2ViT`` (its blocks run :class:`~.fast_sapiens2.FusedSapiens2BlockForward`: fused
+q/k/v product, RMSNorm in the compute dtype, SwiGLU, layer scale folded into ``proj``, GQA
+through SDPA's ``enable_gqa``; RoPE stays bf16 as the release computes it) for inference:
 
 * **pure-precision weights**: the backbone's parameters are cast once to ``dtype`` (e.g.
   ``torch.bfloat16``) instead of being cast on every call as ``torch.autocast`` does; the input
@@ -41,6 +43,23 @@ from mmpretrain.models.backbones.vision_transformer import (TransformerEncoderLa
 
 __all__ = ['enable_fast_inference', 'disable_fast_inference', 'FusedEncoderLayerForward',
            'onednn_fusion_available']
+
+
+def _is_backbone(m: nn.Module) -> bool:
+    from sapiens_mm.models.backbones.sapiens2_vit import Sapiens2ViT
+    return isinstance(m, (VisionTransformer, Sapiens2ViT))
+
+
+def _fused_layers(backbone: nn.Module):
+    """``[(layer, fused forward class)]`` of a converted backbone's transformer layers."""
+    from sapiens_mm.models.backbones.sapiens2_vit import Sapiens2ViT
+    if isinstance(backbone, Sapiens2ViT):
+        from .fast_sapiens2 import FusedSapiens2BlockForward
+        layers = list(backbone.blocks)
+        if backbone.tokenizer is not None:
+            layers += list(backbone.tokenizer.blocks)
+        return [(layer, FusedSapiens2BlockForward) for layer in layers]
+    return [(layer, FusedEncoderLayerForward) for layer in backbone.layers]
 
 _LINEARS = ('qkv', 'proj', 'fc1', 'fc2')
 
@@ -222,23 +241,22 @@ def enable_fast_inference(model: nn.Module,
         ValueError: ``model`` contains no ``VisionTransformer``, or a layer uses an option the
             fused forward does not implement (layer scale, non-GELU FFN, ...).
     """
-    backbones = [m for m in model.modules() if isinstance(m, VisionTransformer)]
+    backbones = [m for m in model.modules() if _is_backbone(m)]
     if not backbones:
         raise ValueError(f'enable_fast_inference: {type(model).__name__} contains no '
-                         'mmpretrain VisionTransformer / SapiensViT backbone')
+                         'mmpretrain VisionTransformer / SapiensViT / Sapiens2ViT backbone')
     model.eval()
     for backbone in backbones:
         if getattr(backbone, '_fast_inference_dtype', None) == dtype and \
                 getattr(backbone, '_fast_inference_cast_output', None) == cast_output and \
                 all(getattr(layer.__dict__.get('forward'), 'prepack', None) == prepack
-                    for layer in backbone.layers):
+                    for layer, _ in _fused_layers(backbone)):
             continue  # already converted so (a module shared by several models)
         disable_fast_inference(backbone)  # idempotent re-conversion
-        for layer in backbone.layers:
-            _check_layer(layer)
-        backbone.to(dtype)
-        for layer in backbone.layers:
-            layer.forward = FusedEncoderLayerForward(layer, prepack=prepack)
+        fused = [(layer, cls(layer, prepack=prepack)) for layer, cls in _fused_layers(backbone)]
+        backbone.to(dtype)  # Sapiens2ViT keeps its RoPE buffer in bf16 (Sapiens2RoPE._apply)
+        for layer, forward in fused:
+            layer.forward = forward
         handles = [backbone.register_forward_pre_hook(_CastInput(dtype), with_kwargs=True)]
         if cast_output:
             handles.append(backbone.register_forward_hook(_cast_output))
@@ -251,13 +269,13 @@ def enable_fast_inference(model: nn.Module,
 def disable_fast_inference(model: nn.Module, dtype: torch.dtype = torch.float32) -> nn.Module:
     """Undo :func:`enable_fast_inference`: upstream forwards, weights cast to ``dtype``."""
     for backbone in model.modules():
-        if not isinstance(backbone, VisionTransformer):
+        if not _is_backbone(backbone):
             continue
         if getattr(backbone, '_fast_inference_dtype', None) is None:
             continue
         for handle in backbone._fast_inference_handles:
             handle.remove()
-        for layer in backbone.layers:
+        for layer, _ in _fused_layers(backbone):
             layer.__dict__.pop('forward', None)
         backbone._fast_inference_handles = []
         backbone._fast_inference_dtype = None

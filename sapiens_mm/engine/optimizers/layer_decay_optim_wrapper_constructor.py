@@ -1,10 +1,14 @@
-"""Layer-wise learning-rate decay for Sapiens fine-tuning (the release's
-``pose/mmpose/engine/optim_wrappers/layer_decay_optim_wrapper.py``).
+"""Layer-wise learning-rate decay for Sapiens and Sapiens2 fine-tuning (the release's
+``pose/mmpose/engine/optim_wrappers/layer_decay_optim_wrapper.py``; Sapiens2:
+``BaseRunner._get_layer_id_for_sapiens`` in ``sapiens/engine/runners/base_runner.py``).
 
-Layer ids: 0 for ``backbone.{cls_token,mask_token,pos_embed,patch_embed.*}``, ``i + 1`` for
-``backbone.layers.{i}.*`` and ``L + 1`` for everything else (final ``backbone.ln1``, neck, head).
-A parameter of layer id ``d`` gets ``lr = base_lr * rate ** (L + 1 - d)``. No weight decay for
-1-D parameters, ``*.bias`` and ``pos_embed``.
+Layer ids: 0 for ``backbone.{cls_token,mask_token,pos_embed,storage_tokens,patch_embed.*,
+tokenizer.*}``, ``i + 1`` for ``backbone.layers.{i}.*`` (Sapiens) and ``backbone.blocks.{i}.*``
+(Sapiens2) and ``L + 1`` for everything else (final ``backbone.ln1``, neck, head). A parameter
+of layer id ``d`` gets ``lr = base_lr * rate ** (L + 1 - d)``. No weight decay for 1-D
+parameters, ``*.bias`` and ``*pos_embed`` (the 4K tokenizer's ``local_pos_embed`` too).
+Sapiens2's rates: 0.8 (0.4b), 0.85 (0.8b), 0.9 (1b), 0.94 (5b); its ``rope_embed.periods`` is a
+buffer, not optimised.
 
 Under FSDP (mmengine's ``FSDPStrategy`` builds the optimizer on the wrapped model) the groups
 and learning rates are the same as without it: names lose the wrappers' prefixes, and whether a
@@ -80,9 +84,10 @@ def get_layer_id(name: str, num_layers: int, backbone_prefix: str = 'backbone.')
     if not name.startswith(backbone_prefix):
         return num_layers + 1
     name = name[len(backbone_prefix):]
-    if name in ('cls_token', 'mask_token', 'pos_embed') or name.startswith('patch_embed.'):
+    if name in ('cls_token', 'mask_token', 'pos_embed', 'storage_tokens') or \
+            name.startswith(('patch_embed.', 'tokenizer.')):
         return 0
-    if name.startswith('layers.'):
+    if name.startswith(('layers.', 'blocks.')):
         return int(name.split('.')[1]) + 1
     return num_layers + 1
 

@@ -81,6 +81,8 @@ class SapiensViT(VisionTransformer):
     (B, C, ceil-ish(H/16), ceil-ish(W/16)) — exactly (B, C, 64, 48) for 1024x768.
     """
     arch_zoo = {**VisionTransformer.arch_zoo, **SAPIENS_ARCHS}
+    #: which checkpoint family this backbone loads: a Sapiens2 file is refused by the loader
+    checkpoint_family = 'sapiens'
 
     def __init__(self,
                  arch: Union[str, dict] = 'sapiens_0.3b',
