@@ -17,7 +17,7 @@ CONFIGS = {
     'normal': ('configs/sapiens2_normal/synthetic/sapiens2_tiny_normal_synthetic-128x96.py',
                'normal/mean', 'less'),
     'pose': ('configs/sapiens2_pose/synthetic/sapiens2_tiny_pose_synthetic-128x96.py',
-             'goliath/AP', 'greater'),
+             'PCK', 'greater'),
 }
 ITERS = {'seg': 60, 'normal': 60, 'pose': 80}
 
@@ -37,8 +37,8 @@ def _data_opts(task, root):
         return [f'train_dataloader.dataset.data_root={root}/train/',
                 f'val_dataloader.dataset.data_root={root}/val/',
                 f'test_dataloader.dataset.data_root={root}/val/',
-                f'val_evaluator.ann_file={root}/val/annotations/goliath_308.json',
-                f'test_evaluator.ann_file={root}/val/annotations/goliath_308.json']
+                f'val_evaluator.0.ann_file={root}/val/annotations/goliath_308.json',
+                f'test_evaluator.0.ann_file={root}/val/annotations/goliath_308.json']
     return [f'{s}_dataloader.dataset.data_root={root}/{d}'
             for s, d in (('train', 'train'), ('val', 'val'), ('test', 'val'))]
 

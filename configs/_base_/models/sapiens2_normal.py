@@ -36,4 +36,5 @@ model = dict(
             dict(type='NormalGradientMSELoss', loss_weight=10.0),
         ]),
     train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+    # the release normalises at 1024x768, crops the padding and resizes without renormalising
+    test_cfg=dict(mode='whole', normalize_before_resize=True))

@@ -11,6 +11,20 @@ _base_ = [
     '../../_base_/default_runtime_mmseg.py',
 ]
 optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16')
+# inference as the release's vis_normal.py: fit inside 1024x768 (floor size, bilinear), centre-pad
+# with 0; the prediction's padding is cropped before it is resized to the image
+image_size = (1024, 768)
+val_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='FitAndCentrePad', size=image_size),
+    dict(type='LoadHumanNormal'),  # the original size
+    dict(type='PackDenseInputs',
+         meta_keys=('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
+                    'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label',
+                    'img_padding_size')),
+]
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = val_dataloader
 train_dataloader = dict(batch_size=20, sampler=dict(type='InfiniteSampler', shuffle=True))
 val_evaluator = dict(type='SurfaceNormalMetric', thresholds=(5, 11.25, 22.5, 30))
 test_evaluator = val_evaluator

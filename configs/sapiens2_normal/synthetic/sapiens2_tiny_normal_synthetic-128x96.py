@@ -23,9 +23,12 @@ train_pipeline = [
 ]
 val_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=scale, keep_ratio=False),
+    dict(type='FitAndCentrePad', size=image_size),
     dict(type='LoadHumanNormal'),
-    dict(type='PackDenseInputs'),
+    dict(type='PackDenseInputs',
+         meta_keys=('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
+                    'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label',
+                    'img_padding_size')),
 ]
 train_dataloader = dict(
     batch_size=8, num_workers=1, persistent_workers=False,

@@ -3,7 +3,7 @@ from .formatting import PackDenseInputs
 from .geometric import DenseRandomFlip, DenseRandomRotate, ForegroundRandomCrop
 from .loading import LoadBodyPartAnnotations, LoadHumanDepth, LoadHumanNormal
 from .random_background import RandomBackground
-from .release_resize import AreaOrCubicResize
+from .release_resize import AreaOrCubicResize, FitAndCentrePad
 from .topdown_affine import ReleaseInterpolationTopdownAffine
 from .multitask import LoadMultiTaskAnnotations, MultiTaskDepthTarget, PackMultiTaskInputs
 
@@ -11,5 +11,5 @@ __all__ = [
     'LoadBodyPartAnnotations', 'LoadHumanDepth', 'LoadHumanNormal', 'DenseRandomFlip',
     'DenseRandomRotate', 'ForegroundRandomCrop', 'GenerateHumanDepthTarget', 'PackDenseInputs',
     'RandomBackground', 'LoadMultiTaskAnnotations', 'MultiTaskDepthTarget',
-    'PackMultiTaskInputs', 'ReleaseInterpolationTopdownAffine', 'AreaOrCubicResize'
+    'PackMultiTaskInputs', 'ReleaseInterpolationTopdownAffine', 'AreaOrCubicResize', 'FitAndCentrePad'
 ]
