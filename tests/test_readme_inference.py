@@ -1,5 +1,7 @@
 """The README's Python inference example runs as written, with the model lines pointing at
-tiny local (config, checkpoint) pairs and the files it names created in a scratch folder."""
+tiny local (config, checkpoint) pairs and the files it names created in a scratch folder; the
+pose results of every call into ``out/`` are in ``keypoints.json`` at the end."""
+import json
 import os
 import re
 
@@ -51,3 +53,11 @@ def test_readme_inference_example_runs(tmp_path, monkeypatch):
     assert (tmp_path / 'out' / 'sub' / 'a_seg.png').is_file()
     assert (tmp_path / 'out' / 'clip_panel.mp4').is_file()
     assert (tmp_path / 'out' / 'clip_000001_depth.npy').is_file()
+    # the example writes into out/ twice: both calls' pose results are kept (on 2654df0 the
+    # last call's replaced the first's)
+    ids = json.loads((tmp_path / 'out' / 'image_ids.json').read_text())
+    assert [i['file_name'] for i in ids] == ['photo', 'sub/a', 'clip_000000', 'clip_000001']
+    assert [i['id'] for i in ids] == [1, 2, 3, 4]
+    kpts = json.loads((tmp_path / 'out' / 'keypoints.json').read_text())
+    assert sorted(k['image_id'] for k in kpts) == [1, 2, 3, 4]  # one person (whole image) each
+    assert all(len(k['keypoints']) == 308 * 3 for k in kpts)

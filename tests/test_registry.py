@@ -36,6 +36,8 @@ def _optim_wrapper_cfg():
 USES = [
     *[(scope, 'MODELS', TINY) for scope in ('mmpretrain', 'mmpose', 'mmseg')],
     ('mmpretrain', 'MODELS', dict(type='SapiensMAEViT', arch='sapiens_tiny', img_size=32)),
+    *[(scope, 'MODELS', dict(type='Sapiens2ViT', arch='sapiens2_tiny', img_size=(32, 32)))
+      for scope in ('mmpretrain', 'mmpose', 'mmseg')],
     ('mmpose', 'MODELS', dict(type='SapiensHeatmapHead', in_channels=128, out_channels=17,
                               deconv_out_channels=(16, ), deconv_kernel_sizes=(4, ))),
     ('mmpose', 'MODELS', dict(type='BatchKeypointOHKMMSELoss', topk=8)),

@@ -7,6 +7,10 @@ set -euo pipefail
 
 TOOL=$1
 NPROC=$2
+if ! [[ "$NPROC" =~ ^[1-9][0-9]*$ ]]; then
+    echo "$(basename "$0"): N, the number of processes, must be a positive integer (got '$NPROC')" >&2
+    exit 2
+fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
 [[ -x "$PY" ]] || PY=python

@@ -9,8 +9,10 @@ with ``--device cuda``, else the device given) and runs it on its share of the i
 names, COCO keypoints, unreadable inputs). After a barrier rank 0 checks that the parts cover
 every input exactly once and merges them, in input order, into ``keypoints.json`` and
 ``image_ids.json``: image ids count the readable inputs from 1 in input order, as a
-single-process run numbers them, so the merged files equal that run's. The part files stay
-(``shards/``), for the record.
+single-process run numbers them, so the merged files equal that run's (and, like that run's,
+are merged with the results an earlier run left in ``DIR``). The part files stay
+(``shards/``), for the record. Before any rank writes, each checks every planned output against
+the inputs (outputs never replace inputs) and the ``--bboxes`` keys against the listing.
 
 The processes only exchange the barrier and the merged summary, over gloo (a CPU process
 group, whatever device the models run on). The group is created after a rank's share is done:
@@ -31,7 +33,12 @@ import numpy as np
 import torch.distributed as torch_dist
 from mmengine.logging import print_log
 
-from .inferencers.inputs import VIDEO_EXTENSIONS, inputs_to_list, is_video, read_image
+from .inferencers.boxes import PersonBoxes
+from .inferencers.inputs import (VIDEO_EXTENSIONS, InputItem, count_frames, inputs_to_list,
+                                 is_video, read_image, truncated_video_message)
+from .inferencers.output_files import OutputGuard
+from .inferencers.output_names import frame_name
+from .inferencers.results_files import merge_results, read_results
 
 __all__ = ['init_sharded_inference', 'InputShard', 'run_sharded', 'merge_shards']
 
@@ -50,6 +57,10 @@ def init_sharded_inference(device: str) -> str:
     if missing:
         raise RuntimeError(f'--launcher pytorch expects the variables torchrun sets, but '
                            f'{", ".join(missing)} are not set; start with tools/dist_infer.sh')
+    world = os.environ['WORLD_SIZE']
+    if not world.isdigit() or int(world) < 1:
+        raise ValueError(f'WORLD_SIZE={world!r}: the number of processes must be a positive '
+                         'integer (tools/dist_infer.sh INPUT N: N >= 1)')
     if device == 'cuda':
         device = f'cuda:{int(os.environ.get("LOCAL_RANK", 0))}'
     return device
@@ -66,7 +77,8 @@ class InputShard:
     for a video, whose other frames are skipped with ``grab``, not decoded into images).
     After the iteration ``total`` is the number of inputs of all ranks (files listed, or
     frames the video held) and ``reasons`` says why each unusable input of this rank was
-    (missing, empty, truncated, over the pixel limit: the checks of ``tools/infer.py``).
+    (missing, empty, truncated, over the pixel limit: the checks of ``tools/infer.py``);
+    ``warnings`` holds a truncated video's (fewer frames decoded than its header declares).
     The listing is the inferencer's (:func:`~sapiens_mm.apis.inferencers.inputs.inputs_to_list`,
     a folder's videos left out); :meth:`output_name` gives an input's single-process name.
     """
@@ -79,14 +91,22 @@ class InputShard:
         self.source, self.rank, self.world_size = source, rank, world_size
         self.total: Optional[int] = None
         self.reasons: Dict[str, str] = {}
+        self.warnings: list = []
         listing = inputs_to_list(source)
         self._names = {it.path or it.video: it.name for it in listing}
         self._video_name = listing[0].name if _is_video(source) else None
+        #: the inputs this run takes (a folder's images, or the video), output names given
+        self.items = [it for it in listing if it.video is None] if self._video_name is None \
+            else listing
+
+    def file_of(self, name: str) -> str:
+        """The file an input yielded as ``name`` (a path, or ``frame_NNNNNN``) is read from."""
+        return self.source if self._video_name is not None else name
 
     def output_name(self, index: int, name: str) -> str:
         """The name a single-process ``tools/infer.py`` run writes input ``index`` under
         (sub-path kept; a video's frames ``{video}_NNNNNN``)."""
-        return f'{self._video_name}_{index:06d}' if self._video_name is not None \
+        return frame_name(self._video_name, index) if self._video_name is not None \
             else self._names[name]
 
     def __iter__(self) -> Iterator[Tuple[int, str, Optional[np.ndarray]]]:
@@ -105,6 +125,7 @@ class InputShard:
         cap = cv2.VideoCapture(self.source)
         if not cap.isOpened():
             raise ValueError(f'{self.source}: cannot be opened as a video')
+        declared = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
         i = 0
         try:
             while cap.grab():
@@ -118,6 +139,9 @@ class InputShard:
             cap.release()
         if i == 0:
             raise ValueError(f'{self.source}: video holds no readable frame')
+        if i < declared:
+            self.warnings.append((self._video_name, truncated_video_message(self.source, i,
+                                                                            declared)))
         self.total = i
 
 
@@ -151,9 +175,12 @@ def run_sharded(inferencer, source, out_dir: str, video_out: bool = False,
     (:func:`merge_shards`) after a barrier. Every rank returns the merged summary
     ``dict(images=N, failed=[(name, reason), ...], keypoints=path or None, rank=R,
     world_size=N)`` (broadcast from rank 0), so all exit alike. ``bboxes``: as the
-    inferencer's, as a dict keyed by file or output name.
+    inferencer's, as a dict keyed by file or output name (or a
+    :class:`~.inferencers.boxes.PersonBoxes` of one), matched to the whole listing first.
+    Before any rank writes, every planned output is checked against the inputs (outputs never
+    replace inputs) and an earlier run's ``keypoints.json`` / ``image_ids.json`` for being
+    mergeable, by every rank alike.
     """
-    from .inferencers.inputs import InputItem
     if video_out:
         raise ValueError('--video-out is not available with tools/dist_infer.sh: the panel '
                          'video needs every rank\'s frames in order; run tools/infer.py')
@@ -162,28 +189,43 @@ def run_sharded(inferencer, source, out_dir: str, video_out: bool = False,
             raise ValueError('tools/dist_infer.sh takes one INPUT (an image, a folder or a '
                              f'video), got {len(source)}')
         source = source[0]
-    if bboxes is not None and not isinstance(bboxes, dict):
-        raise ValueError('sharded inference takes bboxes as a dict keyed by file name')
+    table = PersonBoxes.of(bboxes)
+    if table is not None and table.by_key is None:
+        raise ValueError(f'{table.source}: sharded inference takes the boxes as a dict keyed '
+                         'by file name (a list cannot be aligned with one shard\'s images)')
     group = torch_dist.is_available() and torch_dist.is_initialized()
     if rank is None:
         rank = torch_dist.get_rank() if group else int(os.environ.get('RANK', 0))
     if world_size is None:
         world_size = torch_dist.get_world_size() if group else \
             int(os.environ.get('WORLD_SIZE', 1))
-    os.makedirs(osp.join(out_dir, SHARD_DIR), exist_ok=True)
-    items, batch = [], []
     shard = InputShard(source, rank, world_size)
+    frame_counts = {it.name: count_frames(it.video) for it in shard.items if it.video}
+    guard = OutputGuard(shard.items)
+    guard.preflight(shard.items, inferencer.tasks, out_dir, out_dir if pictures else '', raw,
+                    False, frame_counts, per_call='pose' in inferencer.models)
+    guard.check(_shard_path(out_dir, rank, world_size))
+    if 'pose' in inferencer.models:
+        read_results(out_dir)  # an earlier run's results: mergeable, else refused now
+    if table is not None:
+        table.resolve(shard.items, frame_counts)
+    os.makedirs(osp.join(out_dir, SHARD_DIR), exist_ok=True)
+    items, batch, warnings = [], [], []
     show_progress, inferencer.show_progress = inferencer.show_progress, False
 
     def flush():
-        s = inferencer([InputItem(name=name, array=img) for _, name, img in batch],
+        batch_boxes = None if table is None else \
+            {name: table.by_name[name] for _, name, _, _ in batch if name in table.by_name}
+        s = inferencer([InputItem(name=name, array=img, source=src)
+                        for _, name, img, src in batch],
                        batch_size=len(batch), pred_out_dir=out_dir,
                        vis_out_dir=out_dir if pictures else '', raw=raw, kpt_thr=kpt_thr,
-                       bboxes=bboxes, keep_predictions=False, write_keypoints=False,
+                       bboxes=batch_boxes, keep_predictions=False, write_keypoints=False,
                        num_workers=0)
+        warnings.extend(s['warnings'])
         position = {name: i + 1 for i, name in enumerate(s['names'])}
         failed = dict(s['failed'])
-        for index, name, _ in batch:
+        for index, name, _, _ in batch:
             if name in failed:
                 items.append(dict(index=index, name=name, failed=True, reason=failed[name]))
             else:
@@ -198,7 +240,7 @@ def run_sharded(inferencer, source, out_dir: str, video_out: bool = False,
                 items.append(dict(index=index, name=name, failed=True,
                                   reason=shard.reasons.get(path, 'unreadable')))
                 continue
-            batch.append((index, name, img))
+            batch.append((index, name, img, shard.file_of(path)))
             if len(batch) == inferencer.batch_size:
                 flush()
         if batch:
@@ -206,7 +248,8 @@ def run_sharded(inferencer, source, out_dir: str, video_out: bool = False,
     finally:
         inferencer.show_progress = show_progress
     part = dict(rank=rank, world_size=world_size, source=osp.abspath(source),
-                total=shard.total, pose='pose' in inferencer.models, items=items)
+                total=shard.total, pose='pose' in inferencer.models, items=items,
+                warnings=[list(w) for w in shard.warnings + warnings])
     _write_json(_shard_path(out_dir, rank, world_size), part)
     print_log(f'rank {rank} of {world_size}: {sum(not i.get("failed") for i in items)} '
               f'images -> {out_dir}', logger='current', level=logging.INFO)
@@ -245,9 +288,10 @@ def merge_shards(out_dir: str, world_size: int) -> dict:
     """Merge the part files ``out_dir/shards/rank{R}-of-{N}.json`` of a sharded run into
     ``keypoints.json`` (COCO keypoint results) and ``image_ids.json`` (``[{id, file_name}]``)
     as ``SapiensInferencer.run`` writes them: inputs in order, image ids 1, 2, ... over the
-    readable ones. Checks that the parts come from one source and cover each input exactly
-    once. Returns ``dict(images=N, failed=[(name, reason), ...], keypoints=path or None,
-    shards=[paths])``.
+    readable ones, merged with the results already in ``out_dir``
+    (:func:`~.inferencers.results_files.merge_results`). Checks that the parts come from one
+    source and cover each input exactly once. Returns ``dict(images=N, failed=[(name, reason), ...], warnings=[(name, message),
+    ...], keypoints=path or None, shards=[paths])``.
     """
     paths = [_shard_path(out_dir, r, world_size) for r in range(world_size)]
     parts = [_read_part(p, r, world_size) for r, p in enumerate(paths)]
@@ -265,21 +309,25 @@ def merge_shards(out_dir: str, world_size: int) -> dict:
         missing = sorted(set(range(total)) - seen)
         raise ValueError(f'{osp.join(out_dir, SHARD_DIR)}: the parts do not cover the {total} '
                          f'inputs once each (missing {missing[:10]}, twice {dup[:10]})')
-    coco, image_ids, failed = [], [], []
+    coco, names, failed = [], [], []
     for it in items:
         if it.get('failed'):
             failed.append((it['name'], it.get('reason', 'unreadable')))
             continue
-        image_ids.append(dict(id=len(image_ids) + 1, file_name=it['name']))
-        coco.extend(dict(k, image_id=len(image_ids)) for k in it['keypoints'])
-    kpt_file = None
-    if parts[0]['pose']:
-        kpt_file = osp.join(out_dir, 'keypoints.json')
-        _write_json(kpt_file, coco)
-        _write_json(osp.join(out_dir, 'image_ids.json'), image_ids)
+        names.append(it['name'])
+        coco.extend(dict(k, image_id=len(names)) for k in it['keypoints'])
+    warnings = []  # every rank reads a video: its truncation warning once
+    for p in parts:
+        for w in p.get('warnings', []):
+            if tuple(w) not in warnings:
+                warnings.append(tuple(w))
+    kpt_file = merge_results(out_dir, names, coco) if parts[0]['pose'] else None
     for name, why in failed:
         print_log(f'skipped {name}: {why}', logger='current', level=logging.WARNING)
-    print_log(f'merged {world_size} part files: {len(image_ids)} images, {len(coco)} '
+    for name, why in warnings:
+        print_log(why, logger='current', level=logging.WARNING)
+    print_log(f'merged {world_size} part files: {len(names)} images, {len(coco)} '
               f'people{" -> " + kpt_file if kpt_file else ""}', logger='current',
               level=logging.INFO)
-    return dict(images=len(image_ids), failed=failed, keypoints=kpt_file, shards=paths)
+    return dict(images=len(names), failed=failed, warnings=warnings, keypoints=kpt_file,
+                shards=paths)

@@ -18,24 +18,38 @@ the stock runner and the same pipeline as on real labels (``tools/distill_multit
   bounding box; a keypoint is labelled (v = 2) when its score is >= ``kpt_thr``, else v = 0;
 * ``images/{id}.png``: the image; ``teachers.json``: what made the labels.
 
-The labels are hard (argmax labels, decoded keypoints), not soft logits or heatmaps. The folder
-is the cache: a second call with the same teachers and images reuses it.
+The labels are hard (argmax labels, decoded keypoints), not soft logits or heatmaps.
+
+Ids: an image's id is its file stem; two images with the same stem (``x.png``, ``x.jpg``) get
+``x_png`` and ``x_jpg`` (and a number if that is taken too), unique against every other id.
+Images that do not decode whole (empty, truncated, undecodable:
+:func:`~sapiens_mm.utils.fileio.read_image_checked`) are skipped, counted and named in a
+warning and in ``teachers.json``.
+
+The folder is the cache, keyed by content: a second call reuses it only when the teachers are
+the same (each config's resolved content and each checkpoint file's SHA-256) and so are the
+images (names and SHA-256 of their bytes) and ``kpt_thr``; what was reused, or why not, is
+logged. Otherwise the whole folder is replaced atomically once the new labels are complete
+(:func:`~sapiens_mm.utils.run_dirs.staged_run_dir`), so labels of another image set never stay
+beside the new ones; a non-empty folder that is not a labels folder, or one holding an input,
+is refused.
 """
-import hashlib
 import json
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import cv2
 import numpy as np
 from mmengine.logging import MMLogger
 
+from sapiens_mm.utils.content_hash import file_digest, text_digest
+from sapiens_mm.utils.fileio import ImageReadError, read_image_checked
 from sapiens_mm.utils.multitask import MULTITASK_TASKS
+from sapiens_mm.utils.run_dirs import staged_run_dir
 from .inferencers.inputs import IMAGE_EXTENSIONS
 from .inferencers.writing import write_image, write_json, write_npy
 
-__all__ = ['list_images', 'write_teacher_labels', 'TeacherSpec']
+__all__ = ['list_images', 'write_teacher_labels', 'TeacherSpec', 'unique_ids']
 
 #: (task, config, checkpoint) of one teacher.
 TeacherSpec = Tuple[str, str, Optional[str]]
@@ -54,20 +68,83 @@ def list_images(folder: str) -> List[str]:
     return [osp.join(folder, n) for n in names]
 
 
-def _file_key(path: Optional[str]) -> Optional[str]:
-    if path is None or str(path).lower() == 'none':
-        return None
-    if not osp.isfile(path):
-        return str(path)  # a released name: resolved by the inferencer
-    st = os.stat(path)
-    return f'{osp.abspath(path)}:{st.st_size}:{int(st.st_mtime)}'
+def _checkpoint_key(ckpt: Optional[str]) -> dict:
+    """A teacher checkpoint by content: a file's SHA-256; a released name as it is; or none."""
+    if ckpt is None or str(ckpt).lower() == 'none':
+        return dict(checkpoint=None)
+    if not osp.isfile(ckpt):
+        return dict(checkpoint=str(ckpt))  # a released name: resolved by the inferencer
+    return dict(checkpoint_sha256=file_digest(ckpt))
 
 
-def _manifest(teachers: Sequence[TeacherSpec], images: Sequence[str], kpt_thr: float) -> dict:
-    digest = hashlib.sha1('\n'.join(_file_key(p) for p in images).encode()).hexdigest()
-    return dict(teachers=[dict(task=t, config=osp.abspath(c) if osp.isfile(c) else c,
-                               checkpoint=_file_key(k)) for t, c, k in teachers],
-                num_images=len(images), images_sha1=digest, kpt_thr=kpt_thr)
+def _config_digest(config: str) -> str:
+    """SHA-256 of a config's resolved content (``_base_`` files included)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config).to_dict()
+    return text_digest(json.dumps(cfg, sort_keys=True, default=repr))
+
+
+def unique_ids(paths: Sequence[str]) -> List[str]:
+    """One id per path, unique: the file stem, or ``STEM_EXT`` for stems that several paths
+    share (``x.png``, ``x.jpg`` -> ``x_png``, ``x_jpg``), numbered ``_2``, ``_3``... where
+    even that is taken by another path's id."""
+    stems = [osp.splitext(osp.basename(p))[0] for p in paths]
+    counts: Dict[str, int] = {}
+    for stem in stems:
+        counts[stem] = counts.get(stem, 0) + 1
+    taken = {stem for stem in stems if counts[stem] == 1}
+    ids = []
+    for path, stem in zip(paths, stems):
+        if counts[stem] == 1:
+            ids.append(stem)
+            continue
+        base = f'{stem}_{osp.splitext(path)[1].lstrip(".").lower() or "noext"}'
+        cand, k = base, 1
+        while cand in taken:
+            k += 1
+            cand = f'{base}_{k}'
+        taken.add(cand)
+        ids.append(cand)
+    return ids
+
+
+def _manifest_key(teachers: Sequence[TeacherSpec], images: Sequence[str], ids: Sequence[str],
+                  kpt_thr: float) -> dict:
+    """What the labels depend on, by content (see the module docstring)."""
+    return dict(version=2,
+                teachers=[dict(task=t, config_sha256=_config_digest(c), **_checkpoint_key(k))
+                          for t, c, k in teachers],
+                images=[[osp.basename(p), i, file_digest(p)] for p, i in zip(images, ids)],
+                kpt_thr=kpt_thr)
+
+
+def _is_labels_folder(folder: str) -> bool:
+    """A folder this pass wrote: it has ``teachers.json``, or only the layout's folders (a
+    run stopped before writing it)."""
+    if osp.isfile(osp.join(folder, _MANIFEST)):
+        return True
+    return set(os.listdir(folder)) <= {'images', 'mask', 'seg', 'depth', 'normal',
+                                        'annotations'}
+
+
+def _why_not_reused(done: Optional[dict], key: dict) -> str:
+    if done is None:
+        return 'no earlier labels'
+    old = done.get('key')
+    if not isinstance(old, dict):
+        return 'the earlier labels were made by an older version'
+    why = []
+    if old.get('teachers') != key['teachers']:
+        why.append('other teachers (config or checkpoint content)')
+    old_images = {n: h for n, _, h in old.get('images', [])}
+    new_images = {n: h for n, _, h in key['images']}
+    if old_images != new_images:
+        changed = sum(1 for n in new_images if n in old_images and old_images[n] != new_images[n])
+        why.append(f'other images ({len(set(new_images) - set(old_images))} new, '
+                   f'{len(set(old_images) - set(new_images))} gone, {changed} changed content)')
+    if old.get('kpt_thr') != key['kpt_thr']:
+        why.append(f'kpt_thr {old.get("kpt_thr")} -> {key["kpt_thr"]}')
+    return ', '.join(why) or 'reuse was turned off'
 
 
 def _check_teachers(teachers: Sequence[TeacherSpec]) -> Dict[str, Tuple[str, Optional[str]]]:
@@ -85,17 +162,16 @@ def _check_teachers(teachers: Sequence[TeacherSpec]) -> Dict[str, Tuple[str, Opt
     return out
 
 
-def _cached(out_dir: str, manifest: dict) -> bool:
+def _read_manifest(out_dir: str) -> Optional[dict]:
     path = osp.join(out_dir, _MANIFEST)
     if not osp.isfile(path):
-        return False
+        return None
     try:
         with open(path) as f:
             done = json.load(f)
-        done.pop('num_pose', None)
-        return done == json.loads(json.dumps(manifest))
-    except (OSError, json.JSONDecodeError):
-        return False
+        return done if isinstance(done, dict) else None
+    except (OSError, ValueError):
+        return None
 
 
 def _check_teacher_task(inferencer, task: str, config: str) -> None:
@@ -118,10 +194,16 @@ def write_teacher_labels(teachers: Sequence[TeacherSpec], image_dir: str, out_di
         kpt_thr: keypoint score from which a pose keypoint is labelled.
         device, precision, batch_size: of the teachers' ``SapiensInferencer``.
         max_images: label only the first N images (sorted by name).
-        reuse: keep an existing ``out_dir`` made by the same teachers from the same images.
+        reuse: keep an existing ``out_dir`` made by the same teachers from the same images
+            (both by content); otherwise it is replaced as a whole.
 
     Returns:
-        ``dict(out_dir, tasks, num_images, num_pose, reused)``.
+        ``dict(out_dir, tasks, num_images, num_pose, reused, skipped)``: ``num_images``
+        labelled, ``skipped`` the ``'path: reason'`` of images that did not decode whole.
+
+    Raises:
+        ExistingOutputError: ``out_dir`` is a non-empty folder this pass did not write.
+        OutputOverwritesInputError: ``out_dir`` holds the images, a config or a checkpoint.
     """
     from mmengine.utils import ProgressBar
     from sapiens_mm.apis.inferencers import SapiensInferencer
@@ -130,20 +212,43 @@ def write_teacher_labels(teachers: Sequence[TeacherSpec], image_dir: str, out_di
         raise ValueError(f'kpt_thr must be in [0, 1], got {kpt_thr}')
     images = list_images(image_dir)
     if max_images is not None:
-        images = images[:max(0, int(max_images))]
+        if int(max_images) < 1:
+            raise ValueError(f'max_images must be >= 1, got {max_images}')
+        images = images[:int(max_images)]
+    ids = unique_ids(images)
     tasks = [t for t in MULTITASK_TASKS if t in specs]
-    manifest = _manifest([(t, *specs[t]) for t in tasks], images, kpt_thr)
+    key = _manifest_key([(t, *specs[t]) for t in tasks], images, ids, kpt_thr)
     logger = MMLogger.get_current_instance()
-    if reuse and _cached(out_dir, manifest):
-        with open(osp.join(out_dir, _MANIFEST)) as f:
-            done = json.load(f)
-        logger.info(f'teacher labels: reusing {out_dir} ({len(images)} images, same teachers)')
-        return dict(out_dir=out_dir, tasks=tasks, num_images=len(images),
-                    num_pose=done.get('num_pose', 0), reused=True)
-    stale = osp.join(out_dir, _MANIFEST)
-    if osp.exists(stale):
-        os.remove(stale)  # a half-rewritten folder must not pass for a finished one
+    done = _read_manifest(out_dir)
+    if reuse and done is not None and done.get('key') == key:
+        logger.info(f'teacher labels: reusing {out_dir}: the same {len(tasks)} teacher(s) '
+                    f'({", ".join(tasks)}; configs and checkpoints by content) already '
+                    f'labelled the same {len(images)} images (by content)')
+        return dict(out_dir=out_dir, tasks=tasks, num_images=done.get('num_images', 0),
+                    num_pose=done.get('num_pose', 0), reused=True,
+                    skipped=done.get('skipped', []))
+    if done is not None:
+        logger.info(f'teacher labels: not reusing {out_dir} '
+                    f'({_why_not_reused(done, key) if reuse else "reuse turned off"}); '
+                    'it is replaced as a whole when the new labels are complete')
+    inputs = [image_dir, *images, *(c for c, _ in specs.values()),
+              *(k for _, k in specs.values() if k is not None and osp.isfile(k))]
+    with staged_run_dir(out_dir, _is_labels_folder, 'teacher labels', inputs=inputs,
+                        log=logger.info) as run:
+        result = _label(specs, tasks, images, ids, run.path, kpt_thr, device, precision,
+                        batch_size, logger, ProgressBar, SapiensInferencer)
+        write_json(osp.join(run.path, _MANIFEST),
+                   dict(key=key, num_images=result['num_images'], num_pose=result['num_pose'],
+                        skipped=result['skipped'], image_dir=osp.abspath(image_dir),
+                        teacher_files={t: [osp.abspath(c), k] for t, (c, k) in specs.items()}))
+    logger.info(f'teacher labels: wrote {result["num_images"]} images to {out_dir}'
+                + (f' ({result["num_pose"]} with a pose label)' if 'pose' in tasks else ''))
+    return dict(out_dir=out_dir, tasks=tasks, reused=False, **result)
 
+
+def _label(specs, tasks, images, ids, out_dir, kpt_thr, device, precision, batch_size, logger,
+           ProgressBar, SapiensInferencer) -> dict:
+    """Run the teachers and write the labels into ``out_dir`` (the staged folder)."""
     dense_tasks = [t for t in tasks if t != 'pose']
     dense = None
     if dense_tasks:
@@ -163,17 +268,25 @@ def write_teacher_labels(teachers: Sequence[TeacherSpec], image_dir: str, out_di
         logger.warning('teacher labels: no seg teacher, so no person mask: depth and normals '
                        'are taken on the whole image and pose boxes are the whole image')
 
-    coco_images, coco_anns = [], []
-    logger.info(f'teacher labels: {", ".join(tasks)} on {len(images)} images -> {out_dir}')
+    coco_images, coco_anns, skipped = [], [], []
+    logger.info(f'teacher labels: {", ".join(tasks)} on {len(images)} images')
     bar = ProgressBar(len(images))
-    for start in range(0, len(images), max(1, batch_size) * 8):
-        chunk = images[start:start + max(1, batch_size) * 8]
-        imgs = []
-        for path in chunk:
-            img = cv2.imread(path, cv2.IMREAD_COLOR)
-            if img is None:
-                raise ValueError(f'teacher labels: cannot read image {path}')
+    step = max(1, batch_size) * 8
+    for start in range(0, len(images), step):
+        chunk, chunk_ids, imgs = [], [], []
+        for path, sid in zip(images[start:start + step], ids[start:start + step]):
+            bar.update()
+            try:  # a truncated file must not be labelled from its partial decode
+                img = read_image_checked(path)
+            except ImageReadError as e:
+                skipped.append(f'{path}: {e}')
+                logger.warning(f'teacher labels: skipping {path} ({e})')
+                continue
+            chunk.append(path)
+            chunk_ids.append(sid)
             imgs.append(img)
+        if not chunk:
+            continue
         preds = [dict() for _ in chunk]
         if dense is not None:
             out = dense(imgs, batch_size=batch_size, write_keypoints=False)
@@ -200,9 +313,8 @@ def write_teacher_labels(teachers: Sequence[TeacherSpec], image_dir: str, out_di
                                      f'{out["failed"]}')
                 for i, p in zip(keep, out['predictions']):
                     poses[i] = (p['pose'], boxes[i][0])
-        for offset, (path, img, p, m) in enumerate(zip(chunk, imgs, preds, masks)):
-            index = start + offset
-            sid = osp.splitext(osp.basename(path))[0]
+        for offset, (sid, img, p, m) in enumerate(zip(chunk_ids, imgs, preds, masks)):
+            image_id = len(coco_images) + 1
             write_image(osp.join(out_dir, 'images', sid + '.png'), img)
             write_image(osp.join(out_dir, 'mask', sid + '.png'), (m * 255).astype(np.uint8))
             if 'seg' in p:
@@ -215,23 +327,24 @@ def write_teacher_labels(teachers: Sequence[TeacherSpec], image_dir: str, out_di
                 n = np.where(m[..., None], p['normal'], 0).astype(np.float32)
                 write_npy(osp.join(out_dir, 'normal', sid + '.npy'), n)
             h, w = img.shape[:2]
-            coco_images.append(dict(id=index + 1, file_name=f'images/{sid}.png', height=h,
+            coco_images.append(dict(id=image_id, file_name=f'images/{sid}.png', height=h,
                                     width=w))
             if poses[offset] is not None:
                 records, box = poses[offset]
-                ann = _pose_annotation(records, box, m, kpt_thr, len(coco_anns) + 1, index + 1)
+                ann = _pose_annotation(records, box, m, kpt_thr, len(coco_anns) + 1, image_id)
                 if ann is not None:
                     coco_anns.append(ann)
-            bar.update()
+    if skipped:
+        logger.warning(f'teacher labels: skipped {len(skipped)} of {len(images)} images that do '
+                       f'not decode whole, e.g. {skipped[0]}')
+    if not coco_images:
+        raise ValueError(f'teacher labels: none of the {len(images)} images could be read '
+                         f'(e.g. {skipped[0]})')
     if pose is not None:
         write_json(osp.join(out_dir, 'annotations', 'goliath_308.json'),
                    dict(images=coco_images, annotations=coco_anns,
                         categories=[dict(id=1, name='person', supercategory='person')]))
-    write_json(osp.join(out_dir, _MANIFEST), dict(manifest, num_pose=len(coco_anns)))
-    logger.info(f'teacher labels: wrote {len(images)} images to {out_dir}'
-                + (f' ({len(coco_anns)} with a pose label)' if pose is not None else ''))
-    return dict(out_dir=out_dir, tasks=tasks, num_images=len(images), num_pose=len(coco_anns),
-                reused=False)
+    return dict(num_images=len(coco_images), num_pose=len(coco_anns), skipped=skipped)
 
 
 def _pose_annotation(records: list, box, mask: np.ndarray, kpt_thr: float, ann_id: int,

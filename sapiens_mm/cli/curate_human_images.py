@@ -12,8 +12,9 @@
 
 Writes to --out-dir: decisions.jsonl (per-image detections, the resumable ledger), kept.txt,
 rejected.tsv, report.json and histograms.png. Killed or crashed part-way, the same command
-continues where it stopped; --restart starts over. Unreadable or truncated images are
-reported (rejected.tsv, report.json), not fatal.
+continues where it stopped (an image whose bytes changed since is redone); --restart starts
+over. Unreadable or truncated images are reported (rejected.tsv, report.json), not fatal. An
+--out-dir inside the input folder is left out of the walk; the input folder itself is refused.
 """
 import argparse
 import importlib
@@ -110,6 +111,20 @@ def main(argv=None):
     args = parse_args(argv)
     if osp.isdir(args.input):
         root, paths = args.input, list_images(args.input)
+        # an --out-dir inside the input folder: its files (histograms.png) are outputs, not
+        # images to curate
+        out_rel = osp.relpath(osp.realpath(args.out_dir), osp.realpath(args.input))
+        if out_rel == '.':
+            raise SystemExit(f'--out-dir {args.out_dir} is the input folder {args.input}: its '
+                             'outputs (histograms.png) would be read as images; choose an '
+                             'output folder apart from (or inside) the input folder')
+        if out_rel != '..' and not out_rel.startswith('..' + os.sep):
+            prefix = out_rel.replace(os.sep, '/') + '/'
+            outputs = [p for p in paths if p.startswith(prefix)]
+            if outputs:
+                print(f'leaving out {len(outputs)} file(s) under --out-dir {args.out_dir} '
+                      f'(outputs, not inputs), e.g. {outputs[0]}')
+                paths = [p for p in paths if not p.startswith(prefix)]
     elif osp.isfile(args.input):
         root = args.root or osp.dirname(osp.abspath(args.input))
         paths = read_path_list(args.input)

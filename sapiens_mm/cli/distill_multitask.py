@@ -9,7 +9,9 @@
 1. The teachers (a checkpoint may be a file or a released name, e.g. the four released 0.3B
    task models) label the images of ``--images`` in inference mode; their outputs are written
    (checked) as a labelled folder, ``--labels-dir`` (default ``WORK_DIR/teacher_labels``),
-   which is reused when the same teachers already labelled the same images
+   which is reused when the same teachers (config and checkpoint content) already labelled
+   the same images (by content), and otherwise replaced as a whole (never a mix of two runs);
+   images that do not decode whole are skipped and counted
    (:func:`sapiens_mm.apis.multitask_distillation.write_teacher_labels`).
 2. The student (a ``SapiensMultiTask`` config, e.g.
    ``configs/sapiens_multitask/synthetic/sapiens_tiny_multitask_synthetic-128x96.py``) trains
@@ -116,7 +118,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                 device=args.device, batch_size=args.batch_size,
                                 max_images=args.max_images, reuse=not args.no_reuse)
     print(f'teacher labels: {info["num_images"]} images, tasks {", ".join(info["tasks"])}'
-          f'{" (reused)" if info["reused"] else ""} in {labels_dir}')
+          f'{" (reused: same teachers and images, by content)" if info["reused"] else ""} in '
+          f'{labels_dir}' + (f'; {len(info["skipped"])} unreadable image(s) skipped, e.g. '
+                             f'{info["skipped"][0]}' if info['skipped'] else ''))
     if 'pose' in info['tasks'] and info['num_pose'] == 0:
         raise ValueError(f'the pose teacher labelled no keypoint with a score >= --kpt-thr '
                          f'{args.kpt_thr} on any of the {info["num_images"]} images of '

@@ -2,7 +2,6 @@
 
 The model libraries are imported only after the arguments are parsed.
 """
-import json
 import sys
 
 from sapiens_mm.cli.errors import console_command
@@ -52,9 +51,9 @@ def main(argv=None):
     detector = MMDetPersonDetector(args.det_config, args.det_checkpoint, device) \
         if args.det_config else None
     bboxes = None
-    if args.bboxes:
-        with open(args.bboxes) as f:
-            bboxes = json.load(f)
+    if args.bboxes:  # checked: rows of 4 or 5 numbers; malformed JSON named with its position
+        from sapiens_mm.apis.inferencers.boxes import load_bboxes_file
+        bboxes = load_bboxes_file(args.bboxes)
     specs = list(args.model) + [(cfg, None if ck.lower() == 'none' else ck)
                                 for cfg, ck in args.task]
     inferencer = SapiensInferencer(specs, device=device, precision=args.precision,
@@ -74,6 +73,11 @@ def main(argv=None):
         summary = inferencer.run(args.input, args.out, **kwargs)
     print(f'\n{summary["images"]} images ({", ".join(inferencer.tasks)}, '
           f'{str(inferencer.dtype).replace("torch.", "")} on {device}) -> {args.out}')
+    for name, message in summary.get('warnings', []):
+        print(f'warning: {message}', file=sys.stderr)
+    if summary.get('warnings'):
+        print(f'{len(summary["warnings"])} warning(s) (clipped boxes, truncated videos)',
+              file=sys.stderr)
     for name, reason in summary['failed']:
         print(f'skipped {reason}', file=sys.stderr)
     return min(len(summary['failed']), 255)  # exit code: the number of failed inputs

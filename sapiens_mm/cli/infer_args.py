@@ -24,6 +24,18 @@ libraries.
 """
 import argparse
 
+try:
+    from .arg_types import non_negative_int, positive_int, unit_float
+except ImportError:  # loaded as a file (tools/infer.py --help): the sibling file, by path
+    import importlib.util as _util
+    import os.path as _osp
+    _spec = _util.spec_from_file_location(
+        'sapiens_arg_types', _osp.join(_osp.dirname(_osp.abspath(__file__)), 'arg_types.py'))
+    _types = _util.module_from_spec(_spec)
+    _spec.loader.exec_module(_types)
+    non_negative_int, positive_int, unit_float = \
+        _types.non_negative_int, _types.positive_int, _types.unit_float
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='sapiens-infer', description=__doc__.splitlines()[0],
@@ -35,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help='released model name (repeat for several tasks)')
     parser.add_argument('--task', action='append', nargs=2, default=[],
                         metavar=('CONFIG', 'CHECKPOINT'), help='config + checkpoint (repeat)')
-    parser.add_argument('--batch-size', type=int, default=4)
+    parser.add_argument('--batch-size', type=positive_int, default=4)
     parser.add_argument('--device', default=None,
                         help='torch device (default: cuda when available, else cpu)')
     parser.add_argument('--precision', '--dtype', dest='precision', default='auto',
@@ -52,13 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--no-flip', action='store_true', help='pose without flip test')
     parser.add_argument('--det-config')
     parser.add_argument('--det-checkpoint')
-    parser.add_argument('--bboxes', help='JSON {image file name: [[x1, y1, x2, y2], ...]}')
-    parser.add_argument('--kpt-thr', type=float, default=0.3)
+    parser.add_argument('--bboxes', help='JSON {image file or output name: [[x1, y1, x2, y2(, '
+                        'score)], ...]} (or a list, one entry per image)')
+    parser.add_argument('--kpt-thr', type=unit_float, default=0.3,
+                        help='keypoint score threshold of the pictures, 0..1')
     parser.add_argument('--video-out', action='store_true', help='also write {video}_panel.mp4')
     parser.add_argument('--no-pictures', action='store_true', help='write no pictures')
     parser.add_argument('--no-raw', action='store_true',
                         help='write no raw maps (_seg.png, .npy); JSON predictions stay')
-    parser.add_argument('--workers', type=int, default=None,
+    parser.add_argument('--workers', type=non_negative_int, default=None,
                         help='image-decoding workers (default: up to 4)')
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
                         help='pytorch: one share of the inputs per torchrun process '

@@ -9,6 +9,12 @@
 
 Both write OUT/backgrounds.txt, which RandomBackground(background_root=OUT) reads. The
 backgrounds/ folder of tools/make_synthetic_humans.py can be used directly as well.
+
+coco: every file_name must stay inside --image-root (no absolute paths, no .. out, no symlink
+out) and no output may replace an input; images that do not decode whole (truncated, empty)
+are skipped and listed in summary.json. A rerun into the same --out verifies by content: an
+earlier copy is kept only if its bytes equal the source's, and files an earlier run listed
+that this run does not are removed.
 """
 import argparse
 import json

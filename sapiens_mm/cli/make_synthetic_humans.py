@@ -8,6 +8,10 @@ Each image comes with 28-class part segmentation, person mask, depth (metres), s
 the background alone, and COCO-style keypoint files (Goliath 308, COCO 17, COCO-WholeBody 133);
 the layout is documented in ``sapiens_mm/synthetic/writers.py``. The output is a
 function of the seed only (not of --workers). Prints the throughput in images/s at the end.
+
+An --out folder holding an earlier split is replaced as a whole (atomically, once the new split
+is complete: a rerun with fewer images leaves none of the old ones); any other non-empty folder
+is refused, nothing in it deleted.
 """
 import argparse
 import sys

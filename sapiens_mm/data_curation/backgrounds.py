@@ -26,7 +26,10 @@ import numpy as np
 from mmengine.utils import ProgressBar
 
 from .coco_file import load_coco_json
-from sapiens_mm.utils.fileio import ImageReadError, atomic_write_text, read_image_checked
+from sapiens_mm.utils.content_hash import file_digest
+from sapiens_mm.utils.fileio import (ImageReadError, atomic_write_text, check_not_input,
+                                     input_keys, path_inside_root, read_image_checked)
+from sapiens_mm.utils.run_dirs import earlier_listed, remove_unlisted
 
 __all__ = ['person_category_ids', 'largest_free_rect', 'build_background_set']
 
@@ -121,6 +124,17 @@ def build_background_set(ann_file: str, image_root: str, out_dir: str,
 
     Returns:
         dict: the summary (counts; also in ``summary.json``).
+
+    Every ``file_name`` must stay inside ``image_root`` and every output inside ``out_dir``
+    (:func:`~sapiens_mm.utils.fileio.path_inside_root`: ``UnsafePathError`` names the file
+    and image id); no output may replace an input (``OutputOverwritesInputError``). Every
+    image must decode whole (:func:`~sapiens_mm.utils.fileio.read_image_checked`); truncated
+    or undecodable ones are skipped and listed in ``unreadable``.
+
+    Rerun into the same ``out_dir`` (verified by content): a copy from an earlier run is kept
+    only when its bytes equal the source's (``num_copies_reused``), otherwise it is copied
+    again; crops are always rewritten; files an earlier run listed that this run does not are
+    removed, so ``images/`` and ``backgrounds.txt`` hold this run only.
     """
     if mode not in ('copy', 'list'):
         raise ValueError(f"mode must be 'copy' or 'list', got {mode!r}")
@@ -138,46 +152,61 @@ def build_background_set(ann_file: str, image_root: str, out_dir: str,
     with_people = [im for im in coco['images'] if im['id'] in person_boxes] \
         if crop_persons else []
     jobs = [(im, None) for im in free] + [(im, person_boxes[im['id']]) for im in with_people]
-    missing = [osp.join(image_root, im['file_name']) for im, _ in jobs
-               if not osp.isfile(osp.join(image_root, im['file_name']))]
+    # every file_name stays inside image_root (UnsafePathError names the file and image)
+    root_real = osp.realpath(image_root)
+    sources = [path_inside_root(image_root, im.get('file_name'),
+                                f'{ann_file} (image id {im.get("id")})') for im, _ in jobs]
+    missing = [src for src in sources if not osp.isfile(src)]
     if missing and not skip_missing:
         shown = '\n  '.join(missing[:10])
         raise FileNotFoundError(f'{len(missing)} image file(s) of {ann_file} are missing under '
                                 f'{image_root} (use --skip-missing to leave them out):\n  '
                                 f'{shown}')
     missing = set(missing)
+    inputs = input_keys([ann_file] + [s for s in sources if s not in missing])
+    list_path, summary_path = (osp.join(out_dir, n) for n in ('backgrounds.txt', 'summary.json'))
+    for out in (list_path, summary_path):
+        check_not_input(out, inputs)
+    earlier = earlier_listed(out_dir)
     os.makedirs(out_dir, exist_ok=True)
+    # output names: copies keep their path under images/; a crop is NAME_crop.EXT, made unique
+    # against every copy's name and every other crop's
+    copy_rels = {'images/' + osp.relpath(src, root_real).replace(os.sep, '/')
+                 for (im, boxes), src in zip(jobs, sources) if boxes is None}
+    taken = set(copy_rels)
     listed, n_copied, n_cropped, n_no_crop, n_unreadable = [], 0, 0, 0, []
+    n_reused, listed_set = 0, set()
     bar = ProgressBar(len(jobs)) if progress and jobs else None
-    for im, boxes in jobs:
-        src = osp.join(image_root, im['file_name'])
+    for (im, boxes), src in zip(jobs, sources):
         if bar is not None:
             bar.update()
         if src in missing:
             continue
-        if boxes is None:  # copied or listed as it is: it must decode (not empty/truncated)
-            try:
-                read_image_checked(src)
-            except ImageReadError as e:
-                n_unreadable.append(f'{src}: {e}')
-                continue
-        if mode == 'list':
-            listed.append(osp.abspath(src))
+        try:  # copied, listed or cropped: it must decode whole (not empty/truncated)
+            img = read_image_checked(src)
+        except ImageReadError as e:
+            n_unreadable.append(f'{src}: {e}')
             continue
-        rel = osp.join('images', im['file_name']).replace(os.sep, '/')
+        if mode == 'list':
+            listed.append(src)
+            continue
+        rel = 'images/' + osp.relpath(src, root_real).replace(os.sep, '/')
         if boxes is None:
-            dst = osp.join(out_dir, rel)
+            if rel in listed_set:
+                continue  # the same file listed twice in the annotation file
+            dst = path_inside_root(out_dir, rel, f'output of {ann_file}')
+            check_not_input(dst, inputs)
             os.makedirs(osp.dirname(dst), exist_ok=True)
-            if not (osp.isfile(dst) and osp.getsize(dst) == osp.getsize(src)):
+            # an earlier copy is kept only when its bytes are the source's (by content)
+            if osp.isfile(dst) and file_digest(dst) == file_digest(src):
+                n_reused += 1
+            else:
                 shutil.copyfile(src, dst)
             if osp.getsize(dst) != osp.getsize(src):
                 raise OSError(f'{dst}: copy of {src} is incomplete (full disk?)')
             listed.append(rel)
+            listed_set.add(rel)
             n_copied += 1
-            continue
-        img = cv2.imread(src, cv2.IMREAD_COLOR)
-        if img is None:
-            n_unreadable.append(src)
             continue
         xyxy = np.array([[x, y, x + w, y + h] for x, y, w, h in boxes], np.float64)
         rect = largest_free_rect(img.shape[1], img.shape[0], xyxy)
@@ -185,8 +214,13 @@ def build_background_set(ann_file: str, image_root: str, out_dir: str,
             n_no_crop += 1
             continue
         stem, ext = osp.splitext(rel)
-        rel = f'{stem}_crop{ext or ".png"}'
-        dst = osp.join(out_dir, rel)
+        rel, k = f'{stem}_crop{ext or ".png"}', 1
+        while rel in taken:
+            k += 1
+            rel = f'{stem}_crop_{k}{ext or ".png"}'
+        taken.add(rel)
+        dst = path_inside_root(out_dir, rel, f'output of {ann_file}')
+        check_not_input(dst, inputs)
         os.makedirs(osp.dirname(dst), exist_ok=True)
         if not cv2.imwrite(dst, img[rect[1]:rect[3], rect[0]:rect[2]]):
             raise OSError(f'could not write {dst}')
@@ -195,10 +229,12 @@ def build_background_set(ann_file: str, image_root: str, out_dir: str,
     summary = dict(ann_file=osp.abspath(ann_file), image_root=osp.abspath(image_root),
                    mode=mode, num_images=len(coco['images']), person_category_ids=sorted(pids),
                    num_person_free=len(free), num_with_people=len(person_boxes),
-                   num_copied=n_copied, num_cropped=n_cropped,
+                   num_copied=n_copied, num_copies_reused=n_reused, num_cropped=n_cropped,
                    num_too_small_to_crop=n_no_crop, num_missing=len(missing),
                    unreadable=n_unreadable, num_listed=len(listed),
                    crop_persons=crop_persons, min_crop_side=min_crop_side)
-    atomic_write_text(osp.join(out_dir, 'backgrounds.txt'), ''.join(p + '\n' for p in listed))
-    atomic_write_text(osp.join(out_dir, 'summary.json'), json.dumps(summary, indent=1) + '\n')
+    atomic_write_text(list_path, ''.join(p + '\n' for p in listed))
+    atomic_write_text(summary_path, json.dumps(summary, indent=1) + '\n')
+    # files an earlier run copied or cropped that this run does not list (stale data)
+    remove_unlisted(out_dir, earlier, listed, inputs)
     return summary

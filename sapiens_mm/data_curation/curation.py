@@ -18,8 +18,13 @@ Rejected images get one reason, the first that applies:
 The expensive part (reading + detection + filters) is written per image to an append-only
 ledger (:class:`.ledger.Ledger`) with the raw boxes and scores; the decisions are computed from
 the ledger when the outputs are written, so a re-run skips done images and a change of the
-thresholds only needs the outputs rewritten, not the detector rerun.
+thresholds only needs the outputs rewritten, not the detector rerun. Each record holds the
+SHA-256 of the image's bytes; a resumed run redoes an image whose bytes changed (an image
+replaced under the same name), never reusing its old decision. Non-finite boxes or scores from
+the detector are dropped (with a warning naming the image) and never count as a person. No
+output file may be one of the inputs (``OutputOverwritesInputError``).
 """
+import logging
 import os.path as osp
 import time
 from collections import Counter, deque
@@ -32,11 +37,13 @@ from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
 from .detectors import as_person_detector, detector_name
-from sapiens_mm.utils.fileio import ImageReadError, read_image_checked
+from sapiens_mm.utils.content_hash import file_digest
+from sapiens_mm.utils.fileio import (ImageReadError, check_not_input, input_keys,
+                                     read_image_checked)
 from .ledger import Ledger
 
 __all__ = ['CurationCriteria', 'ExtraFilter', 'curate_images', 'decide', 'summarize',
-           'LEDGER_NAME', 'REASONS']
+           'LEDGER_NAME', 'REASONS', 'OUTPUT_NAMES', 'check_outputs_not_inputs']
 
 #: A filter ``fn(img_bgr) -> bool`` (True = keep); e.g. a watermark or text detector.
 ExtraFilter = Callable[[np.ndarray], bool]
@@ -74,13 +81,17 @@ def decide(record: dict, criteria: CurationCriteria) -> Tuple[bool, str]:
     """(kept, reason) of one ledger record; reason is ``'kept'`` for kept images."""
     if record.get('error') is not None:
         return False, 'unreadable'
-    scores = np.asarray(record['scores'], dtype=np.float64)
+    scores = np.asarray(record['scores'], dtype=np.float64).reshape(-1)
+    boxes = np.asarray(record['boxes'], dtype=np.float64).reshape(-1, 4)
+    # a non-finite box or score (inf, NaN) is no detection (records of older versions)
+    finite = np.isfinite(boxes).all(axis=1) & np.isfinite(scores)
+    boxes, scores = boxes[finite], scores[finite]
     if scores.size == 0:
         return False, 'no_person'
     confident = scores > criteria.score_thr
     if not confident.any():
         return False, 'low_score'
-    if not (criteria.sides(record['boxes'])[confident] > criteria.min_box_side).any():
+    if not (criteria.sides(boxes)[confident] > criteria.min_box_side).any():
         return False, 'small_box'
     for name, ok in (record.get('filters') or {}).items():
         if not ok:
@@ -89,15 +100,28 @@ def decide(record: dict, criteria: CurationCriteria) -> Tuple[bool, str]:
 
 
 def _read(root: str, path: str):
+    """(image or None, error or None, SHA-256 digest of the file's bytes)."""
     full = path if osp.isabs(path) else osp.join(root, path)
+    digest = file_digest(full)
     try:
-        return read_image_checked(full), None
+        return read_image_checked(full), None, digest
     except ImageReadError as e:
-        return None, str(e)
+        return None, str(e), digest
+
+
+def _digests(root: str, paths: Sequence[str], threads: int) -> List[str]:
+    """Content digests of ``paths`` (``'missing'`` for absent files), ``threads`` at a time."""
+    def one(p):
+        return file_digest(p if osp.isabs(p) else osp.join(root, p))
+    if threads <= 0:
+        return [one(p) for p in paths]
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(one, paths))
 
 
 def _prefetched(root: str, paths: Sequence[str], threads: int) -> Iterable:
-    """(path, img or None, error or None) in order; images decoded ahead by ``threads``."""
+    """(path, img or None, error or None, digest) in order; images decoded ahead by
+    ``threads``."""
     if threads <= 0:
         for p in paths:
             yield (p, *_read(root, p))
@@ -158,22 +182,37 @@ def curate_images(paths: Sequence[str], root: str, out_dir: str, detector,
     header = dict(detector=detector_name(detector), filters=sorted(extra_filters))
     ledger = Ledger(osp.join(out_dir, LEDGER_NAME), header, sync_every=sync_every,
                     restart=restart)
-    todo = [p for p in paths if p not in ledger.records]
+    check_outputs_not_inputs(out_dir, root, paths)
+    done_paths = [p for p in paths if p in ledger.records]
+    # a decision is reused only for the same bytes: an image replaced under its name is redone
+    changed = [p for p, d in zip(done_paths, _digests(root, done_paths, read_threads))
+               if ledger.records[p].get('sha256') != d]
+    redo = set(changed)
+    todo = [p for p in paths if p not in ledger.records or p in redo]
     if ledger.records:
         print_log(f'resuming {ledger.path}: {len(paths) - len(todo)} of {len(paths)} images '
-                  f'done{" (dropped a cut-off last line)" if ledger.dropped_partial_line else ""}',
-                  logger='current')
+                  f'done{" (dropped a cut-off last line)" if ledger.dropped_partial_line else ""}'
+                  + (f'; {len(changed)} image(s) changed content since (or were recorded '
+                     f'without a content hash) and are redone, e.g. {changed[0]}'
+                     if changed else ''), logger='current')
     bar = ProgressBar(len(todo)) if progress and todo else None
     start = time.perf_counter()
     done = 0
     try:
-        for path, img, error in _prefetched(root, todo, read_threads):
-            record = dict(path=path)
+        for path, img, error, digest in _prefetched(root, todo, read_threads):
+            record = dict(path=path, sha256=digest)
             if error is not None:
                 record['error'] = error
             else:
                 full = path if osp.isabs(path) else osp.join(root, path)
                 boxes, scores = run_detector(img, full)
+                finite = np.isfinite(boxes).all(axis=1) & np.isfinite(scores)
+                if not finite.all():
+                    print_log(f'{full}: the detector returned {int((~finite).sum())} '
+                              'non-finite box(es) or score(s); they are not recorded',
+                              logger='current', level=logging.WARNING)
+                    boxes, scores = boxes[finite], scores[finite]
+                    record['dropped_nonfinite'] = int((~finite).sum())
                 record.update(hw=list(img.shape[:2]), boxes=_round(boxes, 1),
                               scores=_round(scores, 4),
                               filters={n: bool(f(img)) for n, f in extra_filters.items()})
@@ -194,6 +233,17 @@ def curate_images(paths: Sequence[str], root: str, out_dir: str, detector,
         from .report import write_outputs as _write
         _write(out_dir, records, report, criteria)
     return report
+
+
+#: the files :func:`curate_images` writes into its output folder
+OUTPUT_NAMES = (LEDGER_NAME, 'kept.txt', 'rejected.tsv', 'report.json', 'histograms.png')
+
+
+def check_outputs_not_inputs(out_dir: str, root: str, paths: Sequence[str]) -> None:
+    """:class:`OutputOverwritesInputError` if an output file of ``out_dir`` is an input."""
+    keys = input_keys(p if osp.isabs(p) else osp.join(root, p) for p in paths)
+    for name in OUTPUT_NAMES:
+        check_not_input(osp.join(out_dir, name), keys)
 
 
 def summarize(records: List[dict], criteria: CurationCriteria, header: dict) -> dict:

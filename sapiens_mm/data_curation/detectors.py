@@ -17,6 +17,7 @@ from typing import Callable, Dict, List, Optional, Protocol, Tuple, runtime_chec
 import numpy as np
 
 from .coco_file import load_coco_json
+from sapiens_mm.utils.content_hash import file_digest, text_digest  # noqa: F401 (re-exported)
 
 __all__ = ['PersonDetector', 'as_person_detector', 'CocoBoxDetector', 'detector_name']
 
@@ -29,26 +30,6 @@ class PersonDetector(Protocol):
 
     def __call__(self, img: np.ndarray) -> Detections:
         ...
-
-
-def file_digest(path: str, length: int = 16) -> str:
-    """First ``length`` hex digits of the SHA-256 of a file's bytes (``'missing'`` if absent),
-    so a ledger tells a changed boxes file, config or checkpoint from the one it was made with
-    even when the file name is the same."""
-    import hashlib
-    if not path or not osp.isfile(path):
-        return 'missing'
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            h.update(chunk)
-    return h.hexdigest()[:length]
-
-
-def text_digest(text: str, length: int = 16) -> str:
-    """First ``length`` hex digits of the SHA-256 of ``text`` (detector arguments)."""
-    import hashlib
-    return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
 class IdentifiedDetector:

@@ -14,7 +14,11 @@ A sample may carry only some labels: a task whose files are missing for an image
 pose, an image without exactly one annotated person: the whole-image pose head predicts one
 person) has no label for that task, and :class:`~sapiens_mm.models.SapiensMultiTask` adds no
 loss for it. How many samples carry each task's label is logged; a task asked for that no
-sample carries is an error naming the folder.
+sample carries is an error naming the folder, and so is a depth or normal task none of whose
+labels has a target (every person mask empty, or every depth on it zero: the task would train
+at loss 0; checked up to the first label with a target). Errors name the file and entry: a pose
+annotation with another keypoint count than the Goliath 308, an image listed twice in the pose
+file, a bool or all-negative depth map.
 """
 import json
 import os.path as osp
@@ -28,6 +32,7 @@ from mmengine.logging import print_log
 from sapiens_mm.registry import DATASETS
 from .body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
 from .human_dense_dataset import HumanDenseDataset
+from .human_depth_dataset import depth_has_target
 from .human_normal_dataset import NORMAL_CONVENTIONS
 
 __all__ = ['HumanMultiTaskDataset', 'MULTITASK_TASKS']
@@ -103,8 +108,12 @@ class HumanMultiTaskDataset(HumanDenseDataset):
         return info
 
     # ------------------------------------------------------------------ pose labels
-    def _pose_labels(self) -> Dict[str, dict]:
-        """Image file name (relative to images/) -> pose fields, for one-person images."""
+    def _pose_labels(self, num_keypoints: int) -> Dict[str, dict]:
+        """Image file name (relative to images/) -> pose fields, for one-person images.
+
+        Errors name the annotation file and the entry: an image id or image file name listed
+        twice, an annotation whose keypoint count is not ``num_keypoints``.
+        """
         path = self.pose_ann_file
         if not osp.isabs(path):
             path = osp.join(self.data_root or '', path)
@@ -113,7 +122,16 @@ class HumanMultiTaskDataset(HumanDenseDataset):
                                     "found (drop 'pose' from tasks for a folder without one)")
         try:
             raw = json.loads(fileio.get_text(path, backend_args=self.backend_args))
-            images = {int(im['id']): im['file_name'] for im in raw['images']}
+            images, by_name = {}, {}
+            for im in raw['images']:
+                img_id, name = int(im['id']), osp.basename(im['file_name'])
+                if img_id in images:
+                    raise ValueError(f'{path}: image id {img_id} is listed twice '
+                                     f'({images[img_id]!r} and {im["file_name"]!r})')
+                if name in by_name:
+                    raise ValueError(f'{path}: image {name!r} is listed twice (ids '
+                                     f'{by_name[name]} and {img_id}); each image once')
+                images[img_id], by_name[name] = im['file_name'], img_id
             anns = raw['annotations']
         except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as e:
             raise ValueError(f'{path}: not a COCO keypoint file ({type(e).__name__}: {e})') \
@@ -125,6 +143,11 @@ class HumanMultiTaskDataset(HumanDenseDataset):
             if ann.get('image_id') not in images:
                 raise ValueError(f'{path}: annotation {ann.get("id")} refers to image '
                                  f'{ann.get("image_id")}, which the file does not list')
+            kpts = ann.get('keypoints')
+            if isinstance(kpts, list) and len(kpts) != 3 * num_keypoints:
+                raise ValueError(f'{path}: annotation {ann.get("id")} (image '
+                                 f'{images[ann["image_id"]]!r}) has {len(kpts) / 3:g} keypoints; '
+                                 f'the pose task needs {num_keypoints}')
             per_image[ann['image_id']].append(ann)
         labels = {}
         for img_id, file_name in images.items():
@@ -137,6 +160,9 @@ class HumanMultiTaskDataset(HumanDenseDataset):
                 raise ValueError(f'{path}: annotation {ann["id"]} has {kpts.size} keypoint '
                                  'values, not a finite multiple of 3')
             kpts = kpts.reshape(-1, 3)
+            if len(kpts) != num_keypoints:
+                raise ValueError(f'{path}: annotation {ann["id"]} (image {file_name!r}) has '
+                                 f'{len(kpts)} keypoints; the pose task needs {num_keypoints}')
             if not (kpts[:, 2] > 0).any():
                 continue
             x, y, w, h = (float(v) for v in ann['bbox'])
@@ -149,7 +175,10 @@ class HumanMultiTaskDataset(HumanDenseDataset):
 
     def load_data_list(self) -> List[dict]:
         img_dir, ids = self._image_ids()
-        pose = self._pose_labels() if 'pose' in self.tasks else {}
+        pose = {}
+        if 'pose' in self.tasks:
+            from .pose import Goliath308Dataset
+            pose = self._pose_labels(Goliath308Dataset._load_metainfo()['num_keypoints'])
         base = osp.dirname(img_dir.rstrip('/')) if self.data_root is None else self.data_root
         counts = dict.fromkeys(self.tasks, 0)
         data_list = []
@@ -180,7 +209,28 @@ class HumanMultiTaskDataset(HumanDenseDataset):
             raise ValueError(f'{type(self).__name__}: no image under {self.data_root} has a '
                              f'{"/".join(missing)} label (expected the files of the layout in '
                              'the module docstring); drop the task from tasks=')
+        for task in ('depth', 'normal'):
+            labelled = [info for info in data_list if task in info['tasks']]
+            # stops at the first label with a target: one read when the data are fine
+            if labelled and not any(self._dense_has_target(task, info) for info in labelled):
+                raise ValueError(
+                    f'{type(self).__name__}: none of the {len(labelled)} {task} labels under '
+                    f'{self.data_root} has a target (every person mask empty'
+                    f'{" or every depth on it zero" if task == "depth" else ""}, e.g. '
+                    f'{labelled[0][task + "_map_path"]}): the {task} loss would be 0; drop '
+                    f'{task!r} from tasks= or fix the labels')
         return data_list
+
+    def _dense_has_target(self, task: str, paths: dict) -> bool:
+        """Whether a depth or normal label has a target: a person pixel (with depth > 0 for
+        depth); a bool or all-negative depth map is an error naming the file."""
+        if task == 'depth':
+            return depth_has_target(paths['depth_map_path'], paths['mask_path'],
+                                    self.backend_args)
+        if task == 'normal':
+            from .transforms.loading import read_png
+            return bool((read_png(paths['mask_path'], 'mask', self.backend_args) > 127).any())
+        return True
 
     @staticmethod
     def task_counts(data_list: List[dict]) -> Dict[str, int]:

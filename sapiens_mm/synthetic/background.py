@@ -22,6 +22,7 @@ import numpy as np
 from mmengine.utils import ProgressBar
 
 from sapiens_mm.utils.fileio import atomic_write_text
+from sapiens_mm.utils.run_dirs import earlier_listed, remove_unlisted
 
 __all__ = ['make_background', 'write_synthetic_backgrounds']
 
@@ -124,8 +125,10 @@ def write_synthetic_backgrounds(out_dir: str, num: int, size: Tuple[int, int] = 
                                 seed: int = 0, progress: bool = True) -> List[str]:
     """Render ``num`` people-free backgrounds of ``size`` = (H, W) into ``out_dir/images``
     with :func:`make_background`; image i depends on (seed, i) only. Writes
-    ``backgrounds.txt`` (the list ``RandomBackground(background_root=out_dir)`` reads);
+    ``backgrounds.txt`` (the list ``RandomBackground(background_root=out_dir)`` reads; images
+    an earlier run listed there beyond ``num`` are removed);
     returns the listed paths (relative to ``out_dir``)."""
+    earlier = earlier_listed(out_dir)
     os.makedirs(osp.join(out_dir, 'images'), exist_ok=True)
     bar = ProgressBar(num) if progress and num else None
     rels = []
@@ -138,4 +141,5 @@ def write_synthetic_backgrounds(out_dir: str, num: int, size: Tuple[int, int] = 
         if bar is not None:
             bar.update()
     atomic_write_text(osp.join(out_dir, 'backgrounds.txt'), ''.join(p + '\n' for p in rels))
+    remove_unlisted(out_dir, earlier, rels)  # an earlier run's images beyond ``num``
     return rels

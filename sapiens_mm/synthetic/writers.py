@@ -43,6 +43,7 @@ from .appearance import BODY_MODEL_CLASSES
 from .preview import make_preview
 from .scene import PITCH_RANGE, Scene, render_scene, sample_scene
 from .vocab import SEG_CLASSES, goliath_info
+from sapiens_mm.utils.run_dirs import staged_run_dir
 
 __all__ = ['GENERATOR_VERSION', 'SUBDIRS', 'render_sample', 'write_sample', 'generate_split']
 
@@ -115,6 +116,15 @@ def _coco_files(records) -> dict:
     return out
 
 
+def _is_split(folder: str) -> bool:
+    """Whether ``folder`` holds a split of this generator (its ``meta.json`` says so)."""
+    try:
+        with open(os.path.join(folder, 'meta.json')) as f:
+            return json.load(f).get('generator') == 'sapiens_mm.synthetic'
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def generate_split(out_dir: str, num: int, seed: int = 0, size: Tuple[int, int] = (256, 192),
                    max_people: int = 3, workers: int = 1, previews: int = 8,
                    progress: bool = True, max_view_yaw: Optional[float] = None,
@@ -123,55 +133,65 @@ def generate_split(out_dir: str, num: int, seed: int = 0, size: Tuple[int, int] 
     """Write ``num`` images and their labels into ``out_dir`` (layout in the module docstring).
     ``max_view_yaw`` (degrees), ``close_up_prob`` and ``pitch_range`` (degrees): camera options of
     :func:`.scene.sample_scene`. Returns the meta dict (also written to ``meta.json``) plus
-    ``seconds`` taken."""
+    ``seconds`` taken.
+
+    A folder that holds an earlier split (its ``meta.json`` names this generator) is replaced as
+    a whole, atomically, once the new split is complete (:func:`staged_run_dir`): a rerun with
+    fewer images leaves no image of the old run behind. Any other non-empty folder is refused
+    (:class:`ExistingOutputError`), so nothing of the user's is deleted."""
     if pitch_range is not None:
         pitch_range = (float(pitch_range[0]), float(pitch_range[1]))
     scene_options = dict(max_view_yaw=max_view_yaw, close_up_prob=float(close_up_prob),
                          pitch_range=pitch_range)
-    for sub in SUBDIRS:
-        os.makedirs(os.path.join(out_dir, sub), exist_ok=True)
-    size = (int(size[0]), int(size[1]))
-    jobs = [(out_dir, seed, i, size, max_people, i < previews, scene_options)
-            for i in range(num)]
-    start = time.perf_counter()
-    bar = None
+    log = None
     if progress:
-        from mmengine.utils import ProgressBar
-        bar = ProgressBar(num)
-    records = []
-    if workers > 1:
-        # fork (Linux) skips re-importing torch & co. in every worker; spawn works too
-        ctx = get_context('fork' if 'fork' in get_all_start_methods() else None)
-        with ctx.Pool(workers) as pool:
-            for rec in pool.imap(_work, jobs, chunksize=4):
-                records.append(rec)
+        from mmengine.logging import print_log
+        log = lambda msg: print_log(msg, logger='current')  # noqa: E731
+    with staged_run_dir(out_dir, _is_split, 'synthetic split', log=log) as run:
+        for sub in SUBDIRS:
+            os.makedirs(os.path.join(run.path, sub))
+        size = (int(size[0]), int(size[1]))
+        jobs = [(run.path, seed, i, size, max_people, i < previews, scene_options)
+                for i in range(num)]
+        start = time.perf_counter()
+        bar = None
+        if progress:
+            from mmengine.utils import ProgressBar
+            bar = ProgressBar(num)
+        records = []
+        if workers > 1:
+            # fork (Linux) skips re-importing torch & co. in every worker; spawn works too
+            ctx = get_context('fork' if 'fork' in get_all_start_methods() else None)
+            with ctx.Pool(workers) as pool:
+                for rec in pool.imap(_work, jobs, chunksize=4):
+                    records.append(rec)
+                    if bar:
+                        bar.update()
+        else:
+            for job in jobs:
+                records.append(_work(job))
                 if bar:
                     bar.update()
-    else:
-        for job in jobs:
-            records.append(_work(job))
-            if bar:
-                bar.update()
-    for kind, content in _coco_files(records).items():
-        with open(os.path.join(out_dir, 'annotations', kind + '.json'), 'w') as f:
-            json.dump(content, f)
-    pixels = np.sum([r['class_pixels'] for r in records], axis=0) if records else \
-        np.zeros(len(SEG_CLASSES), np.int64)
-    names = goliath_info()['names']
-    meta = dict(
-        generator='sapiens_mm.synthetic', version=GENERATOR_VERSION, seed=int(seed),
-        size=list(size), max_people=int(max_people), num_images=int(num),
-        max_view_yaw=max_view_yaw, close_up_prob=float(close_up_prob),
-        pitch_range=list(pitch_range or PITCH_RANGE),
-        num_people_rendered=int(sum(r['num_rendered'] for r in records)),
-        num_annotations=int(sum(len(r['people']) for r in records)),
-        class_histogram={n: int(c) for n, c in zip(SEG_CLASSES, pixels)},
-        keypoints_covered=len(names), keypoints_absent=[],
-        classes_covered=[SEG_CLASSES[c] for c in BODY_MODEL_CLASSES],
-        classes_absent=[n for i, n in enumerate(SEG_CLASSES)
-                        if i != 0 and i not in BODY_MODEL_CLASSES],
-        pixel_convention='keypoint (x, y) = (col, row) of the pixel centre; flip: x -> W-1-x',
-        camera='OpenCV (x right, y down, z forward), principal point at the image centre')
-    with open(os.path.join(out_dir, 'meta.json'), 'w') as f:
-        json.dump(meta, f, indent=1)
+        for kind, content in _coco_files(records).items():
+            with open(os.path.join(run.path, 'annotations', kind + '.json'), 'w') as f:
+                json.dump(content, f)
+        pixels = np.sum([r['class_pixels'] for r in records], axis=0) if records else \
+            np.zeros(len(SEG_CLASSES), np.int64)
+        names = goliath_info()['names']
+        meta = dict(
+            generator='sapiens_mm.synthetic', version=GENERATOR_VERSION, seed=int(seed),
+            size=list(size), max_people=int(max_people), num_images=int(num),
+            max_view_yaw=max_view_yaw, close_up_prob=float(close_up_prob),
+            pitch_range=list(pitch_range or PITCH_RANGE),
+            num_people_rendered=int(sum(r['num_rendered'] for r in records)),
+            num_annotations=int(sum(len(r['people']) for r in records)),
+            class_histogram={n: int(c) for n, c in zip(SEG_CLASSES, pixels)},
+            keypoints_covered=len(names), keypoints_absent=[],
+            classes_covered=[SEG_CLASSES[c] for c in BODY_MODEL_CLASSES],
+            classes_absent=[n for i, n in enumerate(SEG_CLASSES)
+                            if i != 0 and i not in BODY_MODEL_CLASSES],
+            pixel_convention='keypoint (x, y) = (col, row) of the pixel centre; flip: x -> W-1-x',
+            camera='OpenCV (x right, y down, z forward), principal point at the image centre')
+        with open(os.path.join(run.path, 'meta.json'), 'w') as f:
+            json.dump(meta, f, indent=1)
     return dict(meta, seconds=time.perf_counter() - start)

@@ -88,3 +88,26 @@ def test_merge_names_a_missing_or_inconsistent_part(tmp_path):
         dict(rank=0, world_size=2, source='/data/x', total=2, pose=True, items=[])))
     with pytest.raises(ValueError, match='holds rank 0 of 2, expected rank 1 of 2'):
         merge_shards(str(tmp_path), 2)
+
+
+def test_merge_keeps_an_earlier_runs_results_in_the_folder(tmp_path):
+    """A sharded run into a folder holding an earlier run's results merges with them (an
+    image run again replaces its own records), as a single-process run does."""
+    (tmp_path / 'image_ids.json').write_text(json.dumps([dict(id=1, file_name='old'),
+                                                         dict(id=2, file_name='a/1')]))
+    (tmp_path / 'keypoints.json').write_text(json.dumps([dict(_kpt(0.9), image_id=1),
+                                                         dict(_kpt(0.8), image_id=2)]))
+    _part(tmp_path, 0, 1, [dict(index=0, name='a/0', keypoints=[_kpt(0.5)]),
+                           dict(index=1, name='a/1', keypoints=[_kpt(0.3)])], 2,
+          warnings=[['clip', 'clip.avi: decoded 2 frames of the 3 its header declares']])
+    summary = merge_shards(str(tmp_path), 1)
+    assert summary['images'] == 2 and summary['warnings'] == [
+        ('clip', 'clip.avi: decoded 2 frames of the 3 its header declares')]
+    ids = json.loads((tmp_path / 'image_ids.json').read_text())
+    assert ids == [dict(id=1, file_name='old'), dict(id=2, file_name='a/1'),
+                   dict(id=3, file_name='a/0')]
+    kpts = json.loads((tmp_path / 'keypoints.json').read_text())
+    assert [(k['image_id'], k['score']) for k in kpts] == [(1, 0.9), (2, 0.3), (3, 0.5)]
+    (tmp_path / 'image_ids.json').unlink()  # one file without the other: refused
+    with pytest.raises(ValueError, match=r'keypoints\.json: found without .*image_ids\.json'):
+        merge_shards(str(tmp_path), 1)

@@ -5,9 +5,11 @@ images, recursive, sorted), a video file, or a BGR ``np.ndarray`` (H, W, 3) uint
 an :class:`InputItem` with an output **name**: the path relative to the folder given (or, for
 loose files, to their common folder) without extension (``sub/x``); ``{index:08d}`` for arrays
 (mmpose's naming); the video's stem for a video, whose frames are ``{stem}_{frame:06d}``.
-Names are made unique: inputs that would share one (``x.png`` and ``x.jpg``) keep their
-extension (``x.png``, ``x.jpg``); what still collides gets ``_2``, ``_3`` ... (and is counted
-in the log), so no output overwrites another.
+Names are made unique against every output name of the call, a video's frame names and the
+per-call files included (:mod:`.output_names`): inputs that would share one (``x.png`` and
+``x.jpg``) keep their extension (``x.png``, ``x.jpg``); what still clashes gets the first free
+``_2``, ``_3`` ... (logged), so no output overwrites another. Arrays must be uint8 BGR (0-255):
+a float array (e.g. in [0, 1]) is refused, not taken as pixel values.
 
 :class:`ImageDataset` and :class:`VideoFrames` read images / frames for a
 ``torch.utils.data.DataLoader`` and run the dense models' test pipelines there, so decoding
@@ -17,7 +19,7 @@ one worker with a bounded prefetch, so memory stays bounded on long videos.
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -25,8 +27,11 @@ import torch
 
 from sapiens_mm.utils.fileio import IMAGE_EXTENSIONS, ImageReadError, read_image_checked
 
+from .output_names import assign_unique_names
+
 __all__ = ['InputItem', 'inputs_to_list', 'read_image', 'ImageDataset', 'VideoFrames',
-           'IMAGE_EXTENSIONS', 'VIDEO_EXTENSIONS', 'MAX_IMAGE_PIXELS', 'is_video']
+           'IMAGE_EXTENSIONS', 'VIDEO_EXTENSIONS', 'MAX_IMAGE_PIXELS', 'is_video',
+           'warning_sample', 'truncated_video_message']
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v')
 #: Largest decoded image taken (width x height): 100 megapixels, 300 MB as BGR uint8. A few
@@ -38,11 +43,19 @@ MAX_IMAGE_PIXELS = 100_000_000
 @dataclass
 class InputItem:
     """One input: an image file (``path``), an array (``array``) or a video (``video``).
-    An :class:`InputItem` given to :func:`inputs_to_list` is taken as it is (its name too)."""
+    An :class:`InputItem` given to :func:`inputs_to_list` is taken as it is (its name too).
+    ``source``: the file an ``array`` was decoded from elsewhere (a shard of a sharded run),
+    which the outputs must not replace either."""
     name: str
     path: Optional[str] = None
     array: Optional[np.ndarray] = None
     video: Optional[str] = None
+    source: Optional[str] = None
+
+    @property
+    def file(self) -> Optional[str]:
+        """The input file (image, video, or the source of an array), None for an array."""
+        return self.path or self.video or self.source
 
 
 def is_video(path: str) -> bool:
@@ -112,7 +125,8 @@ def inputs_to_list(inputs) -> List[InputItem]:
 
     Raises:
         FileNotFoundError: a path that does not exist, or a folder without images.
-        TypeError: an input that is neither a path nor an image array.
+        TypeError: an input that is neither a path nor an image array, or an array that is
+            not (H, W, 3) uint8.
     """
     if isinstance(inputs, (str, os.PathLike, np.ndarray)):
         inputs = [inputs]
@@ -127,6 +141,10 @@ def inputs_to_list(inputs) -> List[InputItem]:
             if x.ndim != 3 or x.shape[2] != 3:
                 raise TypeError(f'input array {n_arrays}: expected a (H, W, 3) BGR image, '
                                 f'got shape {x.shape}')
+            if x.dtype != np.uint8:
+                raise TypeError(f'input array {n_arrays}: dtype {x.dtype}; expected uint8 BGR '
+                                'pixel values 0-255 (a float image in [0, 1] would be read as '
+                                'nearly black): pass (img * 255).round().astype(np.uint8)')
             items.append(InputItem(name=f'{n_arrays:08d}', array=x))
             n_arrays += 1
             continue
@@ -153,37 +171,20 @@ def inputs_to_list(inputs) -> List[InputItem]:
 
 
 def _unique_names(items: List[InputItem]) -> int:
-    """Make names unique in place (keep extensions, then number); returns how many changed."""
-    changed = 0
-    exts: Dict[str, set] = {}
-    for it in items:
-        src = it.path or it.video
-        exts.setdefault(it.name, set()).add(osp.splitext(src)[1].lower() if src else None)
-    for it in items:
-        src = it.path or it.video
-        if src is not None and len(exts[it.name]) > 1:  # x.png + x.jpg: keep the extension
-            it.name = it.name + osp.splitext(src)[1].lower()
-            changed += 1
-    seen: Dict[str, int] = {}
-    for it in items:
-        if it.name in seen:
-            seen[it.name] += 1
-            it.name = f'{it.name}_{seen[it.name]}'
-            changed += 1
-        else:
-            seen[it.name] = 1
-    if changed:
-        from mmengine.logging import MMLogger
-        MMLogger.get_current_instance().warning(
-            f'{changed} inputs share an output name; they are written with their extension '
-            'or a number added')
-    return changed
+    """Make names unique in place (:func:`~.output_names.assign_unique_names`)."""
+    return assign_unique_names(items)
 
 
 def _sample(name: str, img: Optional[np.ndarray], error: Optional[str],
             transforms: Sequence[Callable]) -> dict:
     packed = [t(dict(img=img)) for t in transforms] if img is not None else []
-    return dict(name=name, img=img, error=error, packed=packed)
+    return dict(name=name, img=img, error=error, packed=packed, warning=None)
+
+
+def warning_sample(name: str, warning: str) -> dict:
+    """Not an image: a warning about input ``name`` (e.g. a truncated video), reported and
+    counted in the call's summary."""
+    return dict(name=name, img=None, error=None, packed=[], warning=warning)
 
 
 class ImageDataset(torch.utils.data.Dataset):
@@ -211,7 +212,8 @@ class ImageDataset(torch.utils.data.Dataset):
 class VideoFrames(torch.utils.data.IterableDataset):
     """The frames of one video in order, as :class:`ImageDataset` samples named
     ``{name}_{frame:06d}``; a video that cannot be opened or holds no frame gives one sample
-    with ``error`` set."""
+    with ``error`` set. A video that decodes fewer frames than its header declares (a
+    truncated file) gives its frames, then a :func:`warning_sample` saying so."""
 
     def __init__(self, item: InputItem, transforms: Sequence[Callable] = ()):
         self.item, self.transforms = item, list(transforms)
@@ -222,6 +224,7 @@ class VideoFrames(torch.utils.data.IterableDataset):
             yield _sample(self.item.name, None, f'{self.item.video}: cannot be opened as a '
                           'video', self.transforms)
             return
+        declared = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
         i = 0
         try:
             while True:
@@ -235,6 +238,14 @@ class VideoFrames(torch.utils.data.IterableDataset):
         if i == 0:
             yield _sample(self.item.name, None, f'{self.item.video}: video holds no readable '
                           'frame', self.transforms)
+        elif 0 < i < declared:
+            yield warning_sample(self.item.name, truncated_video_message(
+                self.item.video, i, declared))
+
+
+def truncated_video_message(path: str, decoded: int, declared: int) -> str:
+    return (f'{path}: decoded {decoded} frames of the {declared} its header declares '
+            '(truncated or damaged video); the frames decoded were processed')
 
 
 def video_fps(path: str, default: float = 25.0) -> float:

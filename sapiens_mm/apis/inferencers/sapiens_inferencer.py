@@ -17,9 +17,12 @@ from mmengine.dataset import pseudo_collate
 from mmengine.infer import BaseInferencer
 from mmengine.logging import MMLogger
 
+from .boxes import BoxError, PersonBoxes, boxes_for_image
 from .decode import dense_to_image, pose_instances, pose_to_coco
 from .inputs import (ImageDataset, InputItem, VideoFrames, collate_list, count_frames,
                      inputs_to_list, video_fps)
+from .output_files import OutputGuard
+from .results_files import merge_results, read_results
 from .precision import best_device, choose_precision, make_fast
 from .multitask_model import build_multitask_task_models, is_multitask_config
 from .task_model import ModelSpec, TaskModel, build_task_model
@@ -48,10 +51,13 @@ class SapiensInferencer(BaseInferencer):
     ``return_vis``): per image a dict of BGR pictures (``pose``, ``seg``, ``depth``, ``normal``,
     ``panel``). Files: under ``pred_out_dir`` ``{name}_seg.png`` (labels), ``{name}_depth.npy``,
     ``{name}_normal.npy``, ``{name}.json`` (the pose records) and, for all images,
-    ``keypoints.json`` (COCO results) + ``image_ids.json``; under ``vis_out_dir``
+    ``keypoints.json`` (COCO results) + ``image_ids.json``, merged with an earlier call's
+    (:mod:`.results_files`); under ``vis_out_dir``
     ``{name}_{task}.jpg``, ``{name}_panel.jpg`` and with ``video_out`` ``{video}_panel.mp4``.
     ``name`` keeps the input's relative sub-path (``sub/x``); video frames are
-    ``{video}_{frame:06d}`` (see :mod:`.inputs`).
+    ``{video}_{frame:06d}``, unique against every output name of the call (see
+    :mod:`.output_names`). **No output replaces an input**: every planned file is checked
+    before anything is written, each file again when written (:mod:`.output_files`).
 
     **Shared backbone pass.** Dense models whose inputs coincide (same test pipeline and data
     preprocessor, ``test_cfg.mode='whole'``) and whose backbones are the same module config
@@ -60,7 +66,8 @@ class SapiensInferencer(BaseInferencer):
     crops); ``pose_on_dense=True`` decodes a matching pose model's heatmaps from the group's
     features (whole image resized without padding, no flip test).
 
-    **Pose** is top-down: boxes given (``bboxes``), from ``detector``, or the whole image;
+    **Pose** is top-down: boxes given (``bboxes``, checked: :mod:`.boxes`), from
+    ``detector``, or the whole image;
     every box goes through the config's test pipeline (mmpose ``TopdownAffine`` at the model's
     3:4 aspect) and the crops of a whole batch of images run together; ``flip_test``
     overrides the config's ``test_cfg.flip_test``.
@@ -309,8 +316,8 @@ class SapiensInferencer(BaseInferencer):
             if boxes is None:
                 boxes = self.detector(img) if self.detector is not None else \
                     np.array([[0, 0, img.shape[1], img.shape[0]]], np.float32)
-            for box in np.asarray(boxes, np.float32).reshape(-1, 4):
-                info = dict(img=img, bbox=box[None], bbox_score=np.ones(1, np.float32))
+            for box in _box_rows(boxes):
+                info = dict(img=img, bbox=box[None, :4], bbox_score=box[4:5])
                 info.update(meta)
                 crops.append(tm.pipeline(info))
                 owner.append(i)
@@ -352,21 +359,22 @@ class SapiensInferencer(BaseInferencer):
         return [draw_results(self, img, res, kpt_thr) for img, res in zip(imgs, preds)]
 
     def postprocess(self, names: Sequence[str], preds: List[dict], pred_out_dir: str = '',
-                    raw: bool = True, return_datasamples: bool = False) -> List[dict]:
+                    raw: bool = True, return_datasamples: bool = False,
+                    guard: Optional[OutputGuard] = None) -> List[dict]:
         """JSON-friendly predictions; with ``pred_out_dir`` the raw maps and the per-image
-        pose JSON written (checked) there."""
+        pose JSON written (checked; none replacing an input of ``guard``) there."""
         out = []
         for name, res in zip(names, preds):
             if pred_out_dir:
                 base = osp.join(pred_out_dir, name)
                 if raw and 'seg' in res:
-                    write_image(base + '_seg.png', res['seg'])
+                    write_image(base + '_seg.png', res['seg'], guard)
                 if raw and 'depth' in res:
-                    write_npy(base + '_depth.npy', res['depth'].astype(np.float32))
+                    write_npy(base + '_depth.npy', res['depth'].astype(np.float32), guard)
                 if raw and 'normal' in res:
-                    write_npy(base + '_normal.npy', res['normal'].astype(np.float32))
+                    write_npy(base + '_normal.npy', res['normal'].astype(np.float32), guard)
                 if 'pose' in res:
-                    write_json(base + '.json', pose_instances(res['pose']))
+                    write_json(base + '.json', pose_instances(res['pose']), guard)
             if not return_datasamples and 'pose' in res:
                 res = dict(res, pose=pose_instances(res['pose']))
             out.append(res)
@@ -386,46 +394,69 @@ class SapiensInferencer(BaseInferencer):
             batch_size: images per forward pass (default: the constructor's).
             return_vis: also return the pictures; ``show``: display them (cv2 window).
             vis_out_dir / pred_out_dir: where to write pictures / predictions ('' = nowhere).
-            bboxes: person boxes per image: a list aligned with the listed images, or a dict
-                ``{file name or output name: [[x1, y1, x2, y2], ...]}``.
+            bboxes: person boxes per image (rows ``[x1, y1, x2, y2(, score)]``): a list with
+                one entry per image of the call, or a dict ``{output name or file name:
+                rows}``, or a :class:`~.boxes.PersonBoxes` (see :mod:`.boxes` for the checks).
             raw: write the raw maps (``_seg.png``, ``.npy``) under ``pred_out_dir``.
             video_out: write ``{video}_panel.mp4`` under ``vis_out_dir`` for video inputs.
             keep_predictions: False keeps nothing in memory (long videos written to disk).
-            write_keypoints: write ``keypoints.json`` + ``image_ids.json`` (COCO results of
-                the whole call) under ``pred_out_dir``; sharded runs merge them instead.
+            write_keypoints: merge the call's COCO results into ``keypoints.json`` +
+                ``image_ids.json`` under ``pred_out_dir`` (:mod:`.results_files`); sharded
+                runs merge the shards' instead.
 
         Returns:
             ``dict(predictions=[...], visualization=[...], names=[...], failed=[(name,
-            reason), ...], keypoints=COCO file or None, coco=[COCO records, image_id = the
-            position in names + 1])``; unreadable images and images whose outputs cannot be
-            written are skipped, listed in ``failed`` and logged.
+            reason), ...], warnings=[(name, message), ...], keypoints=COCO file or None,
+            coco=[COCO records, image_id = the position in names + 1])``; unreadable images,
+            images with unusable boxes and images whose outputs cannot be written are skipped,
+            listed in ``failed`` and logged; ``warnings``: clipped boxes, truncated videos.
+
+        Raises:
+            OutputOverwritesInputError: an output would replace an input (before any write).
+            ValueError: ``bboxes`` keys that match no input or several; an earlier run's
+                ``keypoints.json`` / ``image_ids.json`` that cannot be merged with.
+            TypeError: an array that is not (H, W, 3) uint8.
         """
         batch_size = batch_size or self.batch_size
         items = self._inputs_to_list(inputs)
         want_vis = return_vis or show or bool(vis_out_dir)
-        summary = dict(predictions=[], visualization=[], names=[], failed=[], keypoints=None)
+        frame_counts = {it.name: count_frames(it.video) for it in items if it.video}
+        boxes = PersonBoxes.of(bboxes)
+        if boxes is not None:
+            boxes.resolve(items, frame_counts)
+        per_call = bool(pred_out_dir) and 'pose' in self.models and write_keypoints
+        guard = OutputGuard(items)  # outputs never replace inputs: checked before writing
+        guard.preflight(items, self.tasks, pred_out_dir, vis_out_dir, raw,
+                        video_out and bool(vis_out_dir), frame_counts, per_call)
+        if per_call:
+            read_results(pred_out_dir)  # an earlier run's files: readable, else refused now
+        summary = dict(predictions=[], visualization=[], names=[], failed=[], warnings=[],
+                       keypoints=None)
         coco: List[dict] = []
         videos: Dict[str, VideoOut] = {}
+        seen = 0  # images of the call so far, unreadable ones included (list-form bboxes)
         bar = None
         if self.show_progress:
             from mmengine.utils import ProgressBar
-            bar = ProgressBar(sum(count_frames(it.video) if it.video else 1 for it in items))
+            bar = ProgressBar(sum(frame_counts[it.name] if it.video else 1 for it in items))
         try:
             for video, samples in self.preprocess(items, batch_size, num_workers):
                 ok = []
                 for s in samples:
-                    if s['error'] is not None:
-                        summary['failed'].append((s['name'], s['error']))
-                        self.logger.warning(f'skipped {s["error"]}')
-                    else:
-                        ok.append(s)
-                if bar is not None:
-                    for _ in samples:
+                    if s.get('warning'):
+                        self._report(summary['warnings'], s['name'], s['warning'])
+                        continue
+                    index, seen = seen, seen + 1
+                    if bar is not None:
                         bar.update()
+                    if s['error'] is not None:
+                        self._report(summary['failed'], s['name'], s['error'], skipped=True)
+                    elif self._take_boxes(s, boxes, index, summary):
+                        ok.append(s)
                 if not ok:
                     continue
-                boxes = self._boxes_of(ok, bboxes, len(summary['names']))
-                ok, preds = self._forward_or_fail(ok, boxes, batch_size, summary['failed'])
+                given = [s['boxes'] for s in ok] if boxes is not None else None
+                ok, preds = self._forward_or_fail(ok, given, batch_size, summary['failed'])
                 names = [s['name'] for s in ok]
                 vis = self.visualize([s['img'] for s in ok], preds, kpt_thr) if want_vis else []
                 for i, (name, res) in enumerate(zip(names, preds)):
@@ -433,12 +464,12 @@ class SapiensInferencer(BaseInferencer):
                     try:  # a failed write skips this input (reported), not the whole run
                         if vis_out_dir:
                             for task, pic in pics.items():
-                                write_image(osp.join(vis_out_dir, f'{name}_{task}.jpg'), pic)
+                                write_image(osp.join(vis_out_dir, f'{name}_{task}.jpg'), pic,
+                                            guard)
                         out = self.postprocess([name], [res], pred_out_dir, raw,
-                                               return_datasamples)
+                                               return_datasamples, guard)
                     except OSError as e:
-                        summary['failed'].append((name, str(e)))
-                        self.logger.warning(f'skipped {name}: {e}')
+                        self._report(summary['failed'], name, str(e), skipped=True)
                         continue
                     if show:
                         import cv2
@@ -448,7 +479,7 @@ class SapiensInferencer(BaseInferencer):
                         if video.name not in videos:
                             videos[video.name] = VideoOut(
                                 osp.join(vis_out_dir, f'{video.name}_panel.mp4'),
-                                video_fps(video.video))
+                                video_fps(video.video), guard)
                         videos[video.name].write(pics['panel'])
                     summary['names'].append(name)
                     coco.extend(pose_to_coco(res.get('pose'), len(summary['names'])))
@@ -459,12 +490,41 @@ class SapiensInferencer(BaseInferencer):
         finally:
             for v in videos.values():
                 v.close()
+        if boxes is not None and boxes.by_index is not None and len(boxes.by_index) != seen:
+            self._report(summary['warnings'], boxes.source,
+                         f'{boxes.source}: {len(boxes.by_index)} box entries for the {seen} '
+                         'images of the call (the list is aligned with the images in order)')
         summary['coco'] = coco
-        if pred_out_dir and 'pose' in self.models and write_keypoints:
-            summary['keypoints'] = write_json(osp.join(pred_out_dir, 'keypoints.json'), coco)
-            write_json(osp.join(pred_out_dir, 'image_ids.json'),
-                       [dict(id=i + 1, file_name=n) for i, n in enumerate(summary['names'])])
+        if per_call:
+            summary['keypoints'] = merge_results(pred_out_dir, summary['names'], coco, guard)
         return summary
+
+    def _report(self, where: list, name: str, message: str, skipped: bool = False) -> None:
+        """Add ``(name, message)`` to a summary list and log it."""
+        where.append((name, message))
+        text = message if message.startswith(name) else f'{name}: {message}'
+        self.logger.warning(('skipped ' if skipped else '') + text)
+
+    def _take_boxes(self, sample: dict, boxes: Optional[PersonBoxes], index: int,
+                    summary: dict) -> bool:
+        """Put the given person boxes of ``sample`` (the ``index``-th image of the call),
+        checked against the image, in ``sample['boxes']``; False (the image reported as
+        failed) if they cannot be used (:func:`~.boxes.boxes_for_image`)."""
+        if boxes is None:
+            return True
+        rows = boxes.rows(sample['name'], index)
+        sample['boxes'] = None
+        if rows is None or 'pose' not in self.models or self.pose_group is not None:
+            return True
+        try:
+            sample['boxes'], warnings = boxes_for_image(rows, sample['img'].shape[:2],
+                                                        sample['name'])
+        except BoxError as e:
+            self._report(summary['failed'], sample['name'], str(e), skipped=True)
+            return False
+        for w in warnings:
+            self._report(summary['warnings'], sample['name'], w)
+        return True
 
     def _forward_or_fail(self, samples: List[dict], boxes: Optional[list], batch_size: int,
                          failed: list) -> tuple:
@@ -485,31 +545,30 @@ class SapiensInferencer(BaseInferencer):
             preds += pred
         return good, preds
 
-    def _boxes_of(self, samples, bboxes, start: int) -> Optional[list]:
-        if bboxes is None:
-            return None
-        if isinstance(bboxes, dict):
-            out = []
-            for s in samples:
-                b = bboxes.get(s['name'], bboxes.get(osp.basename(s['name'])))
-                if b is None:  # keyed by file name with extension
-                    b = next((v for k, v in bboxes.items()
-                              if osp.splitext(k)[0] in (s['name'], osp.basename(s['name']))),
-                             None)
-                out.append(b)
-            return out
-        return [bboxes[start + i] if start + i < len(bboxes) else None
-                for i in range(len(samples))]
-
     def run(self, inputs, out_dir: str, video_out: bool = False, kpt_thr: float = 0.3,
             pictures: bool = True, raw: bool = True, bboxes=None) -> dict:
         """Infer ``inputs`` and write everything under ``out_dir`` (predictions and pictures),
         keeping nothing in memory. Returns ``dict(images=N, failed=[(name, reason), ...],
-        keypoints=COCO file or None)``."""
+        warnings=[(name, message), ...], keypoints=COCO file or None)``."""
         s = self(inputs, pred_out_dir=out_dir, vis_out_dir=out_dir if pictures else '',
                  raw=raw, video_out=video_out, kpt_thr=kpt_thr, bboxes=bboxes,
                  keep_predictions=False)
-        return dict(images=len(s['names']), failed=s['failed'], keypoints=s['keypoints'])
+        return dict(images=len(s['names']), failed=s['failed'], warnings=s['warnings'],
+                    keypoints=s['keypoints'])
+
+
+def _box_rows(boxes) -> np.ndarray:
+    """(N, 5) float32 [x1, y1, x2, y2, score] of (N, 4) or (N, 5) boxes (score 1 if absent)."""
+    arr = np.asarray(boxes, np.float32)
+    if arr.size == 0:
+        return np.zeros((0, 5), np.float32)
+    arr = arr[None] if arr.ndim == 1 else arr
+    if arr.ndim != 2 or arr.shape[1] not in (4, 5):
+        raise ValueError(f'person boxes: expected (N, 4) or (N, 5) [x1, y1, x2, y2(, score)], '
+                         f'got shape {arr.shape}')
+    if arr.shape[1] == 4:
+        arr = np.concatenate([arr, np.ones((len(arr), 1), np.float32)], axis=1)
+    return arr
 
 
 def draw_results(inferencer: SapiensInferencer, img: np.ndarray, result: dict,

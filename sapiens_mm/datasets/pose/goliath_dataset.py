@@ -11,6 +11,7 @@ from mmengine.logging import print_log
 from mmpose.datasets import CocoWholeBodyDataset
 from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from sapiens_mm.registry import DATASETS
+from sapiens_mm.utils.fileio import path_inside_root
 
 from .metainfo import GOLIATH_METAINFO, load_goliath_extras
 
@@ -137,7 +138,13 @@ class _CheckedAnnotations:
             raise ValueError(f'{self._where(raw)} has no {", ".join(missing)}')
 
     def _check_image(self, raw: dict, info: Optional[dict]) -> None:
-        if info is not None and not osp.isfile(info['img_path']):
+        """The image's ``file_name`` stays inside the image folder (``UnsafePathError``
+        otherwise: absolute, ``..`` out, a symlink out) and the file exists."""
+        if info is None:
+            return
+        root = self.data_prefix.get('img') or self.data_root or '.'
+        path_inside_root(root, raw['raw_img_info'].get('file_name'), self._where(raw))
+        if not osp.isfile(info['img_path']):
             raise FileNotFoundError(f"{self._where(raw)}: image {info['img_path']} not found")
 
     @classmethod

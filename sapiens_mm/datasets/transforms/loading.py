@@ -75,6 +75,22 @@ def read_npy(path: str, what: str, backend_args: Optional[dict] = None) -> np.nd
     return arr
 
 
+def check_depth_values(depth: np.ndarray, fg: np.ndarray, path: str) -> None:
+    """Raise ``ValueError`` naming ``path`` when ``depth`` cannot be camera z: a bool array (a
+    mask saved as depth), or values on the person (``fg``) that are never positive but
+    negative somewhere (negated depth, disparity offsets...). All zero is not an error here: it
+    is a sample without a target (holes are z <= 0)."""
+    if depth.dtype == np.bool_:
+        raise ValueError(f'depth file {path} holds a bool array (a mask?), not depth: camera z '
+                         'in metres (float) is expected')
+    on = depth[fg] if fg.shape == depth.shape else depth.reshape(-1)
+    on = on[np.isfinite(on)]
+    if on.size and not (on > 0).any() and (on < 0).any():
+        raise ValueError(f'depth file {path} has no positive value on the person (values '
+                         f'{float(on.min()):g} to {float(on.max()):g}): depth is camera z > 0 '
+                         'in metres; negated depth or disparity is not taken')
+
+
 def check_shape(shape: Sequence[int], results: dict, path: str, what: str) -> None:
     """Raise if the spatial ``shape`` (H, W) differs from the loaded image's."""
     img_hw = tuple(results['ori_shape'][:2])
@@ -137,8 +153,9 @@ class LoadHumanDepth(LoadDepthAnnotation):
     ``gt_depth_map`` becomes float32 (H, W) camera z in metres (times ``depth_rescale_factor``)
     on the person and 0 elsewhere: outside the mask, and where the file holds z <= 0 (a hole,
     excluded from loss and metric). Errors, naming the file: missing/unreadable file, an array
-    that is not (H, W) or (H, W, 1), a size different from the image's, and NaN/inf depth on
-    the person (non-finite values on the background are allowed and zeroed).
+    that is not (H, W) or (H, W, 1), a size different from the image's, NaN/inf depth on
+    the person (non-finite values on the background are allowed and zeroed), a bool array and
+    a map with no positive but some negative value on the person (:func:`check_depth_values`).
 
     Args:
         mask_threshold (int): mask pixels above it are the person. Defaults to 127.
@@ -161,6 +178,7 @@ class LoadHumanDepth(LoadDepthAnnotation):
             raise ValueError(f'depth file {path} must be an (H, W) array, got {depth.shape}')
         check_shape(depth.shape, results, path, 'depth')
         fg = read_foreground(results, self.mask_threshold, self.backend_args)
+        check_depth_values(depth, fg, path)
         finite = np.isfinite(depth)
         if not finite[fg].all():
             raise ValueError(f'depth file {path} has {int((~finite[fg]).sum())} non-finite '

@@ -23,7 +23,8 @@ bit-identical to the release's.
 ``model.float()`` its RoPE mixes an fp32 ``periods`` with bf16 coordinates and its outputs
 change. :class:`Sapiens2RoPE` keeps ``periods`` in bf16 through every ``_apply`` (dtype casts
 are ignored for it, device moves are applied) and casts it back to bf16 in ``forward``
-should anything else have converted it, so the numerics do not depend on the model's dtype.
+should anything else have converted it (FSDP's ``MixedPrecision(buffer_dtype=float32)`` does:
+bf16 -> fp32 -> bf16 is exact), so the numerics do not depend on the model's dtype.
 """
 import math
 from typing import Tuple
