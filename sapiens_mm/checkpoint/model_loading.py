@@ -2,7 +2,9 @@
 
 :func:`load_model_weights` accepts what :func:`~sapiens_mm.checkpoint.load_backbone_weights`
 accepts (flat ``*_clean.pth``, raw MAE, ``.safetensors``) and task checkpoints
-(``{'state_dict': {'backbone.*', 'head.*' | 'decode_head.*'}, 'meta'}``). A backbone-only file
+(``{'state_dict': {'backbone.*', 'head.*' | 'decode_head.*'}, 'meta'}``), and the Sapiens2
+release's task files (flat ``backbone.*`` + ``decode_head.*``; pose heads renamed by
+:mod:`.release_keys`). A backbone-only file
 fills the backbone and leaves the head as initialised, with a warning; a task file must fill
 the model: keys of the model's task head missing from it are an error, so a pose checkpoint
 given to a segmentation config fails loudly instead of predicting with a random head.
@@ -13,6 +15,7 @@ import torch
 from mmengine.logging import MMLogger
 
 from .families import check_family
+from .release_keys import translate_release_keys
 from .loading import (CheckpointError, _short, check_shapes, load_backbone_weights,
                       load_checkpoint_file, load_matching, matching_keys, model_state_dict)
 
@@ -59,7 +62,7 @@ def _check_fit(own: Dict[str, torch.Tensor], sd: Dict[str, torch.Tensor], path: 
 def check_model_checkpoint(model: torch.nn.Module, path: str, strict: bool = True) -> None:
     """Check, without loading, that checkpoint ``path`` fits ``model`` by the rules of
     :func:`load_model_weights` (used before ``--resume`` hands the file to mmengine)."""
-    sd = model_state_dict(load_checkpoint_file(path), path)
+    sd, _ = translate_release_keys(model, model_state_dict(load_checkpoint_file(path), path))
     if hasattr(model, 'backbone') and not _is_task_layout(sd):
         raise CheckpointError(f'{path}: a backbone-only checkpoint (no head weights); it '
                               f'cannot be resumed or evaluated as a {type(model).__name__}')
@@ -84,8 +87,12 @@ def load_model_weights(model: torch.nn.Module, path: str,
         dict with ``loaded``, ``missing`` and ``unexpected`` key lists (model-level keys).
     """
     logger = logger or MMLogger.get_current_instance()
-    sd = model_state_dict(load_checkpoint_file(path), path)
+    sd, renamed = translate_release_keys(model,
+                                         model_state_dict(load_checkpoint_file(path), path))
     name = type(model).__name__
+    if renamed:
+        logger.info(f'{path}: a Sapiens2 release pose checkpoint; {renamed} decode_head.* keys '
+                    f'read as {name} head.* (conv_pose as final_layer)')
     if hasattr(model, 'backbone') and not _is_task_layout(sd):
         if strict:
             raise CheckpointError(f'{path}: a backbone-only checkpoint (no head weights); '

@@ -73,3 +73,18 @@ def test_shape_mismatch_and_empty_are_errors():
         run(build(), [np.ones((3, 2, 2))], [g])
     with pytest.raises(ValueError, match='no person pixel'):
         run(build(), [g], [np.zeros_like(g)])
+
+
+def test_release_median_and_5_degree_threshold():
+    """The Sapiens2 release's figures: a5, and the median as the centre of the 0.5 degree bin
+    holding the count/2-th pixel (``searchsorted`` of the cumulative histogram)."""
+    g = np.zeros((3, 1, 5))
+    g[2] = 1
+    p = np.zeros((3, 1, 5))
+    for i, deg in enumerate((1.2, 3.3, 7.7, 8.1, 40.0)):
+        p[0, 0, i], p[2, 0, i] = np.sin(np.radians(deg)), np.cos(np.radians(deg))
+    res = run(build(thresholds=(5, 11.25, 22.5, 30)), [p], [g])
+    assert res['normal/a5'] == pytest.approx(40.0)
+    # cumulative counts reach 2.5 in the bin [7.5, 8.0) -> its centre
+    assert res['normal/median_bin_centre'] == pytest.approx(7.75)
+    assert res['normal/median'] == pytest.approx(7.7, abs=0.05)

@@ -176,6 +176,10 @@ def build_task_model(config: Union[str, Config, None], checkpoint: Optional[str]
     model.eval()
     if task == 'seg' and model.decode_head.num_classes == len(BODY_PART_CLASSES):
         model.dataset_meta = dict(classes=BODY_PART_CLASSES, palette=BODY_PART_PALETTE)
+    elif task == 'seg' and model.decode_head.num_classes == 29:  # Sapiens2's vocabulary
+        from sapiens_mm.datasets.body_parts_29 import load_body_parts_29
+        meta = load_body_parts_29()
+        model.dataset_meta = dict(classes=meta['classes'], palette=meta['palette'])
     return TaskModel(model, task, name, cfg, ckpt_file, _test_steps(cfg, task))
 
 

@@ -164,11 +164,36 @@ class Goliath308Dataset(_CheckedAnnotations, BaseCocoStyleDataset):
     ``bbox`` is (x, y, w, h) in pixels. Wrong keypoint counts, missing keys and missing images
     raise errors naming the annotation file, the annotation id and the image.
     The metainfo adds ``keypoint_groups`` (body, foot, hands, extra, face index lists).
+
+    Two layouts of the 308 points are read: v1's (``keypoints``) and the Sapiens2 release's
+    evaluation json (``goliath_wholebody_kpts``, 308 x 3, with ``keypoints`` holding the 17 COCO
+    body points; ``sapiens/pose/src/datasets/`` ``Keypoints308*EvalDataset``). With
+    ``keypoints_key='auto'`` an annotation with ``goliath_wholebody_kpts`` is read from it and
+    any other from ``keypoints``; a fixed key refuses annotations without it.
+
+    Args:
+        keypoints_key (str): ``'auto'`` (default), ``'keypoints'`` or
+            ``'goliath_wholebody_kpts'``.
+        **kwargs: mmpose ``BaseCocoStyleDataset`` arguments.
     """
     METAINFO: dict = dict(from_file=GOLIATH_METAINFO)
+    KEYPOINTS_KEYS = ('auto', 'keypoints', 'goliath_wholebody_kpts')
+
+    def __init__(self, *args, keypoints_key: str = 'auto', **kwargs):
+        if keypoints_key not in self.KEYPOINTS_KEYS:
+            raise ValueError(f'keypoints_key must be one of {self.KEYPOINTS_KEYS}, got '
+                             f'{keypoints_key!r}')
+        self.keypoints_key = keypoints_key
+        super().__init__(*args, **kwargs)
 
     def parse_data_info(self, raw_data_info: dict) -> Optional[dict]:
-        self._check_keys(raw_data_info, ('keypoints', 'bbox'))
+        ann = raw_data_info['raw_ann_info']
+        key = self.keypoints_key
+        if key == 'auto':
+            key = 'goliath_wholebody_kpts' if 'goliath_wholebody_kpts' in ann else 'keypoints'
+        self._check_keys(raw_data_info, (key, 'bbox'))
+        if key != 'keypoints':  # mmpose reads 'keypoints': hand it the 308 points
+            raw_data_info = dict(raw_data_info, raw_ann_info=dict(ann, keypoints=ann[key]))
         n, k = len(raw_data_info['raw_ann_info']['keypoints']), self.metainfo['num_keypoints']
         if n != 3 * k:
             raise ValueError(f'{self._where(raw_data_info)} has {n} keypoint values '

@@ -3,11 +3,13 @@ from .formatting import PackDenseInputs
 from .geometric import DenseRandomFlip, DenseRandomRotate, ForegroundRandomCrop
 from .loading import LoadBodyPartAnnotations, LoadHumanDepth, LoadHumanNormal
 from .random_background import RandomBackground
+from .release_resize import AreaOrCubicResize, FitAndCentrePad
+from .topdown_affine import ReleaseInterpolationTopdownAffine
 from .multitask import LoadMultiTaskAnnotations, MultiTaskDepthTarget, PackMultiTaskInputs
 
 __all__ = [
     'LoadBodyPartAnnotations', 'LoadHumanDepth', 'LoadHumanNormal', 'DenseRandomFlip',
     'DenseRandomRotate', 'ForegroundRandomCrop', 'GenerateHumanDepthTarget', 'PackDenseInputs',
     'RandomBackground', 'LoadMultiTaskAnnotations', 'MultiTaskDepthTarget',
-    'PackMultiTaskInputs'
+    'PackMultiTaskInputs', 'ReleaseInterpolationTopdownAffine', 'AreaOrCubicResize', 'FitAndCentrePad'
 ]

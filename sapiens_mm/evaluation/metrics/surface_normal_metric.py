@@ -32,6 +32,11 @@ def angular_errors(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip((pred * gt).sum(axis=1), -1.0, 1.0)))
 
 
+#: Bin width (degrees) and bin count of the Sapiens2 release's median histogram.
+RELEASE_BIN = 0.5
+RELEASE_BINS = 360
+
+
 @METRICS.register_module()
 class SurfaceNormalMetric(BaseMetric):
     """Angular error of ``pred_normal_map`` against ``gt_normal_map`` on the person.
@@ -41,7 +46,12 @@ class SurfaceNormalMetric(BaseMetric):
     unit on the person and 0 elsewhere).
 
     Reported (prefix ``normal/``): ``mean``, ``median``, ``rmse`` (degrees) and ``a11.25``,
-    ``a22.5``, ``a30`` (percent of foreground pixels within that many degrees).
+    ``a22.5``, ``a30`` (percent of foreground pixels within that many degrees; ``a5`` too with
+    ``thresholds=(5, 11.25, 22.5, 30)``, the Sapiens2 release's set). ``median`` spreads the
+    pixels evenly within a 0.05 degree bin; ``median_bin_centre`` is the Sapiens2 release's
+    median (``sapiens/dense/src/evaluators/normal_evaluator.py``): the centre of the 0.5 degree
+    bin that holds the ``count/2``-th pixel (reported beside the project's median, so the two
+    can be compared; it can differ from it by up to 0.25 degree).
 
     Args:
         thresholds (Sequence[float]): angles for the within-threshold percentages.
@@ -68,7 +78,9 @@ class SurfaceNormalMetric(BaseMetric):
             raise ValueError(f'{type(self).__name__}: the prediction has non-finite values on '
                              'the person')
         bins = np.minimum((angles / self.bin_width).astype(np.int64), self.num_bins - 1)
+        coarse = np.minimum(np.floor(angles / RELEASE_BIN).astype(np.int64), RELEASE_BINS - 1)
         return dict(count=angles.size, sum=float(angles.sum()),
+                    release_hist=np.bincount(coarse, minlength=RELEASE_BINS).astype(np.int64),
                     sum_sq=float((angles**2).sum()),
                     within=[int((angles < t).sum()) for t in self.thresholds],
                     hist=np.bincount(bins, minlength=self.num_bins).astype(np.int64))
@@ -106,6 +118,10 @@ class SurfaceNormalMetric(BaseMetric):
         hist = np.sum([r['hist'] for r in results], axis=0)
         metrics = dict(mean=total / count, median=self._median(hist, count),
                        rmse=float(np.sqrt(total_sq / count)))
+        if all('release_hist' in r for r in results):
+            cdf = np.cumsum(np.sum([r['release_hist'] for r in results], axis=0))
+            idx = min(int(np.searchsorted(cdf, 0.5 * count)), RELEASE_BINS - 1)
+            metrics['median_bin_centre'] = (idx + 0.5) * RELEASE_BIN
         for i, t in enumerate(self.thresholds):
             metrics[f'a{t:g}'] = 100.0 * sum(r['within'][i] for r in results) / count
         return metrics

@@ -10,7 +10,25 @@ from sapiens_mm.registry import MODELS
 from sapiens_mm.utils.masks import normal_foreground
 from .sapiens_deconv_head import SapiensDeconvHead
 
-__all__ = ['SapiensNormalHead']
+__all__ = ['SapiensNormalHead', 'normal_losses']
+
+
+def normal_losses(head, normals: Tensor, batch_data_samples: List) -> dict:
+    """Losses of ``head.loss_decode`` for the predicted (B, 3, h, w) map against the samples'
+    ``gt_normal_map`` (3, H, W): the map is resized bilinearly to the target size, and each
+    loss is called as ``loss(pred, target, valid_mask)`` with the person pixels
+    (``|t| > 0.5``). Shared by the v1 and the Sapiens2 normal heads."""
+    target = torch.stack([s.gt_normal_map.data for s in batch_data_samples]).to(normals)
+    normals = resize(normals, size=target.shape[2:], mode='bilinear',
+                     align_corners=head.align_corners)
+    valid = normal_foreground(target, axis=1)
+    losses = dict()
+    loss_fns = head.loss_decode if isinstance(head.loss_decode, torch.nn.ModuleList) \
+        else [head.loss_decode]
+    for loss_fn in loss_fns:
+        value = loss_fn(normals, target, valid)
+        losses[loss_fn.loss_name] = losses.get(loss_fn.loss_name, 0) + value
+    return losses
 
 
 @MODELS.register_module()
@@ -42,14 +60,4 @@ class SapiensNormalHead(SapiensDeconvHead):
 
     def loss_by_feat(self, normals: Tensor, batch_data_samples: List) -> dict:
         """Normal losses of the predicted (B, 3, h, w) map against ``gt_normal_map``."""
-        target = torch.stack([s.gt_normal_map.data for s in batch_data_samples]).to(normals)
-        normals = resize(normals, size=target.shape[2:], mode='bilinear',
-                         align_corners=self.align_corners)
-        valid = normal_foreground(target, axis=1)
-        losses = dict()
-        loss_fns = self.loss_decode if isinstance(self.loss_decode, torch.nn.ModuleList) \
-            else [self.loss_decode]
-        for loss_fn in loss_fns:
-            value = loss_fn(normals, target, valid)
-            losses[loss_fn.loss_name] = losses.get(loss_fn.loss_name, 0) + value
-        return losses
+        return normal_losses(self, normals, batch_data_samples)

@@ -1,5 +1,8 @@
 from .batch_ohkm_mse_loss import BatchKeypointOHKMMSELoss
+from .foreground_dice_loss import ForegroundDiceLoss
 from .normal_cosine_loss import NormalCosineLoss
+from .normal_gradient_mse_loss import NormalGradientMSELoss
 from .normal_l1_loss import NormalL1Loss
 
-__all__ = ['BatchKeypointOHKMMSELoss', 'NormalCosineLoss', 'NormalL1Loss']
+__all__ = ['BatchKeypointOHKMMSELoss', 'ForegroundDiceLoss', 'NormalCosineLoss',
+           'NormalGradientMSELoss', 'NormalL1Loss']

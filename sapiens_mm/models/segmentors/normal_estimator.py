@@ -25,6 +25,11 @@ class NormalEstimator(DepthEstimator):
     the x (horizontal) or y (vertical) component negated), resized bilinearly to the original
     image size and L2-normalised per pixel (OpenCV camera frame, x right, y down, z forward).
 
+    ``test_cfg.normalize_before_resize=True`` (the Sapiens2 configs) normalises at the
+    network's resolution (norms clamped at 1e-8) and does not renormalise after the resize to
+    the image, as the Sapiens2 release's ``sapiens/dense/tools/vis/vis_normal.py``; the
+    default normalises after the resize, so every output pixel is a unit vector.
+
     ``test_cfg.mode``: ``'whole'`` (default) or ``'slide'``; upstream's ``'slide_flip'``
     averages flipped normals without negating x and is refused.
 
@@ -46,8 +51,11 @@ class NormalEstimator(DepthEstimator):
         only_prediction = data_samples is None
         if only_prediction:
             data_samples = [SegDataSample() for _ in range(batch_size)]
+        before = self.test_cfg.get('normalize_before_resize', False)
         for i in range(batch_size):
             normal = normals[i:i + 1]
+            if before:  # the Sapiens2 release: unit vectors at the network's resolution
+                normal = normal / normal.norm(dim=1, keepdim=True).clamp(min=1e-8)
             if not only_prediction:
                 meta = data_samples[i].metainfo
                 left, right, top, bottom = meta.get('img_padding_size',
@@ -62,6 +70,8 @@ class NormalEstimator(DepthEstimator):
                     normal[:, axis] = -normal[:, axis]
                 normal = resize(normal, size=meta['ori_shape'][:2], mode='bilinear',
                                 align_corners=self.align_corners, warning=False)
-            normal = F.normalize(normal, dim=1, eps=1e-6).squeeze(0)
+            if not before:
+                normal = F.normalize(normal, dim=1, eps=1e-6)
+            normal = normal.squeeze(0)
             data_samples[i].set_data({'pred_normal_map': PixelData(data=normal)})
         return data_samples

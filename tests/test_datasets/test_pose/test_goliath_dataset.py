@@ -73,3 +73,36 @@ def test_wholebody_annotations_in_goliath_layout(tmp_path):
                                rtol=1e-5)
     unmapped = np.setdiff1d(np.arange(308), mapped)
     assert (item['keypoints_visible'][0, unmapped] == 0).all()
+
+
+def _as_release_eval_json(ann_file, out):
+    """v1 layout -> the Sapiens2 release's evaluation json: the 308 points move to
+    ``goliath_wholebody_kpts`` and ``keypoints`` keeps the 17 COCO body points."""
+    data = json.loads(open(ann_file).read())
+    body = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 41, 62]  # not in the v1 order
+    for ann in data['annotations']:
+        pts = ann.pop('keypoints')
+        ann['goliath_wholebody_kpts'] = pts
+        ann['keypoints'] = [v for i in body for v in pts[3 * i:3 * i + 3]]
+    out.write_text(json.dumps(data))
+    return out
+
+
+def test_release_eval_json_reads_goliath_wholebody_kpts(tmp_path):
+    ann = write_goliath_coco(tmp_path, num_images=2, persons=1)
+    v1 = build(ann, tmp_path)
+    release = _as_release_eval_json(ann, tmp_path / 'release.json')
+    v2 = build(release, tmp_path)
+    assert len(v1) == len(v2) == 2
+    for i in range(2):
+        np.testing.assert_array_equal(v1[i]['keypoints'], v2[i]['keypoints'])
+        np.testing.assert_array_equal(v1[i]['keypoints_visible'], v2[i]['keypoints_visible'])
+    # a fixed key that the file does not have is an error naming the file
+    with pytest.raises(ValueError, match='release.json.*goliath_wholebody_kpts|no '
+                                         'goliath_wholebody_kpts'):
+        build(ann, tmp_path, keypoints_key='goliath_wholebody_kpts')
+    # reading the 17 body points as 308 is refused (wrong count), not silently padded
+    with pytest.raises(ValueError, match='51 keypoint values'):
+        build(release, tmp_path, keypoints_key='keypoints')
+    with pytest.raises(ValueError, match='keypoints_key'):
+        build(release, tmp_path, keypoints_key='kpts')

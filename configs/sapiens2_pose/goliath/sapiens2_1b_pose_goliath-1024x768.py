@@ -1,0 +1,23 @@
+# Sapiens2-1B, 308 whole-body keypoints: the release's recipe at this size, 20000 iterations
+# of batch 7 per GPU, layer decay 0.9, clip 4.0, lr 5e-4. bf16; the release uses FSDP.
+_base_ = ['./sapiens2_0.4b_pose_goliath-1024x768.py']
+arch = 'sapiens2_1b'
+embed_dims = 1536
+num_iters = 20000
+model = dict(backbone=dict(arch=arch, init_cfg=dict(checkpoint='sapiens2_1b_pretrain')),
+             head=dict(in_channels=embed_dims,
+                      deconv_out_channels=(1536, 1024),
+                      conv_out_channels=(768, 512, 256)))
+optim_wrapper = dict(
+    _delete_=True,
+    type='AmpOptimWrapper', dtype='bfloat16',
+    optimizer=dict(type='AdamW', lr=5e-4, betas=(0.9, 0.999), weight_decay=0.1),
+    constructor='SapiensLayerDecayOptimWrapperConstructor',
+    paramwise_cfg=dict(layer_decay_rate=0.9),
+    clip_grad=dict(max_norm=4.0, norm_type=2))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=500),
+    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=500, end=num_iters),
+]
+train_cfg = dict(max_iters=num_iters)
+train_dataloader = dict(batch_size=7)
