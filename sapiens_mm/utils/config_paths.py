@@ -100,6 +100,18 @@ def _syntax_error_of(error: BaseException):
     return None
 
 
+def _file_being_read(error: BaseException):
+    """The innermost ``filename`` that mmengine's ``Config`` was reading when ``error`` was
+    raised (a ``_base_`` file of the config), from the traceback's frames; None if none."""
+    found, tb = None, error.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_locals.get('filename')
+        if isinstance(name, str) and osp.isfile(name):
+            found = name
+        tb = tb.tb_next
+    return found
+
+
 def read_config(config: str):
     """mmengine ``Config`` of a config argument (a file, or a packaged config: see
     :func:`config_file`).
@@ -120,7 +132,7 @@ def read_config(config: str):
         syntax = _syntax_error_of(e)
         if syntax is not None:
             where = syntax.filename if syntax.filename and osp.isfile(syntax.filename) \
-                else path
+                else _file_being_read(syntax) or path
             raise ConfigFileError(f'{where}: syntax error at line {syntax.lineno}: '
                                   f'{syntax.msg}' + (f' (in {path})' if where != path else '')
                                   ) from e
