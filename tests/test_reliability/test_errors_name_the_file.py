@@ -86,24 +86,29 @@ def test_fsdp_resume_with_another_tasks_checkpoint(tmp_path):
         build_runner(cfg)
 
 
-def _read_only_run(out, *args):
-    """tools/export.py into ``out`` made read-only; as root (which writes anyway) the tool
-    runs as user ``nobody``."""
-    os.chmod(out, 0o555)
-    if os.getuid() != 0:
-        return tool('export.py', *args)
-    for p in [out] + list(out.parents)[:-1]:
-        os.chmod(p, os.stat(p).st_mode | 0o005)  # nobody may enter the test's folders
-    return tool('export.py', *args, user=65534)
-
-
-def test_export_into_a_read_only_folder(tmp_path):
+def test_export_into_a_read_only_folder(tmp_path, monkeypatch):
+    """Checked before the model is built. Root writes into a 0o555 folder anyway: there the
+    kernel's refusal is simulated where the tool's probe file is created."""
     out = tmp_path / 'ro'
     out.mkdir()
-    proc = _read_only_run(out, '--config', TINY['pose'], '--out', out, '--format',
-                          'torchscript', '--no-check')
-    line = error_line(proc)
-    assert f'--out {out}: cannot write into this folder' in line, line
+    args = ['--config', TINY['pose'], '--out', out, '--format', 'torchscript', '--no-check']
+    if os.getuid() != 0:
+        os.chmod(out, 0o555)
+        line = error_line(tool('export.py', *args))
+        assert f'--out {out}: cannot write into this folder' in line, line
+    else:
+        import tempfile
+        from sapiens_mm.cli import export as cli
+
+        def refuse(*a, dir=None, **k):
+            raise PermissionError(13, 'Permission denied', os.path.join(dir, '.probe'))
+        monkeypatch.setattr(tempfile, 'mkstemp', refuse)
+        built = []
+        monkeypatch.setattr(cli, 'build_export_model', lambda *a: built.append(a))
+        with pytest.raises(PermissionError, match=rf'--out {out}: cannot write into this folder '
+                                                  r'\(Permission denied\)'):
+            cli.main([str(a) for a in args])
+        assert built == []  # refused before any model was built
     assert os.listdir(out) == []
 
 
