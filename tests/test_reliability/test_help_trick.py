@@ -3,16 +3,21 @@
 The package used to skip registering its weights-only checkpoint loader whenever ``-h`` or
 ``--help`` was anywhere in ``sys.argv`` (to answer ``--help`` fast). After ``--``, ``-h`` is an
 input file, the command builds its models, and mmdet's / mmengine's own checkpoint loaders
-(``load_from_http`` with ``weights_only=False``) unpickled a malicious checkpoint. Each test
-runs a console command (``setup.py``'s ``console_scripts``) or a ``tools/*.py`` script in a
-fresh interpreter, with ``-- -h`` on its command line and a checkpoint whose pickle would
-create a marker file: the command exits non-zero, names the blocked global, and the marker
-is never created. URLs are served from a pre-filled torch hub cache (``TORCH_HOME``): no
-network.
+(``load_from_http`` with ``weights_only=False``) unpickled a malicious checkpoint.
+
+Every console command of ``setup.py`` and the ``tools/*.py`` scripts that load checkpoints
+run here with a checkpoint whose pickle would create a marker file (one per case): the
+command exits non-zero, its message names the blocked global and the checkpoint, and the
+marker is never created. To keep this fast, the cases run in two fresh interpreters (one for
+the console commands, whose ``sys.argv[0]`` is ``/venv/bin/sapiens-*``, one for the
+``tools/`` scripts) whose first ``import sapiens_mm`` sees ``-- -h``, as the real commands'
+do; commands that take no input named ``-h`` (train, export, ...) then run in the same
+interpreter, so they are checked under the package state the trick left. URLs are served
+from a pre-filled torch hub cache (``TORCH_HOME``): no network.
 """
 import ast
+import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,23 +29,48 @@ import pytest
 from tests.test_reliability.test_checkpoint_trust import write_evil
 
 REPO = Path(__file__).resolve().parents[2]
-URL = 'https://example.invalid/detectors/evil_rtmdet.pth'
 POSE_CFG = str(REPO / 'configs/sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py')
 REFUSED = 'blocked global `io.open`'
+
+#: Runs the cases of a JSON file in this interpreter; the first import of the package sees
+#: ``ARGV0 -- -h``. Prints ``RESULT {name: {rc, stderr, marker}}``.
+DRIVER = r'''
+import contextlib, importlib, io, json, os, runpy, sys, traceback
+argv0, cases = sys.argv[1], json.load(open(sys.argv[2]))
+sys.argv = [argv0, '--', '-h']
+import sapiens_mm  # what the command's own import does first
+results = {}
+for case in cases:
+    os.chdir(case['cwd'])
+    sys.argv = [case['argv0']] + case['args']
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            if case.get('module'):
+                rc = importlib.import_module(case['module']).run()
+            else:
+                runpy.run_path(case['argv0'], run_name='__main__')
+                rc = 0
+        except SystemExit as e:  # as the interpreter ends: a message goes to stderr, 1
+            rc = 1 if isinstance(e.code, str) else e.code
+            if isinstance(e.code, str):
+                err.write(e.code + '\n')
+        except BaseException:
+            rc = 'raised'
+            err.write(traceback.format_exc())
+    results[case['name']] = dict(rc=rc, stderr=err.getvalue(),
+                                 marker=os.path.exists(case['marker']))
+print('RESULT', json.dumps(results))
+'''
 
 
 def console_scripts() -> dict:
     """``{command: module}`` of setup.py's ``CONSOLE_SCRIPTS`` (read, not imported)."""
     tree = ast.parse((REPO / 'setup.py').read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], 'id', '') == \
-                'CONSOLE_SCRIPTS':
-            entries = ast.literal_eval(node.value)
-    out = {}
-    for entry in entries:
-        name, target = (s.strip() for s in entry.split('='))
-        out[name] = target.split(':')[0]
-    return out
+    entries = next(ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                   and getattr(n.targets[0], 'id', '') == 'CONSOLE_SCRIPTS')
+    return {name.strip(): target.split(':')[0].strip()
+            for name, target in (e.split('=') for e in entries)}
 
 
 def rtmdet_config() -> str:
@@ -49,95 +79,58 @@ def rtmdet_config() -> str:
                         'rtmdet_tiny_8xb32-300e_coco.py')
 
 
-@pytest.fixture
-def place(tmp_path):
-    """A working folder holding an image ``-h``, a folder ``-h_dir/`` (renamed by the
-    curation tests), the evil checkpoint in the hub cache under ``URL``, and the marker path
-    the evil pickle would create."""
-    work = tmp_path / 'work'
-    work.mkdir()
-    img = np.random.default_rng(0).integers(0, 255, (40, 30, 3), dtype=np.uint8)
-    ok, buf = cv2.imencode('.png', img)
-    (work / '-h').write_bytes(buf.tobytes())
-    marker = tmp_path / 'PWNED'
-    torch_home = tmp_path / 'torch_home'
-    write_evil(torch_home / 'hub' / 'checkpoints' / os.path.basename(URL), marker)
-    write_evil(work / 'evil.pth', marker)
-    yield work, marker, torch_home
-    assert not marker.exists(), 'the checkpoint pickle ran code'
+def _image(path):
+    cv2.imwrite(str(path), np.random.default_rng(0).integers(0, 255, (40, 30, 3), np.uint8))
 
 
-def _env(torch_home, *paths):
-    return dict(os.environ, TORCH_HOME=str(torch_home), OMP_NUM_THREADS='1',
-                PYTHONPATH=os.pathsep.join([str(REPO), *map(str, paths)]))
+class Cases:
+    """Builds each case's working folder, evil checkpoint (local and/or hub-cached URL)."""
+
+    def __init__(self, root: Path):
+        self.root, self.cases = root, []
+        self.torch_home = root / 'torch_home'
+
+    def add(self, name, args, argv0=None, module=None, h='image', local_evil=None):
+        """``h``: what the input ``-h`` in the case's folder is ('image', 'folder', None);
+        ``{URL}`` / ``{EVIL}`` in ``args``: this case's evil URL / local file."""
+        cwd = self.root / name
+        cwd.mkdir()
+        marker = self.root / f'PWNED_{name}'
+        url = f'https://example.invalid/{name}/evil_{name}.pth'
+        write_evil(self.torch_home / 'hub' / 'checkpoints' / f'evil_{name}.pth', marker)
+        evil = write_evil(cwd / (local_evil or 'evil.pth'), marker)
+        if h == 'image':
+            _image(cwd / '-h.png')
+            os.replace(cwd / '-h.png', cwd / '-h')
+        elif h == 'folder':
+            (cwd / '-h').mkdir()
+            _image(cwd / '-h' / 'a.png')
+        args = [str(a).replace('{URL}', url).replace('{EVIL}', evil) for a in args]
+        self.cases.append(dict(name=name, cwd=str(cwd), argv0=argv0, module=module,
+                               args=args, marker=str(marker), url=url))
+
+    def run(self, argv0: str) -> dict:
+        spec = self.root / 'cases.json'
+        spec.write_text(json.dumps(self.cases))
+        env = dict(os.environ, TORCH_HOME=str(self.torch_home), OMP_NUM_THREADS='1',
+                   PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / 'tests' / 'test_tools')]))
+        proc = subprocess.run([sys.executable, '-c', DRIVER, argv0, str(spec)], env=env,
+                              capture_output=True, text=True, timeout=900, cwd=self.root)
+        assert 'RESULT ' in proc.stdout, proc.stderr[-5000:]
+        results = json.loads(proc.stdout.rsplit('RESULT ', 1)[1])
+        for case in self.cases:
+            results[case['name']]['url'] = case['url']
+        return results
 
 
-def run_command(name, args, place, *paths):
-    """``sapiens-<name> ARGS`` as its console entry point runs it (``sys.argv[0]`` the
-    installed script), in the working folder."""
-    work, _, torch_home = place
-    module = console_scripts()[name]
-    code = (f'import sys\nsys.argv = [{"/venv/bin/" + name!r}] + {list(map(str, args))!r}\n'
-            f'from {module} import run\nsys.exit(run())\n')
-    return subprocess.run([sys.executable, '-c', code], cwd=work, env=_env(torch_home, *paths),
-                          capture_output=True, text=True, timeout=300)
-
-
-def run_tool(script, args, place, *paths):
-    work, _, torch_home = place
-    return subprocess.run([sys.executable, str(REPO / 'tools' / script), *map(str, args)],
-                          cwd=work, env=_env(torch_home, *paths), capture_output=True,
-                          text=True, timeout=300)
-
-
-def assert_refused(proc, place, where):
-    _, marker, _ = place
-    assert not marker.exists(), 'the checkpoint pickle ran code'
-    assert proc.returncode != 0, proc.stdout[-2000:]
-    last = proc.stderr.strip().splitlines()
-    assert last and REFUSED in proc.stderr and where in proc.stderr, proc.stderr[-3000:]
-
-
-def test_every_console_command_is_listed():
-    """The tests below cover every command of setup.py (a new one needs its test)."""
-    assert set(console_scripts()) == set(COVERED)
-
-
-def _infer_args():
+def _infer_args(det_checkpoint='{URL}'):
     return ['--out', 'out', '--task', POSE_CFG, 'none', '--device', 'cpu',
-            '--det-config', rtmdet_config(), '--det-checkpoint', URL, '--', '-h']
+            '--det-config', rtmdet_config(), '--det-checkpoint', det_checkpoint, '--', '-h']
 
 
-def _curate_args(work):
-    (work / '-h').unlink()
-    (work / '-h').mkdir()
-    img = np.full((40, 30, 3), 100, np.uint8)
-    cv2.imwrite(str(work / '-h' / 'a.png'), img)
-    return ['--out-dir', 'curated', '--det-config', rtmdet_config(), '--det-checkpoint', URL,
-            '--no-progress', '--', '-h']
-
-
-def test_sapiens_infer_detector_url(place):
-    assert_refused(run_command('sapiens-infer', _infer_args(), place), place, URL)
-
-
-def test_tools_infer_detector_url(place):
-    assert_refused(run_tool('infer.py', _infer_args(), place), place, URL)
-
-
-def test_tools_pose_demo_detector_url(place):
-    args = ['--', '-h', POSE_CFG, 'none', '--out', 'out', '--det-config', rtmdet_config(),
-            '--det-checkpoint', URL]
-    assert_refused(run_tool('pose_demo.py', args, place), place, URL)
-
-
-def test_sapiens_curate_detector_url(place):
-    assert_refused(run_command('sapiens-curate', _curate_args(place[0]), place), place, URL)
-
-
-def test_tools_curate_detector_url(place):
-    proc = run_tool('curate_human_images.py', _curate_args(place[0]), place)
-    assert_refused(proc, place, URL)
+def _curate_args():
+    return ['--out-dir', 'curated', '--det-config', rtmdet_config(), '--det-checkpoint',
+            '{URL}', '--no-progress', '--', '-h']
 
 
 TOY_TRAIN = """
@@ -148,85 +141,100 @@ train_dataloader = dict(batch_size=4, num_workers=0, collate_fn=dict(type='defau
                         sampler=dict(type='DefaultSampler', shuffle=True))
 train_cfg = dict(by_epoch=True, max_epochs=1)
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1))
-load_from = {url!r}
+load_from = '{url}'
 """
 
 
-def test_sapiens_train_config_named_h_with_a_url_load_from(place):
-    """``sapiens-train -- -h``: the config file is ``-h``; its ``load_from`` is a URL, read by
-    mmengine's ``CheckpointLoader``."""
-    work = place[0]
-    (work / '-h').write_text(TOY_TRAIN.format(url=URL))
-    proc = run_command('sapiens-train', ['--work-dir', 'w', '--', '-h'], place,
-                       REPO / 'tests' / 'test_tools')
-    assert_refused(proc, place, URL)
+@pytest.fixture(scope='module')
+def console_results(tmp_path_factory):
+    cases = Cases(tmp_path_factory.mktemp('console'))
+    mods = console_scripts()
+
+    def add(command, args, **kw):
+        cases.add(command, args, argv0=f'/venv/bin/{command}', module=mods[command], **kw)
+
+    add('sapiens-infer', _infer_args())
+    add('sapiens-curate', _curate_args(), h='folder')
+    add('sapiens-test', [POSE_CFG, '--work-dir', 'w', '--', '-h'], h=None, local_evil='-h')
+    add('sapiens-extract-features', ['--out', 'o', '--', POSE_CFG, '{URL}', '-h'])
+    add('sapiens-convert-checkpoint', ['--', '-h', 'out.pth'], h=None, local_evil='-h')
+    add('sapiens-clean-pretrain', ['--', '-h', 'out.pth'], h=None, local_evil='-h')
+    # the student config is the file ``-h``; the teacher's checkpoint a URL
+    add('sapiens-distill-multitask', ['--images', 'imgs', '--work-dir', 'w', '--labels-only',
+                                      '--teacher', 'pose', POSE_CFG, '{URL}', '--', '-h'])
+    # no input can be named -h (one .py config, or no positional argument): run with the
+    # package as the trick left it
+    add('sapiens-train', ['train_cfg.py', '--work-dir', 'w'], h=None)
+    add('sapiens-export', ['--config', POSE_CFG, '--checkpoint', '{URL}', '--out', 'o',
+                           '--format', 'torchscript'], h=None)
+    for case in cases.cases:
+        if case['name'] == 'sapiens-train':
+            Path(case['cwd'], 'train_cfg.py').write_text(TOY_TRAIN.format(url=case['url']))
+        if case['name'] == 'sapiens-distill-multitask':
+            Path(case['cwd'], 'imgs').mkdir()
+            _image(Path(case['cwd'], 'imgs', 'a.png'))
+    return cases.run('/venv/bin/sapiens-infer')
 
 
-def test_sapiens_test_checkpoint_named_h(place):
-    work = place[0]
-    os.replace(work / 'evil.pth', work / '-h')
-    proc = run_command('sapiens-test', [POSE_CFG, '--work-dir', 'w', '--', '-h'], place)
-    assert_refused(proc, place, '-h')
+@pytest.fixture(scope='module')
+def tool_results(tmp_path_factory):
+    cases = Cases(tmp_path_factory.mktemp('tools'))
+    tools = REPO / 'tools'
+    cases.add('infer', _infer_args(), argv0=str(tools / 'infer.py'))
+    cases.add('curate', _curate_args(), argv0=str(tools / 'curate_human_images.py'),
+              h='folder')
+    cases.add('pose_demo', ['--', '-h', POSE_CFG, 'none', '--out', 'out', '--det-config',
+                            rtmdet_config(), '--det-checkpoint', '{URL}'],
+              argv0=str(tools / 'pose_demo.py'))
+    return cases.run(str(tools / 'infer.py'))
 
 
-def test_sapiens_extract_features_checkpoint_url(place):
-    proc = run_command('sapiens-extract-features', ['--out', 'o', '--', POSE_CFG, URL, '-h'],
-                       place)
-    assert_refused(proc, place, URL)
+def check(result: dict, where: str):
+    assert not result['marker'], 'the checkpoint pickle ran code'
+    assert result['rc'] not in (0, None, 'raised'), result
+    assert REFUSED in result['stderr'] and where in result['stderr'], result['stderr'][-3000:]
 
 
-def test_sapiens_export_checkpoint_url(place):
-    """export takes no positional argument: ``-- -h`` is refused by argparse, and the
-    checkpoint is refused too without it."""
-    proc = run_command('sapiens-export', ['--config', POSE_CFG, '--checkpoint', URL, '--out',
-                                          'o', '--', '-h'], place)
-    assert proc.returncode == 2 and 'unrecognized arguments: -h' in proc.stderr
-    proc = run_command('sapiens-export', ['--config', POSE_CFG, '--checkpoint', URL, '--out',
-                                          'o', '--format', 'torchscript'], place)
-    assert_refused(proc, place, URL)
+#: command -> where its refusal message points (the checkpoint as given)
+CONSOLE = {'sapiens-infer': 'URL', 'sapiens-curate': 'URL', 'sapiens-test': '-h',
+           'sapiens-extract-features': 'URL', 'sapiens-convert-checkpoint': '-h',
+           'sapiens-clean-pretrain': '-h', 'sapiens-distill-multitask': 'URL',
+           'sapiens-train': 'URL', 'sapiens-export': 'URL'}
+#: commands that load no checkpoint at all: checked for the loader's registration below
+NO_CHECKPOINT = ['sapiens-mm', 'sapiens-make-synthetic', 'sapiens-make-backgrounds']
 
 
-def test_sapiens_convert_checkpoint_named_h(place):
-    work = place[0]
-    os.replace(work / 'evil.pth', work / '-h')
-    proc = run_command('sapiens-convert-checkpoint', ['--', '-h', 'out.pth'], place)
-    assert_refused(proc, place, '-h')
+def test_every_console_command_is_covered():
+    assert set(console_scripts()) == set(CONSOLE) | set(NO_CHECKPOINT)
 
 
-def test_sapiens_clean_pretrain_named_h(place):
-    work = place[0]
-    os.replace(work / 'evil.pth', work / '-h')
-    proc = run_command('sapiens-clean-pretrain', ['--', '-h', 'out.pth'], place)
-    assert_refused(proc, place, '-h')
+@pytest.mark.parametrize('command', sorted(CONSOLE))
+def test_console_command_refuses_the_evil_checkpoint(command, console_results):
+    r = console_results[command]
+    check(r, r['url'] if CONSOLE[command] == 'URL' else CONSOLE[command])
 
 
-def test_sapiens_distill_teacher_url(place):
-    """The student config is the file ``-h``; the teacher checkpoint a URL."""
-    work = place[0]
-    (work / 'imgs').mkdir()
-    cv2.imwrite(str(work / 'imgs' / 'a.png'), np.full((40, 30, 3), 100, np.uint8))
-    proc = run_command('sapiens-distill-multitask',
-                       ['--images', 'imgs', '--work-dir', 'w', '--labels-only',
-                        '--teacher', 'pose', POSE_CFG, URL, '--', '-h'], place)
-    assert_refused(proc, place, URL)
+@pytest.mark.parametrize('tool', ['infer', 'curate', 'pose_demo'])
+def test_tool_script_refuses_the_evil_detector_checkpoint(tool, tool_results):
+    r = tool_results[tool]
+    check(r, r['url'])
 
 
-@pytest.mark.parametrize('name', ['sapiens-mm', 'sapiens-make-synthetic',
-                                  'sapiens-make-backgrounds'])
-def test_commands_without_checkpoints_register_the_loader_under_the_trick(name, place):
-    """Commands that load no checkpoint: importing them under ``-- -h`` still puts the
-    weights-only loader in place (mmengine's ``CheckpointLoader`` schemes are sapiens_mm's)."""
-    work, _, torch_home = place
-    code = (f'import sys\nsys.argv = [{"/venv/bin/" + name!r}, "--", "-h"]\n'
-            f'import {console_scripts()[name]}\n'
-            'from mmengine.runner.checkpoint import CheckpointLoader\n'
-            "print('RESULT', {p: CheckpointLoader._get_checkpoint_loader(p).__module__ "
-            "for p in ('https://x/y.pth', 'local.pth')})\n")
-    proc = subprocess.run([sys.executable, '-c', code], cwd=work, env=_env(torch_home),
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    found = ast.literal_eval(proc.stdout.rsplit('RESULT', 1)[1].strip())
-    assert set(found.values()) == {'sapiens_mm.checkpoint.loading'}, found
+def test_commands_without_checkpoints_register_the_loader_under_the_trick(tmp_path):
+    """``sapiens-mm``, ``sapiens-make-synthetic``, ``sapiens-make-backgrounds``: importing
+    them under ``-- -h`` still routes mmengine's ``CheckpointLoader`` (every scheme) to the
+    weights-only loader."""
+    mods = [console_scripts()[c] for c in NO_CHECKPOINT]
+    code = ("import sys\nsys.argv = ['/venv/bin/sapiens-mm', '--', '-h']\n"
+            + ''.join(f'import {m}\n' for m in mods)
+            + 'from mmengine.runner.checkpoint import CheckpointLoader\n'
+            "print('RESULT', sorted({CheckpointLoader._get_checkpoint_loader(p).__module__ "
+            "for p in ('https://x/y.pth', 'hf://a/b/c.pth', 'local.pth')}))\n")
+    proc = subprocess.run([sys.executable, '-c', code], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert 'RESULT ' in proc.stdout, proc.stderr[-3000:]
+    found = ast.literal_eval(proc.stdout.rsplit('RESULT ', 1)[1].strip())
+    assert found == ['sapiens_mm.checkpoint.loading'], found
 
 
 def test_help_before_double_dash_is_still_fast_and_loads_nothing(repo_root):
@@ -241,9 +249,3 @@ def test_argparse_rule():
     assert wants(['-h']) and wants(['x', '--help']) and wants(['a', '-h', '--', 'b'])
     assert not wants(['--', '-h']) and not wants(['a', '--', '--help'])
     assert not wants(['--out=-h', 'x'])
-
-
-COVERED = ['sapiens-infer', 'sapiens-curate', 'sapiens-train', 'sapiens-test',
-           'sapiens-extract-features', 'sapiens-export', 'sapiens-convert-checkpoint',
-           'sapiens-clean-pretrain', 'sapiens-distill-multitask', 'sapiens-mm',
-           'sapiens-make-synthetic', 'sapiens-make-backgrounds']
