@@ -51,10 +51,10 @@ for case in cases:
             else:
                 runpy.run_path(case['argv0'], run_name='__main__')
                 rc = 0
-        except SystemExit as e:  # as the interpreter ends: a message goes to stderr, 1
-            rc = 1 if isinstance(e.code, str) else e.code
-            if isinstance(e.code, str):
-                err.write(e.code + '\n')
+        except SystemExit as e:  # as the interpreter ends: anything else is printed, 1
+            rc = e.code if e.code is None or isinstance(e.code, int) else 1
+            if rc != e.code:
+                err.write(f'{e.code}\n')
         except BaseException:
             rc = 'raised'
             err.write(traceback.format_exc())
