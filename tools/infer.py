@@ -10,6 +10,10 @@ import sys
 
 
 def _wants_help(argv) -> bool:
+    """argparse prints the usage: ``-h``/``--help`` before any ``--`` (after it, ``-h`` is an
+    input file of that name, and the models are built)."""
+    argv = list(argv)
+    argv = argv[:argv.index('--')] if '--' in argv else argv
     return '-h' in argv or '--help' in argv
 
 

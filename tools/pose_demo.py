@@ -4,21 +4,26 @@
 
 is ``python tools/infer.py INPUT --out DIR --task CONFIG CHECKPOINT [options]`` (e.g.
 ``--det-config/--det-checkpoint``, ``--bboxes BOXES.json``, ``--device``, ``--no-flip``).
+INPUT, CONFIG and CHECKPOINT are the first three arguments that do not start with ``-``, or
+follow ``--`` (``pose_demo.py -- -h CONFIG CHECKPOINT --out DIR``: an input named ``-h``).
 """
 import sys
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    pos = [a for a in argv if not a.startswith('-')][:3]
-    if '-h' in argv or '--help' in argv or len(pos) < 3:
+    cut = argv.index('--') if '--' in argv else len(argv)  # after '--': no option
+    options = argv[:cut]
+    wants_help = '-h' in options or '--help' in options
+    pos = ([a for a in options if not a.startswith('-')] + argv[cut + 1:])[:3]
+    if wants_help or len(pos) < 3:
         print(__doc__)
-        return 0 if pos or '-h' in argv or '--help' in argv else 2
-    rest = list(argv)
+        return 0 if pos or wants_help else 2
+    rest = argv[:cut] + argv[cut + 1:]
     for a in pos:
         rest.remove(a)
-    from sapiens_mm.cli.infer import main as infer_main
-    return infer_main([pos[0], '--task', pos[1], pos[2]] + rest)
+    from sapiens_mm.cli.infer import main as infer_main  # INPUT after '--': may start with '-'
+    return infer_main(['--task', pos[1], pos[2]] + rest + ['--', pos[0]])
 
 
 if __name__ == '__main__':

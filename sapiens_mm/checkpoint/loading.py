@@ -27,7 +27,8 @@ __all__ = ['CheckpointError', 'CheckpointNotFoundError', 'load_checkpoint_file',
            'resolve_checkpoint_path',
            'url_cache_path', 'check_finite', 'nonfinite_tensors', 'model_state_dict',
            'backbone_state_dict', 'load_backbone_weights', 'register_checkpoint_schemes',
-           'matching_keys', 'check_shapes', 'load_matching', 'save_state_dict']
+           'matching_keys', 'check_shapes', 'check_dtypes', 'check_parameter_dtypes',
+           'load_matching', 'save_state_dict']
 
 
 class CheckpointError(RuntimeError):
@@ -168,6 +169,27 @@ def resolve_checkpoint_path(path: str, download: bool = True) -> str:
     raise CheckpointNotFoundError(f'{path}: checkpoint file not found')
 
 
+#: torch's wordings of a weights-only refusal, each with the refused global as group 1:
+#: ``Unsupported global: GLOBAL io.open was not an allowed global by default`` (a global off
+#: the allow-list), ``Trying to load unsupported GLOBAL posix.system whose module posix is
+#: blocked`` (a blocked module, torch >= 2.6), ``Unsupported class x.Y``, and the bare
+#: ``x.y was not an allowed global`` of older versions.
+_BLOCKED_GLOBAL = (r'\bGLOBAL\s+([A-Za-z_][\w.]*)', r'[Uu]nsupported class\s+([A-Za-z_][\w.]*)',
+                   r'([A-Za-z_][\w.]*)\s+was not an allowed global')
+
+
+def blocked_global(message: str) -> Optional[str]:
+    """The dotted name of the global a weights-only ``torch.load`` refused, read from its
+    error ``message`` in any of torch's wordings (:data:`_BLOCKED_GLOBAL`); None if the
+    message is about something else (a corrupt or truncated file)."""
+    import re
+    for pattern in _BLOCKED_GLOBAL:
+        found = re.search(pattern, message)
+        if found:
+            return found.group(1).rstrip('.')
+    return None
+
+
 def _read_local(path: str, map_location, shown: str) -> dict:
     """Weights-only read of a local ``.pth``/``.pt`` or ``.safetensors`` file."""
     if os.path.getsize(path) == 0:
@@ -181,17 +203,14 @@ def _read_local(path: str, map_location, shown: str) -> dict:
         register_safe_globals()
         return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # corrupt, truncated, not a checkpoint, unsafe pickle ...
-        import re
         text = str(e)
         where = f' (cached as {path})' if shown != path else ''
-        refused = re.search(r'Unsupported global: GLOBAL (\S+)|(\S+) was not an allowed global',
-                            text)
-        if refused:  # weights-only unpickling stopped at a global it does not allow
-            name = refused.group(1) or refused.group(2)
+        name = blocked_global(text)
+        if name:  # weights-only unpickling stopped at a global it does not allow
             raise CheckpointError(
                 f'{shown}{where}: its pickle calls code outside the weights-only allow-list '
-                f'({name}); it was refused unread. Load only checkpoints you trust; '
-                'sapiens_mm never unpickles arbitrary code') from e
+                f'(blocked global `{name}`); it was refused unread. Load only checkpoints you '
+                'trust; sapiens_mm never unpickles arbitrary code') from e
         lines = [ln for ln in text.splitlines() if ln.strip()]
         if 'WeightsUnpickler error' in text:  # torch's own reason sits in the middle
             lines = [ln for ln in lines if 'WeightsUnpickler' not in ln and 'documentation' not
@@ -235,6 +254,21 @@ def check_finite(sd: Dict[str, torch.Tensor], path: str) -> None:
                               'checkpoint is not loaded')
 
 
+def check_parameter_dtypes(sd: Dict[str, torch.Tensor], path: str) -> None:
+    """:class:`CheckpointError` naming ``path`` and the keys of the tensors that cannot be
+    model weights, for loaders that do not see the model (mmengine's ``load_from``,
+    ``Pretrained``): complex tensors, and integer or bool ones named ``*.weight`` / ``*.bias``
+    (parameters; integer buffers such as ``num_batches_tracked`` are left alone). The loaders
+    that see the model compare dtypes key by key (:func:`check_dtypes`)."""
+    wrong = [f'{k} ({str(v.dtype).replace("torch.", "")})' for k, v in sd.items()
+             if isinstance(v, torch.Tensor) and (v.is_complex() or (
+                 not v.is_floating_point() and k.endswith(('.weight', '.bias'))))]
+    if wrong:
+        raise CheckpointError(f'{path}: {len(wrong)} weight tensor(s) of a dtype that cannot '
+                              'hold model weights (they would be truncated): '
+                              + ', '.join(wrong[:8]) + (', ...' if len(wrong) > 8 else ''))
+
+
 def mmengine_checkpoint_loader(filename: str, map_location=None) -> dict:
     """mmengine ``CheckpointLoader`` scheme for local paths, ``http(s)://`` URLs, ``hf://``
     and mmengine's ``torchvision://``/``open-mmlab://``/``mmcls://`` names.
@@ -252,6 +286,7 @@ def mmengine_checkpoint_loader(filename: str, map_location=None) -> dict:
     ckpt = load_checkpoint_file(filename, map_location=map_location or 'cpu')
     sd = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
     check_finite(sd if isinstance(sd, dict) else {}, filename)
+    check_parameter_dtypes(sd if isinstance(sd, dict) else {}, filename)
     if str(filename).startswith('mmcls://'):  # as mmengine's load_from_mmcls does
         from mmengine.runner.checkpoint import _process_mmcls_checkpoint
         ckpt = _process_mmcls_checkpoint(ckpt)
@@ -328,15 +363,40 @@ def matching_keys(own: Dict[str, torch.Tensor], sd: Dict[str, torch.Tensor], pat
     return loaded
 
 
+def _cannot_hold(model_dtype: torch.dtype, file_dtype: torch.dtype) -> bool:
+    """Whether a checkpoint tensor of ``file_dtype`` cannot hold the values of a model tensor
+    of ``model_dtype``: integer or bool into floating point (``copy_`` would truncate every
+    weight silently), complex into anything real (drops the imaginary part)."""
+    if file_dtype.is_complex:
+        return not model_dtype.is_complex
+    return model_dtype.is_floating_point and not file_dtype.is_floating_point
+
+
+def check_dtypes(own: Dict[str, torch.Tensor], sd: Dict[str, torch.Tensor],
+                 loaded: List[str], path: str, model_name: str) -> None:
+    """:class:`CheckpointError` naming ``path`` and the keys whose checkpoint tensor cannot
+    hold the model's values (:func:`_cannot_hold`: an integer, bool or complex tensor for a
+    floating-point weight), instead of loading every weight truncated."""
+    wrong = [f'{k}: checkpoint {str(sd[k].dtype).replace("torch.", "")} vs model '
+             f'{str(own[k].dtype).replace("torch.", "")}'
+             for k in loaded if _cannot_hold(own[k].dtype, sd[k].dtype)]
+    if wrong:
+        raise CheckpointError(f'{path}: {len(wrong)} tensor(s) of a dtype that cannot hold the '
+                              f'weights of {model_name} (they would be truncated): '
+                              + '; '.join(wrong[:6]) + ('; ...' if len(wrong) > 6 else ''))
+
+
 def check_shapes(own: Dict[str, torch.Tensor], sd: Dict[str, torch.Tensor], loaded: List[str],
                  path: str, model_name: str, hint: str = '') -> None:
     """:class:`CheckpointError` naming ``path`` when a key of ``loaded`` has another shape in
-    ``sd`` than in ``own`` (another model size, keypoint or class count)."""
+    ``sd`` than in ``own`` (another model size, keypoint or class count), or a dtype that
+    cannot hold the model's values (:func:`check_dtypes`)."""
     mismatched = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}'
                   for k in loaded if sd[k].shape != own[k].shape]
     if mismatched:
         raise CheckpointError(f'{path}: {len(mismatched)} shape mismatches with '
                               f'{model_name}{hint}: ' + '; '.join(mismatched[:6]))
+    check_dtypes(own, sd, loaded, path, model_name)
 
 
 def load_matching(module: torch.nn.Module, own: Dict[str, torch.Tensor],

@@ -19,7 +19,7 @@ from .release_keys import translate_release_keys
 from .loading import (CheckpointError, _short, check_shapes, load_backbone_weights,
                       load_checkpoint_file, load_matching, matching_keys, model_state_dict)
 
-__all__ = ['load_model_weights', 'check_model_checkpoint']
+__all__ = ['load_model_weights', 'check_model_checkpoint', 'load_exact_weights']
 
 # ``heads.{task}.``: the heads of a multi-task ``SapiensMultiTask`` checkpoint
 _HEAD_PREFIXES = ('head.', 'decode_head.', 'auxiliary_head.', 'neck.', 'heads.')
@@ -105,3 +105,36 @@ def load_model_weights(model: torch.nn.Module, path: str,
     own = model.state_dict()
     loaded = _check_fit(own, sd, path, name, strict)
     return load_matching(model, own, sd, loaded, path, logger)
+
+
+def load_exact_weights(model: torch.nn.Module, path: str,
+                       logger: Optional[MMLogger] = None) -> dict:
+    """Load checkpoint ``path`` (any path form, weights-only) into ``model`` exactly: every
+    tensor of the model from the file, every tensor of the file used, every shape equal.
+
+    For models outside the Sapiens task layouts (an mmdet person detector): a checkpoint of
+    another detector (another architecture, class count or size) is a :class:`CheckpointError`
+    naming ``path`` and the keys, where mmengine's ``load_checkpoint`` (``strict=False``) loads
+    what matches and leaves the rest random.
+
+    Returns:
+        dict: the checkpoint as read (its ``meta`` holds e.g. mmdet's ``dataset_meta``).
+    """
+    logger = logger or MMLogger.get_current_instance()
+    ckpt = load_checkpoint_file(path)
+    sd = model_state_dict(ckpt, path)
+    own = model.state_dict()
+    name = type(model).__name__
+    loaded = matching_keys(own, sd, path, name)
+    missing = [k for k in own if k not in sd]
+    unexpected = [k for k in sd if k not in own]
+    if missing or unexpected:
+        raise CheckpointError(
+            f'{path}: does not fit {name} - a checkpoint of another model? '
+            f'{len(missing)} of its tensors missing from the file ({_short(missing, 4) or "-"}), '
+            f'{len(unexpected)} tensors of the file unknown to it '
+            f'({_short(unexpected, 4) or "-"})')
+    check_shapes(own, sd, loaded, path, name, ' (another size or class count?)')
+    model.load_state_dict(sd, strict=True)
+    logger.info(f'Loaded {len(loaded)}/{len(own)} tensors of {name} from {path}')
+    return ckpt if isinstance(ckpt, dict) else {}

@@ -27,6 +27,7 @@ from sapiens_mm.data_curation import (CocoBoxDetector, CurationCriteria,
                                       curate_images, list_images, read_path_list)
 from sapiens_mm.data_curation.detectors import IdentifiedDetector
 from sapiens_mm.cli.errors import console_command
+from sapiens_mm.cli.infer_args import check_detector_args
 
 
 def import_object(spec: str):
@@ -61,7 +62,8 @@ def parse_args(argv=None):
     parser.add_argument('--out-dir', required=True)
     det = parser.add_argument_group('detector (exactly one)')
     det.add_argument('--det-config', help='mmdet config (e.g. RTMDet)')
-    det.add_argument('--det-checkpoint', help='mmdet checkpoint for --det-config')
+    det.add_argument('--det-checkpoint', help="mmdet checkpoint for --det-config (needed; "
+                     "'none': random weights)")
     det.add_argument('--det-device', default='cpu')
     det.add_argument('--det-cat-id', type=int, default=0, help='person class of the detector')
     det.add_argument('--det-min-score', type=float, default=0.05,
@@ -90,6 +92,7 @@ def parse_args(argv=None):
     chosen = [bool(args.det_config), bool(args.coco_boxes), bool(args.detector)]
     if sum(chosen) != 1:
         parser.error('give exactly one of --det-config, --coco-boxes, --detector')
+    check_detector_args(parser, args.det_config, args.det_checkpoint)
     return args
 
 
@@ -109,6 +112,8 @@ def build_detector(args):
 
 def main(argv=None):
     args = parse_args(argv)
+    import sapiens_mm
+    sapiens_mm.register_all()  # the detector's weights-only loader
     if osp.isdir(args.input):
         root, paths = args.input, list_images(args.input)
         # an --out-dir inside the input folder: its files (histograms.png) are outputs, not

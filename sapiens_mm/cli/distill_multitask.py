@@ -60,9 +60,8 @@ def student_config(config: str, labels_dir: str, tasks: Sequence[str], work_dir:
                    cfg_options: Optional[dict] = None):
     """The student's training config: data from ``labels_dir``, only the heads (and metrics)
     of ``tasks``, backbone from ``pretrained``."""
-    from mmengine.config import Config
-    from sapiens_mm.utils.config_paths import config_file
-    cfg = Config.fromfile(config_file(config))
+    from sapiens_mm.utils.config_paths import read_config
+    cfg = read_config(config)
     if cfg.model.get('type') != 'SapiensMultiTask':
         raise ValueError(f'{config}: the student must be a SapiensMultiTask model, got '
                          f'{cfg.model.get("type")}')
@@ -109,7 +108,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cfg_options = ns.cfg_options
     if not args.teacher:
         parser.error('give at least one --teacher TASK CONFIG CHECKPOINT')
-    import sapiens_mm  # noqa: F401  (registers the classes)
+    import sapiens_mm
+    sapiens_mm.register_all()  # the classes, the weights-only loader
     from sapiens_mm.engine.runner import build_runner
     from sapiens_mm.apis.multitask_distillation import write_teacher_labels
     labels_dir = args.labels_dir or osp.join(args.work_dir, 'teacher_labels')

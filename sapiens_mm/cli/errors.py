@@ -19,8 +19,10 @@ def user_error_types() -> tuple:
     from sapiens_mm.utils.fileio import ImageReadError
     from sapiens_mm.data_curation.ledger import LedgerMismatchError
     from sapiens_mm.engine.runner import ConfigOptionError
+    from sapiens_mm.utils.detection import DetectorError
     return (CheckpointError, ConfigOptionError, LedgerMismatchError, ImageReadError,
-            FileNotFoundError, NotADirectoryError, PermissionError, ValueError, OSError)
+            DetectorError, FileNotFoundError, NotADirectoryError, PermissionError, ValueError,
+            OSError)
 
 
 def run_cli(main: Callable[[], Optional[int]], argv: Optional[list] = None) -> int:

@@ -23,12 +23,40 @@ import time
 
 import torch
 
-import sapiens_mm  # noqa: F401
+import sapiens_mm
 from sapiens_mm.checkpoint.model_zoo import zoo_config
 from sapiens_mm.export import (build_export_model, example_input, export_onnx,
                                export_program, export_torchscript, onnx_max_abs_diff,
                                program_max_abs_diff, torchscript_max_abs_diff)
 from sapiens_mm.cli.errors import console_command
+
+
+def writable_folder(folder: str) -> str:
+    """Create ``folder`` and write (then remove) a probe file in it, before any model is
+    built: a read-only or missing-parent folder is one ``OSError`` naming it, not a traceback
+    from inside the ONNX / TorchScript writers after minutes of export."""
+    import tempfile
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix='.sapiens_export_probe_')
+        os.close(fd)
+        os.remove(probe)
+    except OSError as e:
+        raise type(e)(f'--out {folder}: cannot write into this folder '
+                      f'({e.strerror or e})') from e
+    return folder
+
+
+def _write_failure(fmt: str, path: str, error: Exception) -> Exception:
+    """The error to raise when writing ``path`` failed: an ``OSError`` naming the file for a
+    failed write (torch's writers raise ``RuntimeError('File ... cannot be opened')``),
+    ``error`` itself otherwise (a model that cannot be exported: a bug, with its traceback)."""
+    text = str(error).strip().splitlines()
+    first = text[0][:300] if text else type(error).__name__
+    if isinstance(error, OSError) or (isinstance(error, RuntimeError) and (
+            path in str(error) or 'cannot be opened' in str(error))):
+        return OSError(f'{path}: the {fmt} export could not be written ({first})')
+    return error
 
 
 def main(argv=None):
@@ -45,6 +73,7 @@ def main(argv=None):
     parser.add_argument('--no-check', action='store_true')
     parser.add_argument('--device', default='cpu')
     args = parser.parse_args(argv)
+    sapiens_mm.register_all()  # the models, the weights-only loader
     if bool(args.model) == bool(args.config):
         parser.error('give exactly one of --model and --config')
     if args.dtype == 'bf16' and args.format and 'onnx' in args.format:
@@ -56,6 +85,7 @@ def main(argv=None):
     checkpoint = args.model if args.model else \
         (None if args.checkpoint.lower() == 'none' else args.checkpoint)
     name = args.model or osp.splitext(osp.basename(config))[0]
+    writable_folder(args.out)  # before minutes of building and exporting
     t = time.perf_counter()
     module, hw = build_export_model(config, checkpoint, args.device)
     task = getattr(module, 'task', None) or 'multi-task (' + ', '.join(module.tasks) + ')'
@@ -67,7 +97,6 @@ def main(argv=None):
         module = copy.deepcopy(module).to(torch.bfloat16)
         name += '_bfloat16'
     example = example_input(hw, dtype=dtype, device=args.device)
-    os.makedirs(args.out, exist_ok=True)
     jobs = dict(onnx=(export_onnx, onnx_max_abs_diff, '.onnx'),
                 torchscript=(export_torchscript, torchscript_max_abs_diff, '_torchscript.pt'),
                 program=(export_program, program_max_abs_diff, '.pt2'))
@@ -79,7 +108,13 @@ def main(argv=None):
         path = osp.join(args.out, name + ext)
         t = time.perf_counter()
         kwargs = {} if fmt == 'torchscript' else dict(dynamic_batch=args.dynamic_batch)
-        export(module, path, example, **kwargs)
+        try:
+            export(module, path, example, **kwargs)
+        except Exception as e:
+            failure = _write_failure(fmt, path, e)
+            if failure is e:
+                raise
+            raise failure from e
         line = f'{fmt}: {path} ({os.path.getsize(path) / 2**20:.1f} MiB, ' \
                f'{time.perf_counter() - t:.1f} s)'
         if not args.no_check:

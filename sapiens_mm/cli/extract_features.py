@@ -23,6 +23,8 @@ def main(argv=None):
     parser.add_argument('--no-pca', action='store_true', help='skip the PCA pictures')
     args = parser.parse_args(argv)
     # after parsing: --help answers without the model libraries
+    import sapiens_mm
+    sapiens_mm.register_all()  # the models, the weights-only loader
     from sapiens_mm.apis.feature_extraction import FeatureExtractor
     ckpt = None if args.checkpoint.lower() == 'none' else args.checkpoint
     extractor = FeatureExtractor(args.config, ckpt, args.size, args.device)

@@ -41,7 +41,8 @@ def main(argv=None):
         for name, task, size, cached, repo in list_models(backbones=True):
             print(f'{name:30s} {"-":6s} {size:5s} {cached:6s} {repo}')
         return 0
-    import sapiens_mm  # noqa: F401  (registers the models)
+    import sapiens_mm
+    sapiens_mm.register_all()  # the models, the weights-only loader
     from sapiens_mm.apis import MMDetPersonDetector, SapiensInferencer
     from sapiens_mm.apis.inferencers import best_device
     device = args.device or best_device()

@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help='decode pose from the dense models\' shared features (whole image)')
     parser.add_argument('--no-flip', action='store_true', help='pose without flip test')
     parser.add_argument('--det-config')
-    parser.add_argument('--det-checkpoint')
+    parser.add_argument('--det-checkpoint', help="the detector's weights (needed with "
+                        "--det-config; 'none': random weights)")
     parser.add_argument('--bboxes', help='JSON {image file or output name: [[x1, y1, x2, y2(, '
                         'score)], ...]} (or a list, one entry per image)')
     parser.add_argument('--kpt-thr', type=unit_float, default=0.3,
@@ -88,4 +89,17 @@ def parse_args(argv=None):
     if not args.list_models and (not args.input or not args.out
                                  or not (args.model or args.task)):
         parser.error('give INPUT, --out and at least one --model or --task')
+    check_detector_args(parser, args.det_config, args.det_checkpoint)
     return args
+
+
+def check_detector_args(parser: argparse.ArgumentParser, config, checkpoint) -> None:
+    """``--det-config`` and ``--det-checkpoint`` come together: a detector without weights
+    finds nobody (empty results, exit 0), weights without a config build nothing.
+    ``--det-checkpoint none`` asks for random weights explicitly."""
+    if config and not checkpoint:
+        parser.error(f'--det-config {config} needs --det-checkpoint (the detector\'s weights; '
+                     "'none' for random weights, which find nobody)")
+    if checkpoint and not config:
+        parser.error(f'--det-checkpoint {checkpoint} needs --det-config (the detector\'s '
+                     'config)')

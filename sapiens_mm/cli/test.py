@@ -21,6 +21,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     # the command line first (argparse only): --help answers without the model libraries
     from sapiens_mm.utils.runner_args import parse_test_args
     args = parse_test_args(argv)
+    import sapiens_mm
+    sapiens_mm.register_all()  # the classes, the weights-only loader
     from sapiens_mm.engine.runner import (add_dump_results, build_runner, load_test_config,
                                           load_test_weights)
     runner = build_runner(load_test_config(args))

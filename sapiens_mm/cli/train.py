@@ -20,8 +20,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # the command line first (argparse only): --help answers without the model libraries
     from sapiens_mm.utils.runner_args import parse_train_args
     args = parse_train_args(argv)
-    # Importing sapiens_mm registers its classes in every scope and allow-lists the non-tensor
-    # globals of mmengine checkpoints for torch's weights-only loading (needed by --resume).
+    import sapiens_mm
+    sapiens_mm.register_all()  # the classes, the weights-only loader (--resume, load_from)
     from sapiens_mm.engine.runner import build_runner, load_train_config
     build_runner(load_train_config(args)).train()
     return 0

@@ -16,6 +16,7 @@ from typing import Callable, Dict, List, Optional, Protocol, Tuple, runtime_chec
 
 import numpy as np
 
+from sapiens_mm.utils.detection import detector_failure
 from .coco_file import load_coco_json
 from sapiens_mm.utils.content_hash import file_digest, text_digest  # noqa: F401 (re-exported)
 
@@ -81,7 +82,8 @@ def as_person_detector(detector) -> Callable[[np.ndarray, str], Detections]:
 
     Accepts a :class:`PersonDetector` callable, one with ``wants_path = True``, or an object
     with a ``detect(img)`` method (``MMDetPersonDetector``). Outputs are checked (shapes,
-    matching lengths) with an error naming the detector.
+    matching lengths) with an error naming the detector; a detector that raises is a
+    :class:`~sapiens_mm.utils.detection.DetectorError` naming the detector and the image.
     """
     name = detector_name(detector)
     if hasattr(detector, 'detect') and callable(detector.detect):
@@ -93,7 +95,10 @@ def as_person_detector(detector) -> Callable[[np.ndarray, str], Detections]:
     wants_path = bool(getattr(detector, 'wants_path', False))
 
     def run(img: np.ndarray, img_path: str) -> Detections:
-        out = call(img, img_path=img_path) if wants_path else call(img)
+        try:
+            out = call(img, img_path=img_path) if wants_path else call(img)
+        except Exception as e:  # one line naming the detector and the image, not a traceback
+            raise detector_failure(name, img_path, e) from e
         return _check_detections(out, name)
 
     return run

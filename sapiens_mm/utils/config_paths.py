@@ -20,6 +20,7 @@ import os.path as osp
 from typing import List
 
 __all__ = ['PACKAGE_DIR', 'MIM_DIR', 'config_root', 'config_file', 'get_config_path', 'list_configs',
+           'read_config', 'ConfigFileError',
            'model_index_path', 'register_config_scheme']
 
 #: The installed ``sapiens_mm`` package folder.
@@ -80,6 +81,64 @@ def config_file(config: str) -> str:
     except FileNotFoundError as e:
         raise FileNotFoundError(f'{config}: no such config file, nor a packaged config '
                                 f'({e})') from None
+
+
+class ConfigFileError(ValueError):
+    """A config file that cannot be read (syntax error, an error while executing it); the
+    message names the file, and the line for a syntax error."""
+
+
+def _syntax_error_of(error: BaseException):
+    """The ``SyntaxError`` with a line number in ``error``'s chain (mmengine re-raises the
+    parser's error without one), or None."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, SyntaxError) and error.lineno:
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _file_being_read(error: BaseException):
+    """The innermost ``filename`` that mmengine's ``Config`` was reading when ``error`` was
+    raised (a ``_base_`` file of the config), from the traceback's frames; None if none."""
+    found, tb = None, error.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_locals.get('filename')
+        if isinstance(name, str) and osp.isfile(name):
+            found = name
+        tb = tb.tb_next
+    return found
+
+
+def read_config(config: str):
+    """mmengine ``Config`` of a config argument (a file, or a packaged config: see
+    :func:`config_file`).
+
+    Raises:
+        FileNotFoundError: no such file nor packaged config.
+        ConfigFileError: the file (or a ``_base_`` it reads) cannot be parsed or executed:
+            one line naming the file, the line and the problem, where mmengine's own error
+            (``SyntaxError: invalid syntax (<unknown>, line 3)``) names neither.
+    """
+    from mmengine.config import Config
+    path = config_file(config)
+    try:
+        return Config.fromfile(path)
+    except FileNotFoundError:
+        raise
+    except Exception as e:
+        syntax = _syntax_error_of(e)
+        if syntax is not None:
+            where = syntax.filename if syntax.filename and osp.isfile(syntax.filename) \
+                else _file_being_read(syntax) or path
+            raise ConfigFileError(f'{where}: syntax error at line {syntax.lineno}: '
+                                  f'{syntax.msg}' + (f' (in {path})' if where != path else '')
+                                  ) from e
+        text = str(e).strip().splitlines()
+        raise ConfigFileError(f'{path}: cannot be read as a config ({type(e).__name__}: '
+                              f'{text[0][:300] if text else ""})') from e
 
 
 def list_configs(pattern: str = '*') -> List[str]:

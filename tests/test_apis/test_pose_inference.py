@@ -97,7 +97,7 @@ def test_mmdet_detector_boxes_feed_the_pose_model(inferencer, image):
     import mmdet
     cfg = os.path.join(os.path.dirname(mmdet.__file__), '.mim', 'configs', 'rtmdet',
                        'rtmdet_tiny_8xb32-300e_coco.py')
-    det = MMDetPersonDetector(cfg, None, 'cpu', score_thr=0.0, nms_thr=0.9)
+    det = MMDetPersonDetector(cfg, 'none', 'cpu', score_thr=0.0, nms_thr=0.9)
     boxes = det(image)
     assert boxes.ndim == 2 and boxes.shape[1] == 4
     inferencer.detector = det

@@ -57,8 +57,9 @@ def test_sanity_the_pickle_does_run_code_without_weights_only(tmp_path):
 
 def test_local_path(tmp_path, marker):
     path = write_evil(tmp_path / 'evil.pth', marker)
-    with pytest.raises(CheckpointError, match=r'evil\.pth: its pickle calls code outside the weights-only allow-list '
-                                              r'\(io\.open\); it was refused unread'):
+    with pytest.raises(CheckpointError, match=r'evil\.pth: its pickle calls code outside the '
+                       r'weights-only allow-list \(blocked global `io\.open`\); it was refused '
+                       r'unread'):
         load_checkpoint_file(path)
 
 

@@ -163,7 +163,8 @@ def test_weights_only_still_rejects_other_globals(tmp_path):
         torch.load(path, weights_only=True)
     # mmengine's resume/load_from path: sapiens_mm's weights-only loader, one clear error
     from sapiens_mm.checkpoint import CheckpointError
-    with pytest.raises(CheckpointError, match=r'unsafe\.pth: .*allow-list \(argparse\.Namespace\)'):
+    with pytest.raises(CheckpointError, match=r'unsafe\.pth: .*allow-list '
+                       r'\(blocked global `argparse\.Namespace`\)'):
         _load_checkpoint(str(path), map_location='cpu')
     # getattr is allowed only for the HistoryBuffer statistics methods.
     torch.save({'f': HistoryBuffer.register_statistics}, path)

@@ -15,7 +15,7 @@ from mmengine.config import Config
 
 from sapiens_mm.checkpoint.loading import (CheckpointError, check_finite, load_checkpoint_file,
                                            model_state_dict, resolve_checkpoint_path)
-from sapiens_mm.utils.config_paths import config_file
+from sapiens_mm.utils.config_paths import read_config
 from sapiens_mm.utils.multitask import MULTITASK_TASKS
 from .task_model import TaskModel, build_task_model
 
@@ -29,7 +29,7 @@ def _load(config: Union[str, Config, None]) -> Optional[Config]:
         return None
     if isinstance(config, Config):
         return config
-    return Config.fromfile(config_file(config))
+    return read_config(config)
 
 
 def is_multitask_config(config: Union[str, Config, None]) -> bool:

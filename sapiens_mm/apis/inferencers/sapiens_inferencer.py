@@ -17,6 +17,8 @@ from mmengine.dataset import pseudo_collate
 from mmengine.infer import BaseInferencer
 from mmengine.logging import MMLogger
 
+from sapiens_mm.utils.detection import detector_failure
+
 from .boxes import BoxError, PersonBoxes, boxes_for_image
 from .decode import dense_to_image, pose_instances, pose_to_coco
 from .inputs import (ImageDataset, InputItem, VideoFrames, collate_list, count_frames,
@@ -300,12 +302,14 @@ class SapiensInferencer(BaseInferencer):
             if self.pose_group == gi:
                 self._pose_from_features(feats, imgs, results)
         if 'pose' in self.models and self.pose_group is None:
-            poses = self._pose_topdown(imgs, bboxes, crop_batch_size or self.batch_size)
+            poses = self._pose_topdown(imgs, bboxes, crop_batch_size or self.batch_size,
+                                       [s.get('name') for s in samples])
             for r, p in zip(results, poses):
                 r['pose'] = p
         return results
 
-    def _pose_topdown(self, imgs: Sequence[np.ndarray], bboxes, step: int) -> list:
+    def _pose_topdown(self, imgs: Sequence[np.ndarray], bboxes, step: int,
+                      names: Optional[Sequence[str]] = None) -> list:
         """Top-down pose of every image; the crops of all images run in batches."""
         from mmpose.structures import PoseDataSample, merge_data_samples
         tm = self.models['pose']
@@ -314,7 +318,8 @@ class SapiensInferencer(BaseInferencer):
         for i, img in enumerate(imgs):
             boxes = None if bboxes is None else bboxes[i]
             if boxes is None:
-                boxes = self.detector(img) if self.detector is not None else \
+                name = names[i] if names and names[i] else f'image {i}'
+                boxes = self._detect(img, name) if self.detector is not None else \
                     np.array([[0, 0, img.shape[1], img.shape[0]]], np.float32)
             for box in _box_rows(boxes):
                 info = dict(img=img, bbox=box[None, :4], bbox_score=box[4:5])
@@ -328,6 +333,17 @@ class SapiensInferencer(BaseInferencer):
             for o, i in zip(out, owner[s:s + step]):
                 per_image[i].append(o)
         return [merge_data_samples(p) if p else PoseDataSample() for p in per_image]
+
+    def _detect(self, img: np.ndarray, image: str) -> np.ndarray:
+        """``self.detector(img)``; a detector that raises is a
+        :class:`~sapiens_mm.utils.detection.DetectorError` naming it and ``image`` (which
+        :meth:`_forward_or_fail` reports as failed, the other inputs going on)."""
+        try:
+            return self.detector(img)
+        except Exception as e:
+            name = getattr(self.detector, 'name', None) or getattr(
+                self.detector, '__qualname__', None) or type(self.detector).__qualname__
+            raise detector_failure(name, image, e) from e
 
     def _pose_from_features(self, feats, imgs: Sequence[np.ndarray], results) -> None:
         from mmengine.structures import InstanceData

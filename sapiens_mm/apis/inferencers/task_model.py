@@ -17,7 +17,7 @@ from sapiens_mm.checkpoint import load_model_weights
 from sapiens_mm.checkpoint.loading import resolve_checkpoint_path
 from sapiens_mm.checkpoint.model_zoo import zoo_config
 from sapiens_mm.datasets.body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
-from sapiens_mm.utils.config_paths import config_file
+from sapiens_mm.utils.config_paths import read_config
 
 __all__ = ['TaskModel', 'build_task_model', 'build_backbone', 'task_of', 'ModelSpec']
 
@@ -156,7 +156,7 @@ def build_task_model(config: Union[str, Config, None], checkpoint: Optional[str]
         config = zoo_config(str(checkpoint))
         name = name or str(checkpoint)
     if isinstance(config, str):
-        cfg = Config.fromfile(config_file(config))
+        cfg = read_config(config)
         name = name or osp.splitext(osp.basename(config))[0]
     else:
         cfg = copy.deepcopy(config)
@@ -199,7 +199,7 @@ def build_backbone(config: Union[str, Config], checkpoint: Optional[str] = None,
     from mmengine.registry import MODELS, init_default_scope
     from sapiens_mm.checkpoint import load_backbone_weights
     ckpt_file = None if _is_none(checkpoint) else resolve_checkpoint_path(str(checkpoint))
-    cfg = Config.fromfile(config_file(config)) if isinstance(config, str) else config
+    cfg = read_config(config) if isinstance(config, str) else config
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     backbone_cfg = dict(cfg.model.backbone)
     backbone_cfg.pop('init_cfg', None)

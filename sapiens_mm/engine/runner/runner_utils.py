@@ -18,7 +18,7 @@ from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from sapiens_mm.utils.config_paths import config_file
+from sapiens_mm.utils.config_paths import read_config
 from sapiens_mm.utils.runner_args import parse_test_args, parse_train_args  # noqa: F401
 from .distributed import is_flexible_runner_config, prepare_cpu_distributed
 
@@ -34,7 +34,7 @@ class ConfigOptionError(ValueError):
 
 def _load_config(args: argparse.Namespace) -> Config:
     """Read the config and apply ``--cfg-options``, ``--launcher`` and ``--work-dir``."""
-    cfg = Config.fromfile(config_file(args.config))
+    cfg = read_config(args.config)  # a broken file: one line naming it
     if args.cfg_options:
         check_cfg_options(cfg, args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
@@ -278,6 +278,24 @@ def build_runner(cfg: Config) -> Runner:
         from mmengine.model import is_model_wrapper
         from sapiens_mm.checkpoint import check_model_checkpoint
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        if isinstance(model, torch.nn.Module):  # FlexibleRunner builds it in train()
+        if not isinstance(model, torch.nn.Module):  # FlexibleRunner builds it in train()
+            model = _model_on_meta_device(cfg)
+        if model is not None:
             check_model_checkpoint(model, cfg.load_from, strict=True)
     return runner
+
+
+def _model_on_meta_device(cfg: Config) -> Optional[torch.nn.Module]:
+    """``cfg.model`` built on the meta device (shapes and dtypes, no memory), to check a
+    ``--resume`` checkpoint before a ``FlexibleRunner`` (FSDP, DeepSpeed) builds, shards and
+    resumes the model in ``train()``, where another task's checkpoint fails deep inside the
+    strategy. None (no check) for a model that cannot be built there."""
+    from mmengine.registry import MODELS
+    try:
+        with torch.device('meta'):
+            return MODELS.build(cfg.model)
+    except Exception as e:  # e.g. a model calling .item() in __init__
+        print_log(f'--resume {cfg.load_from}: not checked against the model before training '
+                  f'(it cannot be built on the meta device: {type(e).__name__}: {e})',
+                  logger='current', level=logging.WARNING)
+        return None
