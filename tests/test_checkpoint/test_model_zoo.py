@@ -183,7 +183,7 @@ def test_wrong_size_or_task_is_an_error(seg_ckpt, tmp_path):
 
 
 def test_sapiens2_pretrain_names():
-    s2 = {n: e for n, e in MODEL_ZOO.items() if e.family == 'sapiens2'}
+    s2 = {n: e for n, e in MODEL_ZOO.items() if e.family == 'sapiens2' and e.task == 'pretrain'}
     assert set(s2) == {'sapiens2_0.1b_pretrain', 'sapiens2_0.4b_pretrain',
                        'sapiens2_0.8b_pretrain', 'sapiens2_1b_pretrain', 'sapiens2_5b_pretrain',
                        'sapiens2_1b_4k_pretrain'}
@@ -192,6 +192,20 @@ def test_sapiens2_pretrain_names():
         assert e.repo == f'facebook/sapiens2-pretrain-{e.size}'
         assert e.filename == f'{name}.safetensors'
     assert MODEL_ZOO['sapiens2_1b_4k_pretrain'].repo == 'facebook/sapiens2-pretrain-1b-4k'
+
+
+def test_sapiens2_task_names_and_their_configs():
+    from sapiens_mm.checkpoint.model_zoo import zoo_config
+    tasks = {n: e for n, e in MODEL_ZOO.items() if e.family == 'sapiens2' and e.task != 'pretrain'}
+    sizes = ('0.4b', '0.8b', '1b', '5b')
+    expected = {f'sapiens2_{s}_{t}' for s in sizes for t in ('pose', 'seg', 'normal')}
+    assert expected <= set(tasks)
+    for name in expected:
+        e = tasks[name]
+        assert e.repo == f'facebook/sapiens2-{e.task}-{e.size}'
+        assert e.filename == f'sapiens2_{e.size}_{e.task}.safetensors'
+        cfg = open(zoo_config(name)).read()
+        assert f"sapiens2_{e.size}" in cfg or e.size == '0.4b'  # sizes inherit the 0.4B file
 
 
 def test_sapiens2_release_layout_root_and_offline_hub_cache(tmp_path, hub_cache, monkeypatch):
