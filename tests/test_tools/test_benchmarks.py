@@ -56,6 +56,21 @@ def test_backbone_benchmark_tiny(tmp_path):
     assert '| ours bf16 (fused layers) |' in text and 'load average' in text
 
 
+def test_sapiens2_backbone_benchmark_tiny(tmp_path):
+    import benchmark_sapiens2_backbone
+    md = str(tmp_path / 'b.md')
+    report = benchmark_sapiens2_backbone.main([
+        '--arch', 'sapiens2_tiny', '--img-size', '64', '48', '--repeats', '1', '--warmup', '0',
+        '--markdown', md])
+    rows = {r['variant']: r for r in report['rows']}
+    assert set(rows) == {'eager fp32', 'eager bf16 autocast', 'ours fp32', 'ours bf16'}
+    assert rows['eager fp32']['rel_max_err'] == 0 and rows['eager fp32']['vs_eager_fp32'] == 1
+    # same weights: the fused paths agree with the eager module (the bf16 RoPE rounding bounds
+    # the fp32 agreement, see tests/test_apis/test_fast_inference_sapiens2.py)
+    assert rows['ours fp32']['cosine'] > 1 - 1e-5 and rows['ours bf16']['cosine'] > 0.99
+    assert 'native bf16 flags' in open(md).read()
+
+
 def test_train_step_benchmark_levers(tmp_path):
     """One fresh process per lever; the same model (same parameter count) under each, and the
     table names the lever of each row."""

@@ -53,7 +53,7 @@ def cpu_line() -> str:
             f'flags: {", ".join(bf16) or "none (bf16 is emulated: slow)"}')
 
 
-def main():
+def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--arch', default='sapiens2_0.4b')
     p.add_argument('--img-size', type=int, nargs=2, default=(1024, 768), metavar=('H', 'W'))
@@ -63,7 +63,7 @@ def main():
     p.add_argument('--threads', type=int, default=None)
     p.add_argument('--json')
     p.add_argument('--markdown')
-    args = p.parse_args()
+    args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -115,10 +115,12 @@ def main():
                      f"{r['vs_eager_bf16']:.2f} | {r['rel_max_err']:.2g} | {r['cosine']:.6f} |")
     table.append('')
     table.append('Command: `python tools/benchmark/benchmark_sapiens2_backbone.py '
-                 + ' '.join(sys.argv[1:]) + '`')
-    publish(dict(arch=args.arch, img_size=args.img_size, cpu=cpu_line(), load_before=load_before,
-                 load_after=load_after, rows=rows), '\n'.join(table),
-            'Sapiens2 backbone (fast path vs eager)', args.markdown, args.json)
+                 + ' '.join(argv if argv is not None else sys.argv[1:]) + '`')
+    report = dict(arch=args.arch, img_size=list(args.img_size), cpu=cpu_line(),
+                  load_before=load_before, load_after=load_after, rows=rows)
+    publish(report, '\n'.join(table), 'Sapiens2 backbone (fast path vs eager)', args.markdown,
+            args.json)
+    return report
 
 
 if __name__ == '__main__':
