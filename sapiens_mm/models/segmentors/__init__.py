@@ -1,3 +1,4 @@
 from .normal_estimator import NormalEstimator
+from .pointmap_estimator import PointmapEstimator
 
-__all__ = ['NormalEstimator']
+__all__ = ['NormalEstimator', 'PointmapEstimator']

@@ -1,0 +1,44 @@
+"""Deterministic (formula-made, no RNG) pointmap inputs shared by the loss and metric tests and
+by the script that produced their golden values with the release's code."""
+import torch
+
+CANONICAL_FOCAL = 768.0
+
+
+def camera(b: int):
+    """(fx, fy, cx, cy) of sample ``b`` of a 16x12 image, pixels."""
+    return 20.0 + 5.0 * b, 22.0 - 2.0 * b, 5.5 + b, 7.5 - 0.5 * b
+
+
+def loss_case(batch: int = 2, height: int = 16, width: int = 12):
+    """Curved surfaces seen by per-sample cameras: returns dict with ``pred``, ``target``
+    (B, 3, H, W) canonical maps (target 0 off the mask), ``mask`` (B, 1, H, W) bool,
+    ``intrinsics`` (B, 3, 3) before the canonical rescale, ``target_scale`` and
+    ``pred_scale`` (B, 1), ``mean_depth`` (B, 1, 1, 1)."""
+    v, u = torch.meshgrid(torch.arange(height, dtype=torch.float64),
+                          torch.arange(width, dtype=torch.float64), indexing='ij')
+    targets, preds, masks, Ks, scales = [], [], [], [], []
+    for b in range(batch):
+        fx, fy, cx, cy = camera(b)
+        z = 2.0 + 0.5 * b + 0.3 * torch.sin(u / 3.0) + 0.2 * torch.cos(v / 4.0)
+        metric = torch.stack([(u - cx) * z / fx, (v - cy) * z / fy, z])
+        s = CANONICAL_FOCAL / fx
+        mask = ((u - cx) / (0.4 * width)) ** 2 + ((v - cy) / (0.4 * height)) ** 2 < 1
+        target = s * metric * mask
+        wobble = torch.stack([torch.sin(u + v), torch.cos(2 * u - v), torch.sin(u * v / 7.0)])
+        pred = s * metric * (1.1 - 0.05 * b) + 0.3 * wobble + 0.2 * b
+        targets.append(target)
+        preds.append(pred)
+        masks.append(mask[None])
+        Ks.append(torch.tensor([[fx, 0, cx], [0, fy, cy], [0, 0, 1.0]], dtype=torch.float64))
+        scales.append(s)
+    target = torch.stack(targets).float()
+    mask = torch.stack(masks)
+    m = mask.float()
+    mean_depth = (target[:, 2:3] * m).sum(dim=(2, 3), keepdim=True) / m.sum(dim=(2, 3),
+                                                                          keepdim=True)
+    target_scale = torch.tensor(scales).view(-1, 1).float()
+    return dict(pred=torch.stack(preds).float(), target=target, mask=mask,
+                intrinsics=torch.stack(Ks).float(), target_scale=target_scale,
+                pred_scale=target_scale * torch.tensor([[0.9], [1.2]])[:batch],
+                mean_depth=mean_depth)
