@@ -42,3 +42,17 @@ def loss_case(batch: int = 2, height: int = 16, width: int = 12):
                 intrinsics=torch.stack(Ks).float(), target_scale=target_scale,
                 pred_scale=target_scale * torch.tensor([[0.9], [1.2]])[:batch],
                 mean_depth=mean_depth)
+
+
+def transform_case(height: int = 40, width: int = 30):
+    """A results dict for the pointmap transforms: BGR image, uint8 mask (255 on an ellipse),
+    float32 metric depth (a slanted surface), K and M (float64)."""
+    import numpy as np
+    v, u = np.mgrid[0:height, 0:width].astype(np.float64)
+    img = np.stack([(u * 7 + v * 3) % 256, (u * v) % 256, (v * 11) % 256], -1).astype(np.uint8)
+    person = ((u - 0.45 * width) / (0.3 * width)) ** 2 + ((v - 0.5 * height) / (0.4 * height)) ** 2 < 1
+    depth = (2.0 + 0.02 * u + 0.01 * v + 0.1 * np.sin(u / 3)).astype(np.float32)
+    K = np.array([[35.0, 0, 14.2], [0, 36.0, 20.7], [0, 0, 1]])
+    M = np.array([[1.0, 0, 0, 0.1], [0, 0.8, -0.6, 0.2], [0, 0.6, 0.8, 3.0], [0, 0, 0, 1]])
+    return dict(img=img, mask=(person * 255).astype(np.uint8), gt_depth=depth, K=K, M=M,
+                img_shape=(height, width))

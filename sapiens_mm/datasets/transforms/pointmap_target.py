@@ -67,7 +67,7 @@ class GenerateCanonicalPointmap(BaseTransform):
         canonical_K[0, 0], canonical_K[1, 1] = K[0, 0] * s, K[1, 1] * s
         canonical_K[0, 2], canonical_K[1, 2] = K[0, 2] * s, K[1, 2] * s
         results['K'] = canonical_K
-        results['gt_depth'] = xyz[..., 2]
+        results['gt_depth'] = xyz[..., 2].copy()
         xyz[mask == 0] = 0
         results['gt_pointmap'] = xyz
         return results
