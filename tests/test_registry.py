@@ -117,6 +117,12 @@ USES = [
     ('mmseg', 'TRANSFORMS', dict(type='GenerateCanonicalPointmap')),
     ('mmseg', 'TRANSFORMS', dict(type='PackPointmapInputs')),
     ('mmseg', 'METRICS', dict(type='PointmapMetric')),
+    # Sapiens2 albedo (head and losses; no configs yet)
+    *[('mmseg', 'MODELS', dict(type=name)) for name in (
+        'AlbedoL1Loss', 'AlbedoGradientMSELoss', 'AlbedoChromaticityL1Loss')],
+    ('mmseg', 'MODELS', dict(type='Sapiens2AlbedoHead', in_channels=16,
+                             upsample_channels=(8, 8, 8, 8), conv_out_channels=(8, ),
+                             conv_kernel_sizes=(3, ))),
 ]
 
 

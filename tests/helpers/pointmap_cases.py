@@ -56,3 +56,19 @@ def transform_case(height: int = 40, width: int = 30):
     M = np.array([[1.0, 0, 0, 0.1], [0, 0.8, -0.6, 0.2], [0, 0.6, 0.8, 3.0], [0, 0, 0, 1]])
     return dict(img=img, mask=(person * 255).astype(np.uint8), gt_depth=depth, K=K, M=M,
                 img_shape=(height, width))
+
+
+def formula_params(module):
+    """Set every parameter (in state-dict order) to a fixed formula of its index, so a head
+    and the release's give comparable outputs without sharing a checkpoint."""
+    with torch.no_grad():
+        for i, (_, p) in enumerate(sorted(module.named_parameters())):
+            n = torch.arange(p.numel(), dtype=torch.float64)
+            p.copy_((0.3 * torch.sin(0.7 * n + i) / max(1.0, p[0].numel() ** 0.5) + (
+                1.0 if p.dim() == 1 and 'norm' in _ else 0.0)).view_as(p))
+
+
+def formula_input(channels: int, height: int, width: int, batch: int = 2):
+    """A (B, C, h, w) feature map from a formula."""
+    n = torch.arange(batch * channels * height * width, dtype=torch.float64)
+    return torch.cos(0.37 * n).view(batch, channels, height, width).float()

@@ -1,3 +1,4 @@
+from .albedo_losses import AlbedoChromaticityL1Loss, AlbedoGradientMSELoss, AlbedoL1Loss
 from .batch_ohkm_mse_loss import BatchKeypointOHKMMSELoss
 from .foreground_dice_loss import ForegroundDiceLoss
 from .normal_cosine_loss import NormalCosineLoss
@@ -7,7 +8,8 @@ from .pointmap_losses import (PointmapCentredL1Loss, PointmapDepthNormalizedL1Lo
                               PointmapDepthSiLogLoss, PointmapIntrinsicsConsistencyLoss,
                               PointmapNormalLoss, PointmapScaleL1Loss, PointmapUpsampledL1Loss)
 
-__all__ = ['BatchKeypointOHKMMSELoss', 'ForegroundDiceLoss', 'NormalCosineLoss',
+__all__ = ['AlbedoChromaticityL1Loss', 'AlbedoGradientMSELoss', 'AlbedoL1Loss',
+           'BatchKeypointOHKMMSELoss', 'ForegroundDiceLoss', 'NormalCosineLoss',
            'NormalGradientMSELoss', 'NormalL1Loss', 'PointmapCentredL1Loss',
            'PointmapDepthNormalizedL1Loss', 'PointmapDepthSiLogLoss',
            'PointmapIntrinsicsConsistencyLoss', 'PointmapNormalLoss', 'PointmapScaleL1Loss',
