@@ -123,6 +123,7 @@ USES = [
     ('mmseg', 'MODELS', dict(type='Sapiens2AlbedoHead', in_channels=16,
                              upsample_channels=(8, 8, 8, 8), conv_out_channels=(8, ),
                              conv_kernel_sizes=(3, ))),
+    ('mmseg', 'METRICS', dict(type='AlbedoMetric')),
 ]
 
 
