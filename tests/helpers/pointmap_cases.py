@@ -50,7 +50,8 @@ def transform_case(height: int = 40, width: int = 30):
     import numpy as np
     v, u = np.mgrid[0:height, 0:width].astype(np.float64)
     img = np.stack([(u * 7 + v * 3) % 256, (u * v) % 256, (v * 11) % 256], -1).astype(np.uint8)
-    person = ((u - 0.45 * width) / (0.3 * width)) ** 2 + ((v - 0.5 * height) / (0.4 * height)) ** 2 < 1
+    person = (((u - 0.45 * width) / (0.3 * width)) ** 2
+              + ((v - 0.5 * height) / (0.4 * height)) ** 2 < 1)
     depth = (2.0 + 0.02 * u + 0.01 * v + 0.1 * np.sin(u / 3)).astype(np.float32)
     K = np.array([[35.0, 0, 14.2], [0, 36.0, 20.7], [0, 0, 1]])
     M = np.array([[1.0, 0, 0, 0.1], [0, 0.8, -0.6, 0.2], [0, 0.6, 0.8, 3.0], [0, 0, 0, 1]])
