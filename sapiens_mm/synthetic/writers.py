@@ -9,6 +9,8 @@ Layout of one split (ids are image indices 0..N-1)::
       depth/{id:06d}.npy         float32 (H, W) camera z in metres, 0 on background
       normal/{id:06d}.npy        float32 (H, W, 3) unit normals, OpenCV camera frame (x right,
                                  y down, z forward), pointing out of the surface, 0 on background
+      albedo/{id:06d}.png        uint8 unshaded base colour (albedo x 255, rounded; BGR on disk as
+                                 the Sapiens2 release's albedo layout), 0 on background
       camera_intrinsics/{id:06d}.txt  3x3 K (pixels) in the Sapiens2 release's pointmap layout:
                                  principal point in the pixel-index convention (cx = W/2 - 0.5),
                                  so X = (col - cx) z / f is the exact point of pixel (row, col)
@@ -52,8 +54,8 @@ __all__ = ['GENERATOR_VERSION', 'SUBDIRS', 'camera_matrices', 'render_sample', '
            'generate_split']
 
 GENERATOR_VERSION = '1.1'  # 1.1: floor = ground plane seen by the camera; pitch_range
-SUBDIRS = ('images', 'seg', 'mask', 'depth', 'normal', 'camera_intrinsics', 'camera_extrinsics',
-           'backgrounds', 'annotations', 'preview')
+SUBDIRS = ('images', 'seg', 'mask', 'depth', 'normal', 'albedo', 'camera_intrinsics',
+           'camera_extrinsics', 'backgrounds', 'annotations', 'preview')
 _ANN_FILES = {'goliath_308': ce.goliath_record, 'coco_17': ce.coco17_record,
               'coco_wholebody_133': ce.wholebody_record}
 
@@ -96,6 +98,8 @@ def write_sample(out_dir: str, seed: int, index: int, size: Tuple[int, int], max
     _imwrite(os.path.join(out_dir, 'mask', name + '.png'), r['mask'])
     np.save(os.path.join(out_dir, 'depth', name + '.npy'), r['depth'])
     np.save(os.path.join(out_dir, 'normal', name + '.npy'), r['normal'])
+    _imwrite(os.path.join(out_dir, 'albedo', name + '.png'),
+             np.clip(np.rint(r['albedo'] * 255), 0, 255).astype(np.uint8)[..., ::-1])
     K, M = camera_matrices(scene.camera)
     np.savetxt(os.path.join(out_dir, 'camera_intrinsics', name + '.txt'), K, fmt='%.17g')
     np.savetxt(os.path.join(out_dir, 'camera_extrinsics', name + '.txt'), M, fmt='%.17g')

@@ -8,7 +8,7 @@ import pytest
 from sapiens_mm.datasets.transforms.pointmap_loading import read_camera_matrix
 from sapiens_mm.datasets.transforms.pointmap_target import canonical_pointmap
 from sapiens_mm.synthetic import generate_split, render_sample
-from sapiens_mm.synthetic.solids import ELLIPSOID
+from sapiens_mm.synthetic.solids import ELLIPSOID, TEX_PLAIN
 
 SIZE, NUM, SEED = (96, 64), 3, 5
 
@@ -72,3 +72,30 @@ def test_pointmap_from_the_files_lies_on_the_body(split):
         centre = -R.T @ t
         assert centre[1] > 0  # world y up: the camera is above the ground
     assert checked > 500
+
+
+def test_albedo_label_is_the_unshaded_colour(split):
+    """The written albedo lights the image: image = round(255 * albedo * shading) with one
+    grey shading factor per pixel, and albedo 0 off the person."""
+    import cv2
+    for i in range(NUM):
+        name = f'{i:06d}'
+        scene, r = render_sample(SEED, i, SIZE, max_people=2)
+        written = cv2.imread(os.path.join(split, 'albedo', name + '.png'))[..., ::-1]
+        np.testing.assert_array_equal(written, np.clip(np.rint(r['albedo'] * 255), 0, 255))
+        fg = r['mask'] > 0
+        assert (written[~fg] == 0).all()
+        # one shading factor per pixel (least squares over RGB) explains the image to within
+        # the 8-bit rounding
+        alb, img = r['albedo'][fg].astype(np.float64), r['image'][fg].astype(np.float64)
+        shading = (img * alb).sum(1) / np.maximum((alb * alb).sum(1), 1e-12) / 255
+        lit = (alb.max(1) > 0.05) & (img.max(1) < 255)
+        residual = np.abs(img - 255 * shading[:, None] * alb)[lit]
+        assert lit.sum() > 100 and np.quantile(residual.max(1), 0.99) < 1.0
+        assert (r['albedo'][fg] >= 0).all() and (r['albedo'][fg] <= 1).all()
+        # on untextured solids the label is the solid's own colour, whatever the lighting
+        sid = r['solid'][fg]
+        plain = scene.solids.texture[sid] == TEX_PLAIN
+        np.testing.assert_allclose(r['albedo'][fg][plain], scene.solids.colour[sid[plain]],
+                                   atol=1e-6)
+        assert plain.sum() > 100 and shading[plain].std() > 0.01  # shading varies, label not
