@@ -9,6 +9,10 @@ in the *pixel-index* convention (``X = (col - cx) Z / fx``, the release's
 Every transform keeps ``K`` exact for the new pixel grid, so the pointmap built afterwards
 (``GenerateCanonicalPointmap``) reprojects onto the transformed image. Random draws and
 roundings are the release's, including its quirks (noted per class).
+
+``maps`` ({results key: 'nearest' | 'linear'}) names the maps moved with the image:
+:data:`POINTMAP_MAPS` by default, :data:`ALBEDO_MAPS` for the release's albedo transforms
+(same draws and sizes, the albedo resampled bilinearly).
 """
 import math
 import random
@@ -20,12 +24,21 @@ from mmcv.transforms import BaseTransform
 
 from sapiens_mm.registry import TRANSFORMS
 
-__all__ = ['PointmapRandomScale', 'PointmapRandomCropContinuous', 'PointmapRandomFlip',
+__all__ = ['POINTMAP_MAPS', 'ALBEDO_MAPS', 'PointmapRandomScale', 'PointmapRandomCropContinuous', 'PointmapRandomFlip',
            'PointmapResize']
 
 
-def _resize_nearest(arr: np.ndarray, size_wh: Tuple[int, int]) -> np.ndarray:
-    return cv2.resize(arr, size_wh, interpolation=cv2.INTER_NEAREST)
+#: Maps carried with the image and their resampling: the release's pointmap transforms.
+POINTMAP_MAPS = {'mask': 'nearest', 'gt_depth': 'nearest'}
+#: The release's albedo transforms (``albedo_transforms.py``): the albedo is resampled
+#: bilinearly.
+ALBEDO_MAPS = {'mask': 'nearest', 'gt_albedo': 'linear'}
+_INTERPOLATION = {'nearest': cv2.INTER_NEAREST, 'linear': cv2.INTER_LINEAR}
+
+
+def _resize_map(results: dict, key: str, how: str, size_wh: Tuple[int, int]) -> np.ndarray:
+    arr = results[key].astype(np.uint8) if key == 'mask' else results[key]
+    return cv2.resize(arr, size_wh, interpolation=_INTERPOLATION[how])
 
 
 @TRANSFORMS.register_module()
@@ -42,12 +55,12 @@ class PointmapRandomScale(BaseTransform):
     """
 
     def __init__(self, scale_min: float = 0.5, scale_max: float = 2.0, prob: float = 0.5,
-                 interpolation: int = cv2.INTER_LINEAR):
+                 interpolation: int = cv2.INTER_LINEAR, maps: dict = POINTMAP_MAPS):
         if not 0 < scale_min <= scale_max:
             raise ValueError(f'scale range ({scale_min}, {scale_max}) must satisfy '
                              '0 < scale_min <= scale_max')
         self.scale_min, self.scale_max = scale_min, scale_max
-        self.prob, self.interpolation = prob, interpolation
+        self.prob, self.interpolation, self.maps = prob, interpolation, dict(maps)
 
     def transform(self, results: dict) -> dict:
         if np.random.rand() >= self.prob:
@@ -57,10 +70,9 @@ class PointmapRandomScale(BaseTransform):
         size = (int(round(width * s)), int(round(height * s)))
         results['img'] = cv2.resize(results['img'], size, interpolation=self.interpolation)
         results['img_shape'] = results['img'].shape[:2]
-        if 'mask' in results:
-            results['mask'] = _resize_nearest(results['mask'].astype(np.uint8), size)
-        if 'gt_depth' in results:
-            results['gt_depth'] = _resize_nearest(results['gt_depth'], size)
+        for key, how in self.maps.items():
+            if key in results:
+                results[key] = _resize_map(results, key, how, size)
         if 'K' in results:
             K = results['K'].copy()
             K[0, 0] *= s
@@ -86,11 +98,11 @@ class PointmapRandomCropContinuous(BaseTransform):
     """
 
     def __init__(self, ar_range=(0.5, 2.0), area_range=(0.1, 1.0), num_attempts: int = 10,
-                 prob: float = 0.5):
+                 prob: float = 0.5, maps: dict = POINTMAP_MAPS):
         if not (0 < ar_range[0] <= ar_range[1] and 0 < area_range[0] <= area_range[1]):
             raise ValueError(f'invalid ar_range {ar_range} or area_range {area_range}')
         self.ar_range, self.area_range = tuple(ar_range), tuple(area_range)
-        self.num_attempts, self.prob = num_attempts, prob
+        self.num_attempts, self.prob, self.maps = num_attempts, prob, dict(maps)
 
     def _box(self, height: int, width: int):
         for _ in range(self.num_attempts):
@@ -112,7 +124,7 @@ class PointmapRandomCropContinuous(BaseTransform):
         if box is None:
             return results
         y1, y2, x1, x2 = box
-        for key in ('img', 'gt_depth', 'mask'):
+        for key in ('img', *self.maps):
             if key in results:
                 results[key] = results[key][y1:y2, x1:x2, ...]
         results['img_shape'] = results['img'].shape[:2]
@@ -136,15 +148,15 @@ class PointmapRandomFlip(BaseTransform):
         prob (float): 0.3 in the release's configs.
     """
 
-    def __init__(self, prob: float = 0.5):
-        self.prob = prob
+    def __init__(self, prob: float = 0.5, maps: dict = POINTMAP_MAPS):
+        self.prob, self.maps = prob, dict(maps)
 
     def transform(self, results: dict) -> dict:
         if np.random.rand() >= self.prob:
             return results
         results['img'] = cv2.flip(results['img'], 1)
         width = results['img'].shape[1]
-        for key in ('mask', 'gt_depth'):
+        for key in self.maps:
             if key in results:
                 results[key] = cv2.flip(results[key], 1)
         if 'K' in results:
@@ -174,7 +186,9 @@ class PointmapResize(BaseTransform):
         rounding (str): ``'round'`` or ``'floor'``.
     """
 
-    def __init__(self, height: int = 1024, width: int = 768, rounding: str = 'round'):
+    def __init__(self, height: int = 1024, width: int = 768, rounding: str = 'round',
+                 maps: dict = POINTMAP_MAPS):
+        self.maps = dict(maps)
         if rounding not in ('round', 'floor'):
             raise ValueError(f"rounding must be 'round' or 'floor', got {rounding!r}")
         self.height, self.width, self.rounding = int(height), int(width), rounding
@@ -195,12 +209,10 @@ class PointmapResize(BaseTransform):
         results['img_shape'] = results['img'].shape[:2]
         results['img_padding_size'] = [left, self.width - new_w - left, top,
                                        self.height - new_h - top]
-        if 'mask' in results:
-            mask = _resize_nearest(results['mask'].astype(np.uint8), (new_w, new_h))
-            results['mask'] = self._pad(mask, top, left)
-        if 'gt_depth' in results:
-            results['gt_depth'] = self._pad(
-                _resize_nearest(results['gt_depth'], (new_w, new_h)), top, left)
+        for key, how in self.maps.items():
+            if key in results:
+                results[key] = self._pad(_resize_map(results, key, how, (new_w, new_h)), top,
+                                         left)
         if 'K' in results:
             K = results['K'].copy()
             K[0, 0] *= r
