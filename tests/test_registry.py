@@ -117,13 +117,21 @@ USES = [
     ('mmseg', 'TRANSFORMS', dict(type='GenerateCanonicalPointmap')),
     ('mmseg', 'TRANSFORMS', dict(type='PackPointmapInputs')),
     ('mmseg', 'METRICS', dict(type='PointmapMetric')),
-    # Sapiens2 albedo (head and losses; no configs yet)
+    # Sapiens2 albedo (configs/sapiens2_albedo, default_scope='mmseg')
     *[('mmseg', 'MODELS', dict(type=name)) for name in (
         'AlbedoL1Loss', 'AlbedoGradientMSELoss', 'AlbedoChromaticityL1Loss')],
     ('mmseg', 'MODELS', dict(type='Sapiens2AlbedoHead', in_channels=16,
                              upsample_channels=(8, 8, 8, 8), conv_out_channels=(8, ),
                              conv_kernel_sizes=(3, ))),
     ('mmseg', 'METRICS', dict(type='AlbedoMetric')),
+    ('mmseg', 'MODELS', dict(
+        type='AlbedoEstimator', backbone=TINY,
+        decode_head=dict(type='Sapiens2AlbedoHead', in_channels=128,
+                         upsample_channels=(8, 8, 8, 8), conv_out_channels=(8, ),
+                         conv_kernel_sizes=(3, )))),
+    ('mmseg', 'DATASETS', dict(type='AlbedoDataset', data_root='x', lazy_init=True)),
+    ('mmseg', 'TRANSFORMS', dict(type='LoadAlbedoAnnotations')),
+    ('mmseg', 'TRANSFORMS', dict(type='PackAlbedoInputs')),
 ]
 
 

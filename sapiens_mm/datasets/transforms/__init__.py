@@ -8,6 +8,7 @@ from .topdown_affine import ReleaseInterpolationTopdownAffine
 from .pointmap_geometric import (PointmapRandomCropContinuous, PointmapRandomFlip,
                                  PointmapRandomScale, PointmapResize)
 from .pointmap_loading import LoadPointmapAnnotations
+from .albedo_loading import LoadAlbedoAnnotations, PackAlbedoInputs
 from .pointmap_target import GenerateCanonicalPointmap, PackPointmapInputs
 from .multitask import LoadMultiTaskAnnotations, MultiTaskDepthTarget, PackMultiTaskInputs
 
@@ -17,5 +18,6 @@ __all__ = [
     'RandomBackground', 'LoadMultiTaskAnnotations', 'MultiTaskDepthTarget',
     'PackMultiTaskInputs', 'ReleaseInterpolationTopdownAffine', 'AreaOrCubicResize',
     'PointmapRandomScale', 'PointmapRandomCropContinuous', 'PointmapRandomFlip', 'PointmapResize',
-    'LoadPointmapAnnotations', 'GenerateCanonicalPointmap', 'PackPointmapInputs'
+    'LoadPointmapAnnotations', 'GenerateCanonicalPointmap', 'PackPointmapInputs',
+    'LoadAlbedoAnnotations', 'PackAlbedoInputs'
 ]
