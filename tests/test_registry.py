@@ -106,6 +106,45 @@ USES = [
     ('mmseg', 'TRANSFORMS', dict(type='PackMultiTaskInputs')),
     ('mmseg', 'EVALUATOR', dict(type='MultiTaskEvaluator',
                                 metrics=dict(depth=dict(type='HumanDepthMetric')))),
+    # Sapiens2 pointmaps (configs/sapiens2_pointmap, default_scope='mmseg')
+    *[('mmseg', 'MODELS', dict(type=name)) for name in (
+        'PointmapDepthNormalizedL1Loss', 'PointmapUpsampledL1Loss', 'PointmapDepthSiLogLoss',
+        'PointmapIntrinsicsConsistencyLoss', 'PointmapCentredL1Loss', 'PointmapNormalLoss',
+        'PointmapScaleL1Loss')],
+    ('mmseg', 'MODELS', dict(type='Sapiens2PointmapHead', in_channels=128, input_size=(64, 64),
+                             upsample_channels=(8, 8, 8, 8), conv_out_channels=(8, ),
+                             conv_kernel_sizes=(3, ), scale_conv_out_channels=(8, ),
+                             scale_mlp_channels=(8, ))),
+    ('mmseg', 'MODELS', dict(
+        type='PointmapEstimator', backbone=TINY,
+        decode_head=dict(type='Sapiens2PointmapHead', in_channels=128, input_size=(32, 32),
+                         upsample_channels=(8, 8, 8, 8), conv_out_channels=(8, ),
+                         conv_kernel_sizes=(3, ), scale_conv_out_channels=(),
+                         scale_mlp_channels=(8, )))),
+    ('mmseg', 'DATASETS', dict(type='PointmapDataset', data_root='x', lazy_init=True)),
+    ('mmseg', 'TRANSFORMS', dict(type='LoadPointmapAnnotations')),
+    ('mmseg', 'TRANSFORMS', dict(type='PointmapRandomScale')),
+    ('mmseg', 'TRANSFORMS', dict(type='PointmapRandomCropContinuous')),
+    ('mmseg', 'TRANSFORMS', dict(type='PointmapRandomFlip')),
+    ('mmseg', 'TRANSFORMS', dict(type='PointmapResize')),
+    ('mmseg', 'TRANSFORMS', dict(type='GenerateCanonicalPointmap')),
+    ('mmseg', 'TRANSFORMS', dict(type='PackPointmapInputs')),
+    ('mmseg', 'METRICS', dict(type='PointmapMetric')),
+    # Sapiens2 albedo (configs/sapiens2_albedo, default_scope='mmseg')
+    *[('mmseg', 'MODELS', dict(type=name)) for name in (
+        'AlbedoL1Loss', 'AlbedoGradientMSELoss', 'AlbedoChromaticityL1Loss')],
+    ('mmseg', 'MODELS', dict(type='Sapiens2AlbedoHead', in_channels=16,
+                             upsample_channels=(8, 8, 8, 8), conv_out_channels=(8, ),
+                             conv_kernel_sizes=(3, ))),
+    ('mmseg', 'METRICS', dict(type='AlbedoMetric')),
+    ('mmseg', 'MODELS', dict(
+        type='AlbedoEstimator', backbone=TINY,
+        decode_head=dict(type='Sapiens2AlbedoHead', in_channels=128,
+                         upsample_channels=(8, 8, 8, 8), conv_out_channels=(8, ),
+                         conv_kernel_sizes=(3, )))),
+    ('mmseg', 'DATASETS', dict(type='AlbedoDataset', data_root='x', lazy_init=True)),
+    ('mmseg', 'TRANSFORMS', dict(type='LoadAlbedoAnnotations')),
+    ('mmseg', 'TRANSFORMS', dict(type='PackAlbedoInputs')),
 ]
 
 

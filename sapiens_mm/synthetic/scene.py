@@ -12,6 +12,8 @@ frame (OpenCV: x right, y down, z forward, metres), so rendering needs no world 
 * ``instance`` (H, W) int16 person index, -1 on background; ``solid`` (H, W) int32 solid index;
 * ``depth`` (H, W) float32 camera z in metres, 0 on background;
 * ``normal`` (H, W, 3) float32 unit outward normals (camera frame; n . ray < 0), 0 on background;
+* ``albedo`` (H, W, 3) float32 RGB in 0..1, the unshaded base colour (textures included) that
+  the image is lit from (image = round(255 * albedo * shading)), 0 on background;
 * ``keypoints`` (P, 308, 3) float64 [x, y, v] in the pixel-index convention of
   :mod:`.camera`: v = 2 visible, 1 in the image but hidden, 0 outside (then x = y = 0);
   ``keypoints_cam`` (P, 308, 3) the 3D points (metres);
@@ -276,8 +278,8 @@ def render_scene(scene: Scene) -> dict:
     points = np.stack([z * x[cols], z * y[rows], z], axis=1)
     normals = surface_normals(scene.solids, points, index)
     local = local_coordinates(scene.solids, points, index)
-    colour = albedo(scene.solids, index, local) * lambert(
-        normals, scene.light, scene.ambient, scene.diffuse)[:, None]
+    base = albedo(scene.solids, index, local)
+    colour = base * lambert(normals, scene.light, scene.ambient, scene.diffuse)[:, None]
     image = scene.background.copy()
     image[fg] = np.clip(np.rint(colour * 255), 0, 255).astype(np.uint8)
 
@@ -288,6 +290,8 @@ def render_scene(scene: Scene) -> dict:
     normal_map = np.zeros((h, w, 3), np.float32)
     normal_map[fg] = normals
     depth_out = np.where(fg, depth, 0.0).astype(np.float32)
+    albedo_map = np.zeros((h, w, 3), np.float32)
+    albedo_map[fg] = base
 
     keypoints = _keypoints_with_visibility(scene, depth, sid)
     bboxes = np.zeros((scene.num_people, 4))
@@ -299,6 +303,6 @@ def render_scene(scene: Scene) -> dict:
             bboxes[p], areas[p] = box, m.sum()
     return dict(image=image, background=scene.background, seg=seg,
                 mask=np.where(fg, 255, 0).astype(np.uint8), instance=instance, solid=sid,
-                depth=depth_out, normal=normal_map, keypoints=keypoints,
+                depth=depth_out, normal=normal_map, albedo=albedo_map, keypoints=keypoints,
                 keypoints_cam=scene.keypoints,
                 bboxes=bboxes, areas=areas)

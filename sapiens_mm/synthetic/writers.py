@@ -9,6 +9,12 @@ Layout of one split (ids are image indices 0..N-1)::
       depth/{id:06d}.npy         float32 (H, W) camera z in metres, 0 on background
       normal/{id:06d}.npy        float32 (H, W, 3) unit normals, OpenCV camera frame (x right,
                                  y down, z forward), pointing out of the surface, 0 on background
+      albedo/{id:06d}.png        uint8 unshaded base colour (albedo x 255, rounded; BGR on disk as
+                                 the Sapiens2 release's albedo layout), 0 on background
+      camera_intrinsics/{id:06d}.txt  3x3 K (pixels) in the Sapiens2 release's pointmap layout:
+                                 principal point in the pixel-index convention (cx = W/2 - 0.5),
+                                 so X = (col - cx) z / f is the exact point of pixel (row, col)
+      camera_extrinsics/{id:06d}.txt  4x4 world (y up, metres) -> camera (OpenCV) [R | -R c]
       backgrounds/{id:06d}.png   the same background without the people (BGR on disk)
       annotations/goliath_308.json         COCO keypoints format, 308 keypoints
       annotations/coco_17.json             the same people, the 17 COCO body keypoints
@@ -45,10 +51,12 @@ from .scene import PITCH_RANGE, Scene, render_scene, sample_scene
 from .vocab import SEG_CLASSES, goliath_info
 from sapiens_mm.utils.run_dirs import staged_run_dir
 
-__all__ = ['GENERATOR_VERSION', 'SUBDIRS', 'render_sample', 'write_sample', 'generate_split']
+__all__ = ['GENERATOR_VERSION', 'SUBDIRS', 'camera_matrices', 'render_sample', 'write_sample',
+           'generate_split']
 
 GENERATOR_VERSION = '1.1'  # 1.1: floor = ground plane seen by the camera; pitch_range
-SUBDIRS = ('images', 'seg', 'mask', 'depth', 'normal', 'backgrounds', 'annotations', 'preview')
+SUBDIRS = ('images', 'seg', 'mask', 'depth', 'normal', 'albedo', 'camera_intrinsics',
+           'camera_extrinsics', 'backgrounds', 'annotations', 'preview')
 _ANN_FILES = {'goliath_308': ce.goliath_record, 'coco_17': ce.coco17_record,
               'coco_wholebody_133': ce.wholebody_record}
 
@@ -64,6 +72,17 @@ def render_sample(seed: int, index: int, size: Tuple[int, int] = (256, 192),
     return scene, render_scene(scene)
 
 
+def camera_matrices(cam) -> Tuple[np.ndarray, np.ndarray]:
+    """(K (3, 3), M (4, 4)) of a :class:`~.camera.Camera` in the release's pointmap convention:
+    the pixel-index principal point (``cx - 0.5``: pixel (row, col) is the ray through its
+    centre) and the world -> camera transform ``[R | -R c]``."""
+    K = np.array([[cam.f, 0.0, cam.cx - 0.5], [0.0, cam.f, cam.cy - 0.5], [0.0, 0.0, 1.0]])
+    M = np.eye(4)
+    M[:3, :3] = cam.rot
+    M[:3, 3] = -cam.rot @ cam.pos
+    return K, M
+
+
 def _imwrite(path: str, img: np.ndarray):
     if not cv2.imwrite(path, img):
         raise OSError(f'{path}: could not write image')
@@ -72,7 +91,7 @@ def _imwrite(path: str, img: np.ndarray):
 def write_sample(out_dir: str, seed: int, index: int, size: Tuple[int, int], max_people: int,
                  preview: bool, scene_options: Optional[dict] = None) -> dict:
     """Render image ``index`` and write its files; returns its annotation record."""
-    _, r = render_sample(seed, index, size, max_people, **(scene_options or {}))
+    scene, r = render_sample(seed, index, size, max_people, **(scene_options or {}))
     name = f'{index:06d}'
     _imwrite(os.path.join(out_dir, 'images', name + '.png'), r['image'][..., ::-1])
     _imwrite(os.path.join(out_dir, 'backgrounds', name + '.png'), r['background'][..., ::-1])
@@ -80,6 +99,11 @@ def write_sample(out_dir: str, seed: int, index: int, size: Tuple[int, int], max
     _imwrite(os.path.join(out_dir, 'mask', name + '.png'), r['mask'])
     np.save(os.path.join(out_dir, 'depth', name + '.npy'), r['depth'])
     np.save(os.path.join(out_dir, 'normal', name + '.npy'), r['normal'])
+    _imwrite(os.path.join(out_dir, 'albedo', name + '.png'),
+             np.clip(np.rint(r['albedo'] * 255), 0, 255).astype(np.uint8)[..., ::-1])
+    K, M = camera_matrices(scene.camera)
+    np.savetxt(os.path.join(out_dir, 'camera_intrinsics', name + '.txt'), K, fmt='%.17g')
+    np.savetxt(os.path.join(out_dir, 'camera_extrinsics', name + '.txt'), M, fmt='%.17g')
     if preview:
         _imwrite(os.path.join(out_dir, 'preview', name + '.png'), make_preview(r))
     people = []

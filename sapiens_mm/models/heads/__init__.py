@@ -5,3 +5,5 @@ from .sapiens_normal_head import SapiensNormalHead  # noqa: F401
 from .sapiens_seg_head import SapiensSegHead  # noqa: F401
 from .sapiens2_normal_head import Sapiens2NormalHead  # noqa: F401
 from .sapiens2_seg_head import Sapiens2SegHead  # noqa: F401
+from .sapiens2_pointmap_head import Sapiens2PointmapHead  # noqa: F401
+from .sapiens2_albedo_head import Sapiens2AlbedoHead  # noqa: F401

@@ -1,0 +1,18 @@
+# Sapiens2-5B pointmap: the release's recipe at this size, 40000 iterations of batch 1 per GPU,
+# layer decay 0.94, clip 4.0, lr 1e-4; wider dense branch (1536, 768, 768, 768) / (128, 64, 32).
+# fp32 (the release shards it with FSDP, still fp32).
+_base_ = ['./sapiens2_0.4b_pointmap_humans-1024x768.py']
+arch = 'sapiens2_5b'
+embed_dims = 2432
+num_iters = 40000
+model = dict(backbone=dict(arch=arch, init_cfg=dict(checkpoint='sapiens2_5b_pretrain')),
+             decode_head=dict(in_channels=embed_dims, upsample_channels=(1536, 768, 768, 768),
+                              conv_out_channels=(128, 64, 32)))
+optim_wrapper = dict(optimizer=dict(lr=1e-4), paramwise_cfg=dict(layer_decay_rate=0.94),
+                     clip_grad=dict(max_norm=4.0, norm_type=2))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=500),
+    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=500, end=num_iters),
+]
+train_cfg = dict(max_iters=num_iters)
+train_dataloader = dict(batch_size=1)

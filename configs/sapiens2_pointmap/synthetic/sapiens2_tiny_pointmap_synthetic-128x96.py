@@ -1,0 +1,64 @@
+# Tiny Sapiens2 pointmap on the synthetic humans (CPU, minutes): sapiens2_tiny backbone (64 wide,
+# 18 layers; random init unless a checkpoint is given), a slim head whose scale branch has two
+# stride-2 convolutions (8x6 -> 4x3 -> 2x2 features at this 128x96 input; a third would reach
+# 1x1, where InstanceNorm cannot train), the release's seven losses, augmentation and
+# canonical camera (focal 768 px at the network input). The generator writes the release's
+# layout with its images in images/ (camera_intrinsics/ and camera_extrinsics/ beside depth/).
+_base_ = ['../humans/sapiens2_0.4b_pointmap_humans-1024x768.py']
+arch = 'sapiens2_tiny'
+embed_dims = 64
+image_size = (128, 96)  # (h, w) network input
+canonical_focal_length = 768.0
+data_root = 'data/demo/synthetic'
+num_iters = 1000
+model = dict(
+    data_preprocessor=dict(size=image_size),
+    backbone=dict(arch=arch, img_size=image_size,
+                  init_cfg=dict(type='Pretrained', checkpoint=None)),
+    decode_head=dict(in_channels=embed_dims, input_size=image_size,
+                     upsample_channels=(64, 32, 32, 16), conv_out_channels=(16, ),
+                     conv_kernel_sizes=(3, ), scale_conv_out_channels=(64, 32),
+                     scale_mlp_channels=(32, )))
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadPointmapAnnotations'),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='PointmapRandomScale', scale_min=0.5, scale_max=2.0, prob=0.3),
+    dict(type='PointmapRandomCropContinuous', ar_range=(0.5, 2.0), area_range=(0.4, 1.0),
+         num_attempts=8, prob=0.3),
+    dict(type='PointmapRandomFlip', prob=0.3),
+    dict(type='PointmapResize', height=image_size[0], width=image_size[1]),
+    dict(type='GenerateCanonicalPointmap', canonical_focal_length=canonical_focal_length,
+         target_downsample_factor=1),
+    dict(type='PackPointmapInputs'),
+]
+val_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadPointmapAnnotations'),
+    dict(type='PointmapResize', height=image_size[0], width=image_size[1]),
+    dict(type='GenerateCanonicalPointmap', canonical_focal_length=canonical_focal_length),
+    dict(type='PackPointmapInputs', skip_invalid=False),
+]
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=1,
+    persistent_workers=False,
+    dataset=dict(data_root=data_root + '/train', data_prefix=dict(img_path='images'),
+                 pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(data_root=data_root + '/val', data_prefix=dict(img_path='images'),
+                 pipeline=val_pipeline))
+test_dataloader = val_dataloader
+optim_wrapper = dict(optimizer=dict(lr=1e-3), paramwise_cfg=dict(layer_decay_rate=0.9))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=50),
+    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=50, end=num_iters),
+]
+train_cfg = dict(max_iters=num_iters, val_interval=num_iters)
+default_hooks = dict(
+    logger=dict(interval=25),
+    checkpoint=dict(interval=num_iters, max_keep_ckpts=1, save_best=None),
+    visualization=dict(interval=1, max_images=4))
