@@ -291,7 +291,8 @@ class FixedBatches:
 
             def __getitem__(self, i):
                 return batch
-        return DataLoader(_Same(), batch_size=None, collate_fn=lambda x: x, num_workers=0)
+        # batch_size=1 with a collate that unwraps: mmengine reads ``batch_sampler.batch_size``
+        return DataLoader(_Same(), batch_size=1, collate_fn=lambda xs: xs[0], num_workers=0)
 
 
 # ----------------------------------------------------------------------------- parts
@@ -571,7 +572,8 @@ def parse_args(argv=None):
     p.add_argument('--eval-images', type=int, default=None, help='default 4, --tiny 2')
     p.add_argument('--infer-images', type=int, default=None,
                    help='images per timed inference call (default 16, --tiny 4)')
-    p.add_argument('--infer-batches', default='1,8', help='inference batch sizes')
+    p.add_argument('--infer-batches', default=None,
+                   help='inference batch sizes (default 1,8; --tiny 1,4)')
     p.add_argument('--train-images', type=int, default=8, help='synthetic training images')
     p.add_argument('--data-dir', default=None,
                    help='reuse/write the synthetic split here (default: a temporary folder)')
@@ -600,7 +602,8 @@ def parse_args(argv=None):
     args.iters = args.iters or (4 if args.tiny else 6)
     args.eval_images = args.eval_images or (2 if args.tiny else 4)
     args.infer_images = args.infer_images or (4 if args.tiny else 16)
-    args.infer_batches = [int(b) for b in args.infer_batches.split(',')]
+    args.infer_batches = [int(b) for b in (args.infer_batches
+                                           or ('1,4' if args.tiny else '1,8')).split(',')]
     if args.device == 'cuda':
         import torch
         if not torch.cuda.is_available():
@@ -651,7 +654,7 @@ def main(argv=None) -> dict:
     report = dict(scale='tiny dry run' if args.tiny else args.arch,
                   command='python tools/gpu/check.py ' + ' '.join(
                       sys.argv[1:] if argv is None else list(argv)),
-                  environment=environment(device), budget_s=args.budget, iters=args.iters,
+                  environment=None, budget_s=args.budget, iters=args.iters,
                   batch=args.batch, input_hw=list(TINY_HW if args.tiny else (1024, 768)),
                   infer_batches=args.infer_batches, parts=[], notes=notes,
                   mmcv_ext_calls={})
@@ -659,6 +662,8 @@ def main(argv=None) -> dict:
         start = time.perf_counter()
         data = make_data(args, tmp)
         report['data_s'] = round(time.perf_counter() - start, 2)
+        # after the data: its worker processes fork before CUDA is initialised
+        report['environment'] = environment(device)
         check = Check(args, data, osp.join(tmp, 'work'))
         rows = model_rows(args)
         for group in PART_GROUPS:
@@ -670,7 +675,7 @@ def main(argv=None) -> dict:
                     left = args.budget - (time.perf_counter() - t0)
                     box = min(args.part_seconds or PART_SECONDS[part] * (1 if not args.tiny else 2),
                               left - 2)
-                    start = time.perf_counter()
+                    start, cpu_start = time.perf_counter(), time.process_time()
                     if box < 3:
                         entry.update(status='skipped', error='no time left in --budget')
                     else:
@@ -686,6 +691,7 @@ def main(argv=None) -> dict:
                         finally:
                             reset_peak(device)
                     entry['seconds'] = round(time.perf_counter() - start, 2)
+                    entry['cpu_s'] = round(time.process_time() - cpu_start, 2)
                     print(f'[gpu_check] {name} {part}: {entry["status"]} in '
                           f'{entry["seconds"]:.1f} s {entry.get("error", "")}', flush=True)
                     report['parts'].append(entry)
