@@ -221,6 +221,7 @@ def task_config(task: str, config: str, data: dict, tiny: bool, work_dir: str, t
     cfg.log_level = 'WARNING'
     cfg.load_from = None
     cfg.resume = False
+    cfg.randomness = dict(seed=0)  # same weights and batch in every part (pose has no seed)
     return cfg
 
 
@@ -320,20 +321,18 @@ class Check:
             from mmengine.runner import Runner
             cfg = for_training(self.config(task, config, 'data'), self.batch, self.iters)
             init_default_scope(cfg.get('default_scope', 'mmengine'))
-            import torch
-            torch.manual_seed(0)
+            seed_everything()
             loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
             self._batches[task] = next(iter(loader))
         return self._batches[task]
 
     # -- train / train_cp
     def train(self, task: str, config: str, with_cp: bool) -> dict:
-        import torch
         from mmengine.runner import Runner
         cfg = for_training(self.config(task, config, 'train'), self.batch, self.iters)
         cfg.model.backbone.with_cp = with_cp
         batch = self.fixed_batch(task, config)
-        torch.manual_seed(0)
+        seed_everything()
         runner = Runner.from_cfg(cfg)
         model = runner.model
         optim_wrapper = runner.build_optim_wrapper(cfg.optim_wrapper)
@@ -356,7 +355,6 @@ class Check:
 
     # -- fsdp
     def fsdp(self, task: str, config: str) -> dict:
-        import torch
         import torch.distributed as dist
         from mmengine.config import Config
         from mmengine.hooks import Hook
@@ -372,7 +370,7 @@ class Check:
             os.environ.setdefault(key, value)
         os.environ.setdefault('MASTER_PORT', str(free_port()))
         batch = self.fixed_batch(task, config)
-        torch.manual_seed(0)
+        seed_everything()
         runner = build_runner(cfg)  # gloo group + CPU wrapper without CUDA; NCCL in strategy
         losses, times, device = [], [], self.device
 
@@ -467,6 +465,12 @@ class Check:
         if part == 'eval':
             return self.eval(task, config)
         return self.infer(task, config, compile_heads=part == 'infer_compile')
+
+
+def seed_everything(seed: int = 0) -> None:
+    """Python, numpy and torch generators (the pipelines draw from numpy's global one)."""
+    from mmengine.runner import set_random_seed
+    set_random_seed(seed)
 
 
 def free_port() -> int:
