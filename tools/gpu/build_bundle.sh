@@ -135,7 +135,7 @@ for pkg in "${MM_PACKAGES[@]}" "${EXTRA_PACKAGES[@]}"; do
     fi
 done
 for round in 1 2 3 4 5 6; do
-    mapfile -t need < <(missing_reqs)
+    mapfile -t need < <(missing_reqs | sed '/^$/d')
     [[ ${#need[@]} -eq 0 ]] && break
     log "round $round: fetching ${need[*]}"
     "${PIP[@]}" wheel -q --no-deps -w "$OUT" "${need[@]}"
@@ -152,7 +152,11 @@ for w in sorted(glob.glob(f'{out}/*.whl')):
     name, version, _, tags = parse_wheel_filename(os.path.basename(w))
     if name in names:
         sys.exit(f'build_bundle.sh: two wheels of {name} in {out}; delete the folder and rerun')
-    bad = [t for t in tags if t.interpreter not in ('py3', 'py2', 'cp312') or t.abi not in ('none', 'cp312', 'abi3')]
+    # pure (py3-none), cp312, or the stable ABI of an older CPython 3 (cp3N-abi3, N <= 12)
+    ok = lambda t: (t.interpreter in ('py3', 'py2') and t.abi == 'none') or \
+        (t.interpreter == 'cp312' and t.abi in ('cp312', 'none', 'abi3')) or \
+        (t.abi == 'abi3' and t.interpreter.startswith('cp3') and int(t.interpreter[3:]) <= 12)
+    bad = [t for t in tags if not ok(t) or not (t.platform == 'any' or 'x86_64' in t.platform)]
     if bad:
         sys.exit(f'build_bundle.sh: {w} is not for cp312 ({bad[0]})')
     names[name] = str(version)
