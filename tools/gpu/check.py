@@ -652,6 +652,10 @@ def main(argv=None) -> dict:
     torch.backends.cudnn.allow_tf32 = True
     device = 'cuda' if args.device == 'cuda' else 'cpu'
     notes = []
+    if 'fsdp' in args.parts:
+        notes.append('FSDP at world size 1: torch runs the FULL_SHARD strategy as NO_SHARD, so '
+                     'the wrapping, bf16 mixed precision and checkpointing run, the sharding '
+                     'collectives do not (they need 2 or more GPUs).')
     if MODELS.get('Sapiens2ViT') is None:
         notes.append('Sapiens2: no Sapiens2ViT in this tree; its rows are left out '
                      '(SAPIENS2_CONFIGS in tools/gpu/check.py is the hook).')

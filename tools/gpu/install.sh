@@ -39,6 +39,9 @@ if ! PIP_CONFIG_FILE=/dev/null "$PY" -m pip install -q --disable-pip-version-che
     log "pip's editable install failed; $SITE/sapiens_mm_checkout.pth points at the checkout"
 fi
 
+"$PY" -c "from distutils import errors" 2>/dev/null || {
+    echo "tools/gpu/install.sh: 'import distutils' fails in $PY; mmengine's Runner needs it on" \
+         "Python 3.12 (setuptools provides it: its distutils-precedence.pth in site-packages)" >&2; exit 1; }
 "$PY" - <<'EOF'
 import mmcv, mmcv.ops, mmengine, mmpretrain.models, mmpose.models, mmpose.apis, mmseg.models
 import mmdet.models, xtcocotools.coco, torch, torchvision, cv2, sapiens_mm
