@@ -62,9 +62,9 @@ def test_dry_run_training_losses_finite_and_falling(dry_run):
         assert all(math.isfinite(x) for x in res['losses']) and res['finite']
         assert res['images_per_s'] > 0 and res['falling'] == (res['losses'][-1] < res['losses'][0])
         if task == 'depth':
-            # The tiny depth model's SiLog loss does not move within a few steps at the
-            # config's lr (measured over 8 steps: bf16 or fp32, lr 5e-4 or 5e-5, with or without
-            # the head's dropout: it wanders around its start), so only finiteness is asserted.
+            # On one fixed batch the tiny depth model's SiLog loss falls for 2-3 steps and then
+            # jumps (0.53 -> 0.49 -> 1.2 over 6 steps, in bf16 and fp32, at lr 5e-4 and 5e-5,
+            # plain and FSDP alike), so only finiteness is asserted here.
             continue
         # same batch every step: the loss goes down
         assert res['losses'][-1] < res['losses'][0], (task, part, res['losses'])

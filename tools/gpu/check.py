@@ -335,6 +335,10 @@ class Check:
         seed_everything()
         runner = Runner.from_cfg(cfg)
         model = runner.model
+        # what Runner.train() does first: the config's init_cfg (trunc-normal ViT, the heads'
+        # own init); without it the layers keep torch's default init
+        seed_everything()
+        model.init_weights()
         optim_wrapper = runner.build_optim_wrapper(cfg.optim_wrapper)
         model.train()
         reset_peak(self.device)

@@ -28,13 +28,16 @@ SIM_PY="$SIM/bin/python"
 "$BVENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' \
     > "$("$SIM_PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/zz_image_torch.pth"
 # the image's packages that the bundle's wheels require (the names build_bundle.sh left out)
-"$BVENV/bin/python" - "$BUNDLE" "$ROOT/tools/gpu/image_packages.txt" > "$SIM/image_reqs.txt" <<'EOF'
-import glob, sys, zipfile
+"$BVENV/bin/python" - "$BUNDLE" "$ROOT/tools/gpu/image_packages.txt" "$ROOT/requirements/runtime.txt" \
+    > "$SIM/image_reqs.txt" <<'EOF'
+import glob, re, sys, zipfile
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-bundle, image_list = sys.argv[1:]
+bundle, image_list, runtime = sys.argv[1:]
 image = {canonicalize_name(l.strip()) for l in open(image_list) if l.strip() and not l.startswith('#')}
-need = {'opencv-python-headless', 'psutil'}  # sapiens_mm's own, in the image
+# sapiens_mm's own requirements (mmseg's undeclared ftfy / regex among them) and psutil
+need = {canonicalize_name(re.split('[<>=; ]', l.strip())[0]) for l in open(runtime)
+        if l.strip() and not l.startswith('#')} & image | {'psutil'}
 for w in glob.glob(f'{bundle}/*.whl'):
     with zipfile.ZipFile(w) as z:
         meta = next(n for n in z.namelist() if n.endswith('.dist-info/METADATA'))
