@@ -17,12 +17,20 @@ def _console_help_only() -> bool:
     registries, so the model libraries (3-10 s of imports) are not loaded for them. Every
     other import of the package registers everything."""
     argv = getattr(_sys, 'argv', None) or ['']
-    if not any(a in ('-h', '--help') for a in argv[1:]):
-        return False
+    return any(a in ('-h', '--help') for a in argv[1:]) and _console_run()
+
+
+def _console_run() -> bool:
+    """True in a ``sapiens-*`` console command or one of the checkout's ``tools/*.py``."""
+    argv = getattr(_sys, 'argv', None) or ['']
     script = _osp.abspath(str(argv[0]))
     tools = _osp.join(_osp.dirname(_osp.dirname(_osp.abspath(__file__))), 'tools')
     return _osp.basename(script).startswith('sapiens-') or _osp.dirname(script) == tools
 
+
+if _console_run():  # known upstream warnings off in the console commands only, before the
+    from .utils.console_warnings import quiet_upstream_warnings  # libraries print them
+    quiet_upstream_warnings()
 
 if not _console_help_only():
     from .checkpoint.loading import register_checkpoint_schemes
