@@ -23,7 +23,7 @@ import difflib
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from ..utils.config_paths import get_config_path, model_index_path
 from .loading import CheckpointError, CheckpointNotFoundError
@@ -43,6 +43,9 @@ class ZooEntry:
         filename: file name in that repository (and in the release's ``sapiens_host`` tree).
         config: sapiens_mm config, relative to ``configs/`` (None for pretrain files).
         revision: Hub revision the file is pinned to (branch, tag or commit hash).
+        release_paths: where the release's checkpoint trees keep the file, relative to
+            ``$SAPIENS_CHECKPOINT_ROOT`` (``Metadata.Release Paths``; default
+            ``{task}/checkpoints/sapiens_{size}/FILE``).
     """
     task: str
     size: str
@@ -50,6 +53,7 @@ class ZooEntry:
     filename: str
     config: Optional[str] = None
     revision: str = 'main'
+    release_paths: Tuple[str, ...] = ()
 
     @property
     def stem(self) -> str:
@@ -86,7 +90,8 @@ def load_model_index(index_file: Optional[str] = None) -> Dict[str, ZooEntry]:
             zoo[name] = ZooEntry(task=str(meta['Task']), size=str(meta['Size']),
                                  repo=str(meta['Hub Repo']),
                                  filename=str(model['Weights']).rsplit('/', 1)[-1],
-                                 config=config, revision=str(meta.get('Hub Revision', 'main')))
+                                 config=config, revision=str(meta.get('Hub Revision', 'main')),
+                                 release_paths=tuple(meta.get('Release Paths') or ()))
     return zoo
 
 
@@ -120,7 +125,9 @@ def _candidates(entry: ZooEntry) -> List[str]:
     names = [entry.filename, entry.stem + '.safetensors']
     paths = [osp.join(d, n) for d in local_dirs() for n in names]
     root = os.environ.get('SAPIENS_CHECKPOINT_ROOT')
-    if root:  # the release's sapiens_host/{task}/checkpoints/sapiens_{size}/ layout
+    if root and entry.release_paths:  # e.g. the detector's detector/rtmdet_m.pth
+        paths += [osp.join(root, p) for p in entry.release_paths]
+    elif root:  # the release's sapiens_host/{task}/checkpoints/sapiens_{size}/ layout
         folder = osp.join(root, entry.task, 'checkpoints', f'sapiens_{entry.size}')
         paths += [osp.join(folder, n) for n in names]
     return paths

@@ -18,7 +18,7 @@ def list_models() -> list:
     from sapiens_mm.checkpoint.model_zoo import MODEL_ZOO, resolve_checkpoint
     rows = []
     for name, e in sorted(MODEL_ZOO.items()):
-        if e.config is None:
+        if e.config is None or e.task == 'detector':  # --det takes the detector
             continue
         try:
             resolve_checkpoint(name, local_files_only=True)
@@ -37,26 +37,31 @@ def main(argv=None):
             print(f'{name:30s} {task:6s} {size:5s} {cached:6s} {repo}')
         return 0
     import sapiens_mm  # noqa: F401  (registers the models)
-    from sapiens_mm.apis import MMDetPersonDetector, SapiensInferencer
+    from sapiens_mm.apis import SapiensInferencer
     from sapiens_mm.apis.inferencers import best_device
     device = args.device or best_device()
     if args.launcher == 'pytorch':  # tools/dist_infer.sh: this process's share of the inputs
         from sapiens_mm.apis.dist_inference import init_sharded_inference
         device = init_sharded_inference(device)
-    detector = MMDetPersonDetector(args.det_config, args.det_checkpoint, device) \
-        if args.det_config else None
+    from sapiens_mm.cli.infer_video import (check_video_args, configure_video,
+                                            detector_summary, expand_stream_inputs,
+                                            person_detector)
+    check_video_args(args)
+    args.input = expand_stream_inputs(args)  # cameras / streams answer, or a clear error
     bboxes = None
     if args.bboxes:
         with open(args.bboxes) as f:
             bboxes = json.load(f)
     specs = list(args.model) + [(cfg, None if ck.lower() == 'none' else ck)
                                 for cfg, ck in args.task]
+    detector, det_name = person_detector(args, specs, device)  # weights found before building
     inferencer = SapiensInferencer(specs, device=device, precision=args.precision,
                                    batch_size=args.batch_size, share_backbone=not args.no_share,
                                    pose_on_dense=args.pose_on_dense, detector=detector,
                                    flip_test=False if args.no_flip else None,
                                    num_workers=args.workers, show_progress=True,
                                    compile_heads=args.compile)
+    configure_video(inferencer, args)
     kwargs = dict(video_out=args.video_out, kpt_thr=args.kpt_thr,
                   pictures=not args.no_pictures, raw=not args.no_raw, bboxes=bboxes)
     if args.launcher == 'pytorch':
@@ -65,9 +70,15 @@ def main(argv=None):
         if summary['rank'] != 0:  # rank 0 prints the merged summary
             return min(len(summary['failed']), 255)
     else:
-        summary = inferencer.run(args.input, args.out, **kwargs)
+        from sapiens_mm.apis.video.streams import stop_on_interrupt
+        with stop_on_interrupt():  # Ctrl-C: the frames read so far are finished and written
+            summary = inferencer.run(args.input, args.out, **kwargs)
     print(f'\n{summary["images"]} images ({", ".join(inferencer.tasks)}, '
           f'{str(inferencer.dtype).replace("torch.", "")} on {device}) -> {args.out}')
+    if det_name:
+        print(f'person boxes: {det_name}')
+    for line in detector_summary(detector):
+        print(line)
     for name, reason in summary['failed']:
         print(f'skipped {reason}', file=sys.stderr)
     return min(len(summary['failed']), 255)  # exit code: the number of failed inputs
