@@ -41,8 +41,12 @@ def _console_help_only() -> bool:
     libraries (3-10 s of imports) are not loaded for it. Every other import of the package
     registers everything (:func:`register_all`)."""
     argv = getattr(_sys, 'argv', None) or ['']
-    if not _argparse_help_requested(argv[1:]):
-        return False
+    return _argparse_help_requested(argv[1:]) and _console_run()
+
+
+def _console_run() -> bool:
+    """True in a ``sapiens-*`` console command or one of the checkout's ``tools/*.py``."""
+    argv = getattr(_sys, 'argv', None) or ['']
     script = _osp.abspath(str(argv[0]))
     tools = _osp.join(_osp.dirname(_osp.dirname(_osp.abspath(__file__))), 'tools')
     return _osp.basename(script).startswith('sapiens-') or _osp.dirname(script) == tools
@@ -84,6 +88,10 @@ def __getattr__(name):
         return getattr(config_paths, name)
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
+
+if _console_run():  # known upstream warnings off in the console commands only, before the
+    from .utils.console_warnings import quiet_upstream_warnings  # libraries print them
+    quiet_upstream_warnings()
 
 if not _console_help_only():
     register_all()

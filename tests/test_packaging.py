@@ -139,7 +139,7 @@ def test_installed_commands(installed, tmp_path):
 
     # Inference with the packaged config (named relative to configs/) and that checkpoint.
     out = _run([bindir / 'sapiens-infer', data / 'images', '--out', work / 'infer',
-                '--task', TINY_POSE, ckpt], cwd=work, env=env)
+                '--task', TINY_POSE, ckpt, '--det', 'none'], cwd=work, env=env)
     results = json.loads((work / 'infer' / 'keypoints.json').read_text())
     assert len(results) == 2 and len(results[0]['keypoints']) == 308 * 3
 

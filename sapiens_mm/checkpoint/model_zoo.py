@@ -27,7 +27,7 @@ import difflib
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from ..utils.config_paths import get_config_path, model_index_path
 from .loading import CheckpointError, CheckpointNotFoundError
@@ -49,6 +49,9 @@ class ZooEntry:
         config: sapiens_mm config, relative to ``configs/`` (None for pretrain files).
         revision: Hub revision the file is pinned to (branch, tag or commit hash).
         family: 'sapiens' (v1, CC-BY-NC-4.0 weights) or 'sapiens2' (Sapiens2 License).
+        release_paths: where the release's checkpoint trees keep the file, relative to
+            ``$SAPIENS_CHECKPOINT_ROOT`` (``Metadata.Release Paths``; default
+            ``{task}/checkpoints/sapiens_{size}/FILE``).
     """
     task: str
     size: str
@@ -57,6 +60,7 @@ class ZooEntry:
     config: Optional[str] = None
     revision: str = 'main'
     family: str = 'sapiens'
+    release_paths: Tuple[str, ...] = ()
 
     @property
     def stem(self) -> str:
@@ -94,7 +98,8 @@ def load_model_index(index_file: Optional[str] = None) -> Dict[str, ZooEntry]:
                                  repo=str(meta['Hub Repo']),
                                  filename=str(model['Weights']).rsplit('/', 1)[-1],
                                  config=config, revision=str(meta.get('Hub Revision', 'main')),
-                                 family=str(meta.get('Family', 'sapiens')))
+                                 family=str(meta.get('Family', 'sapiens')),
+                                 release_paths=tuple(meta.get('Release Paths') or ()))
     return zoo
 
 
@@ -131,6 +136,8 @@ def _candidates(entry: ZooEntry) -> List[str]:
     if root and entry.family == 'sapiens2':  # the Sapiens2 release's sapiens2_host/{task}/
         folder = osp.join(root, entry.task)
         paths += [osp.join(folder, n) for n in names]
+    elif root and entry.release_paths:  # e.g. the detector's detector/rtmdet_m.pth
+        paths += [osp.join(root, p) for p in entry.release_paths]
     elif root:  # the release's sapiens_host/{task}/checkpoints/sapiens_{size}/ layout
         folder = osp.join(root, entry.task, 'checkpoints', f'sapiens_{entry.size}')
         paths += [osp.join(folder, n) for n in names]

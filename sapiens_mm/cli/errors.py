@@ -32,6 +32,8 @@ def run_cli(main: Callable[[], Optional[int]], argv: Optional[list] = None) -> i
     error with its traceback).
     """
     argv = sys.argv if argv is None else argv
+    from sapiens_mm.utils.console_warnings import quiet_upstream_warnings
+    quiet_upstream_warnings()  # mmengine's pkg_resources, mmseg's build_loss: not the user's
     debug = '--debug' in argv or os.environ.get('SAPIENS_MM_DEBUG', '') not in ('', '0')
     while '--debug' in argv:
         argv.remove('--debug')

@@ -19,7 +19,7 @@ def list_models(backbones: bool = False) -> list:
     from sapiens_mm.checkpoint.model_zoo import MODEL_ZOO, resolve_checkpoint
     rows = []
     for name, e in sorted(MODEL_ZOO.items()):
-        if (e.config is None) != backbones:
+        if (e.config is None) != backbones or e.task == 'detector':  # --det takes it
             continue
         try:
             resolve_checkpoint(name, local_files_only=True)
@@ -43,26 +43,31 @@ def main(argv=None):
         return 0
     import sapiens_mm
     sapiens_mm.register_all()  # the models, the weights-only loader
-    from sapiens_mm.apis import MMDetPersonDetector, SapiensInferencer
+    from sapiens_mm.apis import SapiensInferencer
     from sapiens_mm.apis.inferencers import best_device
     device = args.device or best_device()
     if args.launcher == 'pytorch':  # tools/dist_infer.sh: this process's share of the inputs
         from sapiens_mm.apis.dist_inference import init_sharded_inference
         device = init_sharded_inference(device)
-    detector = MMDetPersonDetector(args.det_config, args.det_checkpoint, device) \
-        if args.det_config else None
+    from sapiens_mm.cli.infer_video import (check_video_args, configure_video,
+                                            detector_summary, expand_stream_inputs,
+                                            person_detector)
+    check_video_args(args)
+    args.input = expand_stream_inputs(args)  # cameras / streams answer, or a clear error
     bboxes = None
     if args.bboxes:  # checked: rows of 4 or 5 numbers; malformed JSON named with its position
         from sapiens_mm.apis.inferencers.boxes import load_bboxes_file
         bboxes = load_bboxes_file(args.bboxes)
     specs = list(args.model) + [(cfg, None if ck.lower() == 'none' else ck)
                                 for cfg, ck in args.task]
+    detector, det_name = person_detector(args, specs, device)  # weights found before building
     inferencer = SapiensInferencer(specs, device=device, precision=args.precision,
                                    batch_size=args.batch_size, share_backbone=not args.no_share,
                                    pose_on_dense=args.pose_on_dense, detector=detector,
                                    flip_test=False if args.no_flip else None,
                                    num_workers=args.workers, show_progress=True,
                                    compile_heads=args.compile)
+    configure_video(inferencer, args)
     kwargs = dict(video_out=args.video_out, kpt_thr=args.kpt_thr,
                   pictures=not args.no_pictures, raw=not args.no_raw, bboxes=bboxes)
     if args.launcher == 'pytorch':
@@ -71,7 +76,9 @@ def main(argv=None):
         if summary['rank'] != 0:  # rank 0 prints the merged summary
             return min(len(summary['failed']), 255)
     else:
-        summary = inferencer.run(args.input, args.out, **kwargs)
+        from sapiens_mm.apis.video.streams import stop_on_interrupt
+        with stop_on_interrupt():  # Ctrl-C: the frames read so far are finished and written
+            summary = inferencer.run(args.input, args.out, **kwargs)
     print(f'\n{summary["images"]} images ({", ".join(inferencer.tasks)}, '
           f'{str(inferencer.dtype).replace("torch.", "")} on {device}) -> {args.out}')
     for name, message in summary.get('warnings', []):
@@ -79,6 +86,10 @@ def main(argv=None):
     if summary.get('warnings'):
         print(f'{len(summary["warnings"])} warning(s) (clipped boxes, truncated videos)',
               file=sys.stderr)
+    if det_name:
+        print(f'person boxes: {det_name}')
+    for line in detector_summary(detector):
+        print(line)
     for name, reason in summary['failed']:
         print(f'skipped {reason}', file=sys.stderr)
     return min(len(summary['failed']), 255)  # exit code: the number of failed inputs

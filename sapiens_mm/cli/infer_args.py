@@ -19,10 +19,30 @@ or decoded (missing, empty, truncated, over the pixel limit) or whose outputs ca
 is skipped and reported; the exit code is the number of such inputs (at most 255). Sharded
 over N processes: ``tools/dist_infer.sh INPUT N --out DIR ...`` (``--launcher pytorch``).
 
+Pose runs on the boxes of the release's person detector by default (``--det``); cameras,
+streams, tracking, smoothing and keypoint formats: the option group "person detection, videos
+and streams, output format" (``sapiens_mm/cli/video_args.py``).
+
 This module imports nothing but argparse, so ``--help`` answers without loading the models'
 libraries.
 """
 import argparse
+import importlib.util
+import os.path as osp
+
+
+def _video_args_module():
+    """:mod:`sapiens_mm.cli.video_args`, read from its file beside this one (this module is
+    also loaded alone, by path, for ``tools/infer.py --help``)."""
+    path = osp.join(osp.dirname(osp.abspath(__file__)), 'video_args.py')
+    spec = importlib.util.spec_from_file_location('sapiens_infer_video_args', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def add_video_args(parser: argparse.ArgumentParser) -> None:
+    _video_args_module().add_video_args(parser)
 
 try:
     from .arg_types import non_negative_int, positive_int, unit_float
@@ -41,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='sapiens-infer', description=__doc__.splitlines()[0],
                                      epilog=__doc__.split('\n\n', 1)[1].rsplit('\n\n', 1)[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('input', nargs='*', help='images, folders of images, or videos')
+    parser.add_argument('input', nargs='*', help='images, folders of images, videos, camera indices (0, 1 ...) or stream '
+                        'URLs (rtsp://, http(s):// ...)')
     parser.add_argument('--out', help='output folder')
     parser.add_argument('--model', action='append', default=[], metavar='NAME',
                         help='released model name (repeat for several tasks)')
@@ -80,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
                         '(tools/dist_infer.sh)')
     parser.add_argument('--list-models', action='store_true',
                         help='released names --model takes, and whether each is cached here')
+    add_video_args(parser)
     return parser
 
 

@@ -4,16 +4,18 @@
   mmpose metainfo ``configs/_base_/metainfo/goliath.py`` so there is one source of truth.
 * The 28 Sapiens body-part classes (index = class id, ``Background`` = 0) with their palette
   (RGB) and the Left/Right pairs swapped by a horizontal flip.
-* COCO-17 (body) as Goliath indices, in COCO order.
-* The 133 COCO-WholeBody v1.0 names and the WholeBody → Goliath index map, built by name
-  matching exactly as the original ``goliath.py`` builds ``coco_wholebody_to_goliath_mapping``
-  (53 shared keypoints).
+* COCO-17 (body) as Goliath indices, in COCO order, the 133 COCO-WholeBody v1.0 names and
+  the WholeBody → Goliath index map (53 shared keypoints): from
+  :mod:`sapiens_mm.datasets.pose.keypoint_mappings`, the one place of both mappings.
 """
 import runpy
 from functools import lru_cache
 from typing import Dict, List, Tuple
 
 from sapiens_mm.datasets.body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
+from sapiens_mm.datasets.pose.keypoint_mappings import (COCO17_NAMES, COCO_WB_PARTS,
+                                                        coco_wholebody_names, goliath_to_coco17,
+                                                        wholebody_to_goliath)
 from sapiens_mm.datasets.pose.metainfo import GOLIATH_METAINFO
 
 __all__ = [
@@ -59,40 +61,9 @@ def goliath_info() -> dict:
                 groups=cfg.get('keypoint_groups', {}))
 
 
-COCO17_NAMES = ('nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder',
-                'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist',
-                'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle')
-
-
 def coco17_indices() -> List[int]:
-    """Goliath index of each COCO-17 keypoint, in COCO order. (Goliath keeps the COCO names but
-    not the COCO order: its wrists are 62/41, after the hands.)"""
-    index = goliath_info()['index']
-    return [index[n] for n in COCO17_NAMES]
+    """Goliath index of each COCO-17 keypoint, in COCO order (Goliath keeps the COCO names but
+    not the COCO order: its wrists are 62/41, after the hands)."""
+    return goliath_to_coco17()
 
 
-# COCO-WholeBody v1.0 layout: (part, first index, count) in the flat 133-vector.
-COCO_WB_PARTS = (('keypoints', 0, 17), ('foot_kpts', 17, 6), ('face_kpts', 23, 68),
-                 ('lefthand_kpts', 91, 21), ('righthand_kpts', 112, 21))
-
-
-@lru_cache(maxsize=1)
-def coco_wholebody_names() -> List[str]:
-    """The 133 COCO-WholeBody keypoint names, as mmpose's ``coco_wholebody.py`` spells them."""
-    names = list(COCO17_NAMES)
-    names += ['left_big_toe', 'left_small_toe', 'left_heel', 'right_big_toe', 'right_small_toe',
-              'right_heel']
-    names += [f'face-{i}' for i in range(68)]
-    for side in ('left', 'right'):
-        names.append(f'{side}_hand_root')
-        for finger in ('thumb', 'forefinger', 'middle_finger', 'ring_finger', 'pinky_finger'):
-            names += [f'{side}_{finger}{j}' for j in range(1, 5)]
-    assert len(names) == 133
-    return names
-
-
-@lru_cache(maxsize=1)
-def wholebody_to_goliath() -> Dict[int, int]:
-    """WholeBody index (0..132) -> Goliath index, for the names both skeletons share (53)."""
-    index = goliath_info()['index']
-    return {i: index[n] for i, n in enumerate(coco_wholebody_names()) if n in index}

@@ -36,7 +36,7 @@ def task_args(tmp_path_factory):
         path = folder / (Path(config).stem + '.pth')
         torch.save({'state_dict': model.state_dict(), 'meta': {}}, path)
         args += ['--task', config, str(path)]
-    return args
+    return args + ['--det', 'none']  # whole-image pose (no detector weights here)
 
 
 def infer(source, out, task_args, ok=True, nproc=2):

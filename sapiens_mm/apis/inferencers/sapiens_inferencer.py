@@ -21,6 +21,7 @@ from sapiens_mm.utils.detection import detector_failure
 
 from .boxes import BoxError, PersonBoxes, boxes_for_image
 from .decode import dense_to_image, pose_instances, pose_to_coco
+from .keypoint_formats import format_coco_records, format_pose_records
 from .inputs import (ImageDataset, InputItem, VideoFrames, collate_list, count_frames,
                      inputs_to_list, video_fps)
 from .output_files import OutputGuard
@@ -97,6 +98,13 @@ class SapiensInferencer(BaseInferencer):
             on an AMX CPU, after about 16 s of compilation per head on the first batch and
             per new input shape): for folders and videos, not for one image.
     """
+
+    #: per-video tracking / smoothing / detection every N frames (a ``PoseTemporal`` of
+    #: :mod:`sapiens_mm.apis.video`), or None; and the keypoint format of the written pose
+    #: (:mod:`.keypoint_formats`; None: as the model predicts). Set on an instance before
+    #: calling it.
+    temporal = None
+    keypoint_format = None
 
     preprocess_kwargs = {'num_workers'}
     forward_kwargs = {'bboxes'}
@@ -273,7 +281,7 @@ class SapiensInferencer(BaseInferencer):
                 ds = ImageDataset(images, transforms)
                 workers = self._workers(len(images), batch_size, num_workers)
             else:
-                ds = VideoFrames(video, transforms)
+                ds = getattr(video, 'frames_class', VideoFrames)(video, transforms)
                 workers = min(1, self._workers(2 * batch_size, batch_size, num_workers))
             loader = torch.utils.data.DataLoader(
                 ds, batch_size=batch_size, num_workers=workers, collate_fn=collate_list,
@@ -390,9 +398,10 @@ class SapiensInferencer(BaseInferencer):
                 if raw and 'normal' in res:
                     write_npy(base + '_normal.npy', res['normal'].astype(np.float32), guard)
                 if 'pose' in res:
-                    write_json(base + '.json', pose_instances(res['pose']), guard)
+                    write_json(base + '.json', format_pose_records(
+                        pose_records(res['pose']), self.keypoint_format), guard)
             if not return_datasamples and 'pose' in res:
-                res = dict(res, pose=pose_instances(res['pose']))
+                res = dict(res, pose=pose_records(res['pose']))
             out.append(res)
         return out
 
@@ -435,8 +444,12 @@ class SapiensInferencer(BaseInferencer):
         """
         batch_size = batch_size or self.batch_size
         items = self._inputs_to_list(inputs)
+        if self.temporal is not None:  # each call starts its videos afresh
+            self.temporal.reset()
         want_vis = return_vis or show or bool(vis_out_dir)
-        frame_counts = {it.name: count_frames(it.video) for it in items if it.video}
+        # a live stream (camera, URL) has no frame count: 0, its frames are named as read
+        frame_counts = {it.name: 0 if hasattr(it, 'frames_class') else count_frames(it.video)
+                        for it in items if it.video}
         boxes = PersonBoxes.of(bboxes)
         if boxes is not None:
             boxes.resolve(items, frame_counts)
@@ -472,7 +485,11 @@ class SapiensInferencer(BaseInferencer):
                 if not ok:
                     continue
                 given = [s['boxes'] for s in ok] if boxes is not None else None
+                if self.temporal is not None and video is not None and given is None:
+                    given = self.temporal.boxes(video.name, len(ok))
                 ok, preds = self._forward_or_fail(ok, given, batch_size, summary['failed'])
+                if self.temporal is not None and video is not None:
+                    self.temporal.update(video.name, [s['img'] for s in ok], preds)
                 names = [s['name'] for s in ok]
                 vis = self.visualize([s['img'] for s in ok], preds, kpt_thr) if want_vis else []
                 for i, (name, res) in enumerate(zip(names, preds)):
@@ -495,10 +512,11 @@ class SapiensInferencer(BaseInferencer):
                         if video.name not in videos:
                             videos[video.name] = VideoOut(
                                 osp.join(vis_out_dir, f'{video.name}_panel.mp4'),
-                                video_fps(video.video), guard)
+                                getattr(video, 'fps', None) or video_fps(video.video), guard)
                         videos[video.name].write(pics['panel'])
                     summary['names'].append(name)
-                    coco.extend(pose_to_coco(res.get('pose'), len(summary['names'])))
+                    coco.extend(format_coco_records(pose_to_coco(res.get('pose'), len(
+                        summary['names'])), self.keypoint_format))
                     if keep_predictions:
                         summary['predictions'] += out
                         if return_vis:
@@ -594,6 +612,7 @@ def draw_results(inferencer: SapiensInferencer, img: np.ndarray, result: dict,
     person (segmentation foreground) when a segmentation result is present. Drawn by the
     visualizers of the training and test hooks (:mod:`sapiens_mm.visualization`), built once
     per inferencer."""
+    from sapiens_mm.apis.video.pose_temporal import draw_track_ids
     from sapiens_mm.datasets.body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
     from sapiens_mm.visualization import (SapiensDenseVisualizer, SapiensPoseVisualizer,
                                           side_by_side)
@@ -613,6 +632,7 @@ def draw_results(inferencer: SapiensInferencer, img: np.ndarray, result: dict,
             vis.set_dataset_meta(inferencer.models['pose'].model.dataset_meta)
             pics['pose'] = vis.add_datasample('pose', rgb, result['pose'], draw_gt=False,
                                               draw_bbox=True, kpt_thr=kpt_thr)[..., ::-1]
+            pics['pose'] = draw_track_ids(np.ascontiguousarray(pics['pose']), result['pose'])
     dense = inferencer._visualizers['dense']
     if 'seg' in result:
         meta = getattr(inferencer.models['seg'].model, 'dataset_meta', None) or {}
@@ -627,3 +647,14 @@ def draw_results(inferencer: SapiensInferencer, img: np.ndarray, result: dict,
     pics = {k: np.ascontiguousarray(v) for k, v in pics.items()}
     pics['panel'] = side_by_side([img] + [pics[t] for t in TASKS if t in pics])
     return pics
+
+
+def pose_records(sample) -> list:
+    """mmpose's per-image records (:func:`~.decode.pose_instances`), each with its
+    ``track_id`` when the frames were tracked."""
+    records = pose_instances(sample)
+    inst = getattr(sample, 'pred_instances', None)
+    if inst is not None and 'track_ids' in inst:
+        for r, tid in zip(records, np.asarray(inst.track_ids).tolist()):
+            r['track_id'] = int(tid)
+    return records
