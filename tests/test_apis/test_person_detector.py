@@ -147,7 +147,7 @@ def test_cli_counts_images_where_nobody_was_found(tmp_path, capsys):
         cv2.imwrite(str(tmp_path / f'{i}.png'), np.full((40, 30, 3), 90 * i, np.uint8))
     rc = main([str(tmp_path / '0.png'), str(tmp_path / '1.png'), '--out', str(tmp_path / 'o'),
                '--task', POSE, 'none', '--det-config', str(tmp_path / 'tiny_rtmdet.py'),
-               '--no-pictures'])
+               '--det-checkpoint', 'none', '--no-pictures'])  # random weights, explicitly
     out = capsys.readouterr().out
     assert rc == 0
     assert '2 image(s) where the person detector found nobody' in out
