@@ -68,11 +68,11 @@ def config_runs_pose(spec) -> bool:
     read from the zoo or the config without building anything."""
     from mmengine.config import Config
     from sapiens_mm.checkpoint.model_zoo import MODEL_ZOO
-    from sapiens_mm.utils.config_paths import get_config_path
+    from sapiens_mm.utils.config_paths import read_config
     if isinstance(spec, str):
         return spec in MODEL_ZOO and MODEL_ZOO[spec].task == 'pose'
     config = spec[0]
-    cfg = config if isinstance(config, Config) else Config.fromfile(get_config_path(config))
+    cfg = config if isinstance(config, Config) else read_config(config)  # errors name the file
     model = cfg.get('model', {})
     if model.get('type') == 'SapiensMultiTask':
         return 'pose' in str(model.get('heads', model))
