@@ -1,14 +1,16 @@
-"""Export a Sapiens task model to ONNX, TorchScript and/or a torch.export program.
+"""Export a Sapiens task model to ONNX, OpenVINO IR, TorchScript and/or a torch.export program.
 
     sapiens-export --model sapiens_0.3b_seg_goliath --out exported/
     sapiens-export --config CONFIG [--checkpoint CKPT|none] --out DIR
-        [--format onnx torchscript program] [--dtype fp32|bf16] [--dynamic-batch]
+        [--format onnx torchscript program openvino] [--dtype fp32|bf16] [--dynamic-batch]
         [--no-check] [--device cpu]
 
 The model is exported at its config's fixed input size (1024x768 for the released configs)
 as a module ``normalised (B, 3, H, W) -> raw head output`` (see ``sapiens_mm.export``).
 Writes DIR/NAME.onnx, DIR/NAME_torchscript.pt, DIR/NAME.pt2 (``_bfloat16`` before the
-extension with --dtype bf16; ONNX is fp32 only). Unless --no-check, each file is loaded back
+extension with --dtype bf16; ONNX is fp32 only), and with ``--format openvino`` (needs the
+``openvino`` package) the OpenVINO IR DIR/NAME.xml + DIR/NAME.bin (fp32 weights; for bf16,
+compile it with ``INFERENCE_PRECISION_HINT=bf16``: the check then also reports that error). Unless --no-check, each file is loaded back
 and run on a random input; the max abs difference to the PyTorch module (fp32 module for
 bf16 files, i.e. the bf16 error) and the time taken are printed.
 """
@@ -24,8 +26,9 @@ import torch
 import sapiens_mm  # noqa: F401
 from sapiens_mm.checkpoint.model_zoo import zoo_config
 from sapiens_mm.export import (build_export_model, example_input, export_onnx,
-                               export_program, export_torchscript, onnx_max_abs_diff,
-                               program_max_abs_diff, torchscript_max_abs_diff)
+                               export_openvino, export_program, export_torchscript,
+                               onnx_max_abs_diff, openvino_max_abs_diff, program_max_abs_diff,
+                               torchscript_max_abs_diff)
 from sapiens_mm.cli.errors import console_command
 
 
@@ -36,7 +39,7 @@ def main(argv=None):
     parser.add_argument('--checkpoint', default='none', help="file, released name or 'none'")
     parser.add_argument('--out', required=True)
     parser.add_argument('--format', nargs='+', default=['onnx', 'torchscript', 'program'],
-                        choices=['onnx', 'torchscript', 'program'])
+                        choices=['onnx', 'torchscript', 'program', 'openvino'])
     parser.add_argument('--dtype', default='fp32', choices=['fp32', 'bf16'])
     parser.add_argument('--dynamic-batch', action='store_true')
     parser.add_argument('--no-check', action='store_true')
@@ -44,6 +47,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if bool(args.model) == bool(args.config):
         parser.error('give exactly one of --model and --config')
+    if 'openvino' in args.format and torch.device(args.device).type != 'cpu':
+        parser.error('--format openvino: give --device cpu (OpenVINO runs on the CPU)')
     config = zoo_config(args.model) if args.model else args.config
     checkpoint = args.model if args.model else \
         (None if args.checkpoint.lower() == 'none' else args.checkpoint)
@@ -66,6 +71,22 @@ def main(argv=None):
     for fmt in args.format:
         if fmt == 'onnx' and args.dtype == 'bf16':
             print('onnx: skipped (fp32 only)')
+            continue
+        if fmt == 'openvino':  # fp32 IR; bf16 is a compile-time choice
+            stem = name[:-len('_bfloat16')] if args.dtype == 'bf16' else name
+            path = osp.join(args.out, stem + '.xml')
+            t = time.perf_counter()
+            export_openvino(fp32, path, example.float(), dynamic_batch=args.dynamic_batch)
+            size = os.path.getsize(path) + os.path.getsize(path[:-4] + '.bin')
+            line = f'openvino: {path} + .bin ({size / 2**20:.1f} MiB, ' \
+                   f'{time.perf_counter() - t:.1f} s)'
+            if not args.no_check:
+                x = example_input(hw, seed=1, device=args.device)
+                line += f', max |exported - torch| = {openvino_max_abs_diff(fp32, path, x):.3g}'
+                if args.dtype == 'bf16':
+                    d = openvino_max_abs_diff(fp32, path, x, precision='bf16')
+                    line += f', compiled bf16: max |bf16 - fp32| = {d:.3g}'
+            print(line)
             continue
         export, diff, ext = jobs[fmt]
         path = osp.join(args.out, name + ext)

@@ -56,7 +56,7 @@ def main(argv=None):
                                    pose_on_dense=args.pose_on_dense, detector=detector,
                                    flip_test=False if args.no_flip else None,
                                    num_workers=args.workers, show_progress=True,
-                                   compile_heads=args.compile)
+                                   compile_heads=args.compile, engine=args.engine)
     kwargs = dict(video_out=args.video_out, kpt_thr=args.kpt_thr,
                   pictures=not args.no_pictures, raw=not args.no_raw, bboxes=bboxes)
     if args.launcher == 'pytorch':
@@ -67,7 +67,8 @@ def main(argv=None):
     else:
         summary = inferencer.run(args.input, args.out, **kwargs)
     print(f'\n{summary["images"]} images ({", ".join(inferencer.tasks)}, '
-          f'{str(inferencer.dtype).replace("torch.", "")} on {device}) -> {args.out}')
+          f'{str(inferencer.dtype).replace("torch.", "")} on {device}, '
+          f'{inferencer.engine.name} engine) -> {args.out}')
     for name, reason in summary['failed']:
         print(f'skipped {reason}', file=sys.stderr)
     return min(len(summary['failed']), 255)  # exit code: the number of failed inputs
