@@ -7,8 +7,8 @@ engine's bf16 fast path, closer to fp32 (``docs/benchmarks.md``).
 
 What is converted is a :class:`~.task_graph.TaskGraph`: the normalised input (B, 3, H, W) with
 a free batch size B and the model's fixed H, W -> the heads' outputs (several for a shared
-backbone pass). It is converted straight from the torch module (``ov.convert_model``, which
-traces it), kept in the model cache (:mod:`.model_cache`) as IR (``model.xml`` + ``model.bin``,
+backbone pass). It is converted straight from the torch module (:func:`convert_to_openvino`:
+``torch.jit.trace``, then OpenVINO's PyTorch frontend), kept in the model cache (:mod:`.model_cache`) as IR (``model.xml`` + ``model.bin``,
 fp32 weights) under a key of the weights' bytes, the configs, the input size, the precision and
 the OpenVINO / torch / sapiens_mm versions, and compiled for the CPU with OpenVINO's own blob
 cache in the entry (``compiled/``), so a second process skips both conversion and compilation.
@@ -19,6 +19,7 @@ the torch engine: the engine changes the numbers only by the precision and the o
 """
 import os.path as osp
 import time
+import warnings
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -62,15 +63,43 @@ def convert_to_openvino(module: torch.nn.Module, example: torch.Tensor,
                         dynamic_batch: bool = True, output_names: Optional[Sequence[str]] = None):
     """``ov.Model`` of ``module`` (input (B, 3, H, W) -> output tensor(s)) traced at the shape
     of ``example``; ``dynamic_batch`` frees B. Input named ``input``, outputs
-    ``output_names`` (default ``output`` / ``output_0`` ...)."""
+    ``output_names`` (default ``output`` / ``output_0`` ...).
+
+    The module is traced here (``torch.jit.trace``, no trace check) and the trace handed to
+    OpenVINO's PyTorch frontend with the input's shape and type set, which is what
+    ``ov.convert_model`` does inside, less its extras: on the tiny models 1 s instead of
+    10-13 s, of which 2.5 s were usage telemetry it sends by default (blocked here, and not
+    ours to send) and 3 s a pre-processing pass to set the input shape. Where the frontend
+    classes are missing (another OpenVINO release), ``ov.convert_model`` runs instead.
+    """
     ov = import_openvino()
     example = example.detach().float().cpu()
     if dynamic_batch and example.shape[0] == 1:  # a batch of 1 may be traced as a constant
         example = example.expand(2, -1, -1, -1).contiguous()
-    shape = [-1 if dynamic_batch else example.shape[0]] + list(example.shape[1:])
-    with torch.no_grad():
-        model = ov.convert_model(module.eval(), example_input=(example, ),
-                                 input=[ov.PartialShape(shape)])
+    shape = ov.PartialShape([-1 if dynamic_batch else example.shape[0]]
+                            + list(example.shape[1:]))
+    try:
+        from openvino.frontend import FrontEndManager
+        from openvino.frontend.pytorch.ts_decoder import TorchScriptPythonDecoder
+    except ImportError:
+        with torch.no_grad():
+            model = ov.convert_model(module.eval(), example_input=(example, ), input=[shape])
+    else:
+        with torch.no_grad(), warnings.catch_warnings():
+            # shape-dependent Python branches are constants at the fixed H, W; jit.trace
+            # deprecation: ov.convert_model traces the same way
+            warnings.simplefilter('ignore', torch.jit.TracerWarning)
+            warnings.simplefilter('ignore', FutureWarning)
+            traced = torch.jit.trace(module.eval(), (example, ), check_trace=False,
+                                     strict=False)
+        frontend = FrontEndManager().load_by_framework('pytorch')
+        decoder = TorchScriptPythonDecoder(traced)  # must outlive convert (not kept by load)
+        graph = frontend.load(decoder)
+        place = graph.get_inputs()[0]
+        graph.set_partial_shape(place, shape)
+        graph.set_element_type(place, ov.Type.f32)
+        model = frontend.convert(graph)
+        del decoder
     model.inputs[0].get_tensor().set_names({'input'})
     n = len(model.outputs)
     names = list(output_names) if output_names else \
@@ -252,7 +281,8 @@ class OpenVINOEngine(InferenceEngine):
     def precision(self) -> str:
         """The precision the compiled graphs run in, as OpenVINO reports it."""
         for g in self.graphs.values():
-            return str(g.compiled.get_property('INFERENCE_PRECISION_HINT'))
+            value = g.compiled.get_property('INFERENCE_PRECISION_HINT')
+            return value.to_string() if hasattr(value, 'to_string') else str(value)
         return OV_PRECISION[self.dtype]
 
     def describe(self) -> str:

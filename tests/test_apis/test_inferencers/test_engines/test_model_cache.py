@@ -24,7 +24,7 @@ def test_digest_is_of_the_bytes_not_the_names_of_files():
     a = [('w', torch.arange(6.).view(2, 3)), ('b', torch.zeros(3, dtype=torch.bfloat16))]
     same = [('w', torch.arange(6.).view(2, 3).clone()), ('b', torch.zeros(3).bfloat16())]
     assert tensors_digest(a) == tensors_digest(same)
-    changed = [('w', torch.arange(6.).view(2, 3) + torch.tensor([0, 0, 0, 0, 0, 1e-6])),
+    changed = [('w', (torch.arange(6.) + torch.tensor([0, 0, 0, 0, 0, 1e-6])).view(2, 3)),
                ('b', torch.zeros(3, dtype=torch.bfloat16))]
     assert tensors_digest(a) != tensors_digest(changed)
     assert tensors_digest(a) != tensors_digest([('w', torch.arange(6.).view(3, 2)), a[1]])
