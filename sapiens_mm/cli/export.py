@@ -10,9 +10,10 @@ as a module ``normalised (B, 3, H, W) -> raw head output`` (see ``sapiens_mm.exp
 Writes DIR/NAME.onnx, DIR/NAME_torchscript.pt, DIR/NAME.pt2 (``_bfloat16`` before the
 extension with --dtype bf16; ONNX is fp32 only), and with ``--format openvino`` (needs the
 ``openvino`` package) the OpenVINO IR DIR/NAME.xml + DIR/NAME.bin (fp32 weights; for bf16,
-compile it with ``INFERENCE_PRECISION_HINT=bf16``: the check then also reports that error). Unless --no-check, each file is loaded back
-and run on a random input; the max abs difference to the PyTorch module (fp32 module for
-bf16 files, i.e. the bf16 error) and the time taken are printed.
+compile it with ``INFERENCE_PRECISION_HINT=bf16``: the check then also reports that error).
+Unless --no-check, each file is loaded back and run on a random input; the max abs difference
+to the PyTorch module (fp32 module for bf16 files, i.e. the bf16 error) and the time taken are
+printed.
 """
 import argparse
 import copy

@@ -96,7 +96,8 @@ def test_all_heads_openvino_ir_parity(multi, tmp_path):
     from sapiens_mm.export import export_openvino, openvino_max_abs_diff
     path = export_openvino(multi, str(tmp_path / 'all.xml'), example_input(HW),
                            dynamic_batch=True)
-    assert (tmp_path / 'all.bin').stat().st_size > 4 * sum(p.numel() for p in multi.parameters()) * 0.9
+    n_weights = sum(p.numel() for p in multi.parameters())
+    assert (tmp_path / 'all.bin').stat().st_size > 0.9 * 4 * n_weights  # fp32, not fp16
     import openvino as ov
     model = ov.Core().read_model(path)
     assert [o.get_any_name() for o in model.outputs] == [f'output_{t}' for t in TASKS]

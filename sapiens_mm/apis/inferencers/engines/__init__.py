@@ -7,8 +7,6 @@ models' tensor-to-head-output graphs (see :mod:`.base`).
   the CPU, kept in the model cache (:mod:`.model_cache`);
 * ``'auto'``: OpenVINO on a CPU device when the package is installed, else torch.
 """
-from typing import Optional
-
 import torch
 
 from .base import GraphOutputs, InferenceEngine, group_tasks

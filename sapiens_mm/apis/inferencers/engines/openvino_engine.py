@@ -8,9 +8,10 @@ engine's bf16 fast path, closer to fp32 (``docs/benchmarks.md``).
 What is converted is a :class:`~.task_graph.TaskGraph`: the normalised input (B, 3, H, W) with
 a free batch size B and the model's fixed H, W -> the heads' outputs (several for a shared
 backbone pass). It is converted straight from the torch module (:func:`convert_to_openvino`:
-``torch.jit.trace``, then OpenVINO's PyTorch frontend), kept in the model cache (:mod:`.model_cache`) as IR (``model.xml`` + ``model.bin``,
-fp32 weights) under a key of the weights' bytes, the configs, the input size, the precision and
-the OpenVINO / torch / sapiens_mm versions, and compiled for the CPU with OpenVINO's own blob
+``torch.jit.trace``, then OpenVINO's PyTorch frontend), kept in the model cache
+(:mod:`.model_cache`) as IR (``model.xml`` + ``model.bin``, fp32 weights) under a key of the
+weights' bytes, the configs, the input size, the precision and the OpenVINO / torch /
+sapiens_mm versions, and compiled for the CPU with OpenVINO's own blob
 cache in the entry (``compiled/``), so a second process skips both conversion and compilation.
 Models with random weights (no checkpoint) are converted in memory and not cached.
 
