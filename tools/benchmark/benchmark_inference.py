@@ -395,8 +395,8 @@ def openvino_notes(variant, inf, tasks, cfgs, ckpts, tmp, args) -> list:
     import subprocess
     engine = inf.engine
     notes = [f'{variant}: ' + ', '.join(
-        f'{"+".join(e["tasks"])} graph {e["how"]} in {e["seconds"]:.1f} s'
-        for e in engine.events) + f' (engine: {engine.describe()})']
+        f'{"+".join(e["tasks"])} graph {e["how"]} in {e["seconds"]:.1f} s (conversion '
+        f'{e["convert_s"]:.1f} s, compilation {e["compile_s"]:.1f} s)' for e in engine.events) + f' (engine: {engine.describe()})']
     first = engine.events[0]
     if args.overhead_repeats and first['entry']:
         import openvino as ov
@@ -442,7 +442,8 @@ def openvino_notes(variant, inf, tasks, cfgs, ckpts, tmp, args) -> list:
             'inf = SapiensInferencer(specs, device="cpu", precision=sys.argv[2], batch_size=1,'
             ' pose_on_dense=sys.argv[4] == "1", engine="openvino")\n'
             'print(json.dumps(dict(imports=t1 - t0, constructor=time.perf_counter() - t1,'
-            ' events=[dict(tasks=e["tasks"], how=e["how"], seconds=e["seconds"])'
+            ' events=[dict(tasks=e["tasks"], how=e["how"], seconds=e["seconds"],'
+            ' compile_s=e["compile_s"], hash_s=e.get("hash_s", 0))'
             ' for e in inf.engine.events])))\n')
         res = subprocess.run([sys.executable, '-c', code, json.dumps(specs),
                               variant.split()[1], str(torch.get_num_threads()),
@@ -456,7 +457,9 @@ def openvino_notes(variant, inf, tasks, cfgs, ckpts, tmp, args) -> list:
             start = sum(e['seconds'] for e in r['events'])
             notes.append(
                 f'{variant}: second process, model cache filled: engine ready in {start:.2f} s '
-                f'({", ".join(e["how"] for e in r["events"])}) vs {conv:.1f} s for the first '
+                f'({", ".join(e["how"] for e in r["events"])}; weights hash '
+                f'{sum(e["hash_s"] for e in r["events"]):.2f} s, compilation from the blob cache '
+                f'{sum(e["compile_s"] for e in r["events"]):.2f} s) vs {conv:.1f} s for the first '
                 f'conversion ({100 * start / conv:.1f} %); its whole constructor '
                 f'{r["constructor"]:.1f} s (model building and checkpoint loading included), '
                 f'imports {r["imports"]:.1f} s')

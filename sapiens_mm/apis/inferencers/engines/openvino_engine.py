@@ -168,7 +168,9 @@ class OpenVINOEngine(InferenceEngine):
     Attributes:
         graphs: ``{tasks: CompiledGraph}``.
         events: one dict per graph made ready: ``tasks``, ``how`` (``'converted'``,
-            ``'converted+cached'``, ``'cache'``), ``seconds``, ``entry`` (the cache folder).
+            ``'converted+cached'``, ``'cache'``), ``seconds`` (in all), ``convert_s``
+            (tracing, conversion, writing the IR), ``compile_s`` (``compile_model``),
+            ``hash_s`` (the cache key), ``entry`` (the cache folder).
     """
 
     name = 'openvino'
@@ -227,35 +229,46 @@ class OpenVINOEngine(InferenceEngine):
         example = torch.randn(2, 3, *hw, generator=g)
         names = [f'output_{t}' for t in tasks]
         cacheable = self.cache is not None and all(models[t].checkpoint for t in tasks)
-        event = dict(tasks=tasks, entry=None)
+        event = dict(tasks=tasks, entry=None, convert_s=0.0, compile_s=0.0)
         if cacheable:
+            t = time.perf_counter()
             parts = self.key_parts(models, tasks, graph)
             key = cache_key(parts)
+            event['hash_s'] = time.perf_counter() - t
 
             def build(folder):
+                t = time.perf_counter()
                 model = convert_to_openvino(graph, example, True, names)
                 self.ov.save_model(model, osp.join(folder, 'model.xml'), compress_to_fp16=False)
+                event['convert_s'] += time.perf_counter() - t
 
             def load(folder):
-                return self.core.compile_model(
+                t = time.perf_counter()
+                compiled = self.core.compile_model(
                     osp.join(folder, 'model.xml'), 'CPU',
                     self.compile_config(osp.join(folder, 'compiled')))
+                event['compile_s'] += time.perf_counter() - t
+                return compiled
 
             compiled, built = self.cache.load_or_build(key, parts, build, load)
             event.update(how='converted+cached' if built else 'cache',
                          entry=self.cache.entry(key))
         else:
+            t = time.perf_counter()
             model = convert_to_openvino(graph, example, True, names)
+            t1 = time.perf_counter()
             compiled = self.core.compile_model(model, 'CPU', self.compile_config())
-            event.update(how='converted')
+            event.update(how='converted', convert_s=t1 - t,
+                         compile_s=time.perf_counter() - t1)
         event['seconds'] = time.perf_counter() - t0
         self.events.append(event)
         self._log(f'openvino: {"+".join(tasks)} graph ({hw[0]}x{hw[1]}, dynamic batch) '
                   + ('loaded from the model cache' if event['how'] == 'cache' else
                      'converted' + (' and cached' if event['entry'] else
                                     ' (random weights: not cached)'))
-                  + f' in {event["seconds"]:.1f} s' + (f': {event["entry"]}' if event['entry']
-                                                        else ''))
+                  + f' in {event["seconds"]:.1f} s (conversion {event["convert_s"]:.1f} s, '
+                  f'compilation {event["compile_s"]:.1f} s)'
+                  + (f': {event["entry"]}' if event['entry'] else ''))
         return CompiledGraph(compiled, tasks)
 
     def _graph(self, models, tasks) -> CompiledGraph:
