@@ -94,6 +94,7 @@ setup(
         'mm': read_requirements('mminstall.txt'),
         'export': read_requirements('export.txt'),
         'tensorboard': read_requirements('tensorboard.txt'),
+        'openvino': read_requirements('openvino.txt'),
         'tests': read_requirements('tests.txt') + read_requirements('export.txt')
         + read_requirements('tensorboard.txt'),
     },

@@ -1,5 +1,8 @@
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 
 import pytest
 import torch
@@ -11,6 +14,12 @@ if ROOT not in sys.path:
 import sapiens_mm  # noqa: E402,F401  (registers the classes)
 
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+# the run's converted models (the OpenVINO engine's model cache, tools started by tests
+# included) go to a folder of its own, not to the user's ~/.cache/sapiens_mm
+_CACHE = tempfile.mkdtemp(prefix='sapiens_mm_test_cache_')
+os.environ['SAPIENS_MM_CACHE'] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)
 
 
 @pytest.fixture(scope='session')

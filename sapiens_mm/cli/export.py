@@ -1,18 +1,20 @@
-"""Export a Sapiens task model to ONNX, TorchScript and/or a torch.export program.
+"""Export a Sapiens task model to ONNX, OpenVINO IR, TorchScript and/or a torch.export program.
 
     sapiens-export --model sapiens_0.3b_seg_goliath --out exported/
     sapiens-export --config CONFIG [--checkpoint CKPT|none] --out DIR
-        [--format onnx torchscript program] [--dtype fp32|bf16] [--dynamic-batch]
+        [--format onnx torchscript program openvino] [--dtype fp32|bf16] [--dynamic-batch]
         [--no-check] [--device cpu]
 
 The model is exported at its config's fixed input size (1024x768 for the released configs)
 as a module ``normalised (B, 3, H, W) -> raw head output`` (see ``sapiens_mm.export``).
 Writes DIR/NAME.onnx, DIR/NAME_torchscript.pt, DIR/NAME.pt2 (``_bfloat16`` before the
 extension with --dtype bf16). ONNX is fp32 only: with --dtype bf16 the default formats are
-TorchScript and torch.export (said in the output), and ``--format onnx`` is refused.
-Unless --no-check, each file is loaded back
-and run on a random input; the max abs difference to the PyTorch module (fp32 module for
-bf16 files, i.e. the bf16 error) and the time taken are printed.
+TorchScript and torch.export (said in the output), and ``--format onnx`` is refused. With
+``--format openvino`` (needs the ``openvino`` package) the OpenVINO IR DIR/NAME.xml +
+DIR/NAME.bin (fp32 weights; for bf16, compile it with ``INFERENCE_PRECISION_HINT=bf16``: the
+check then also reports that error). Unless --no-check, each file is loaded back and run on a
+random input; the max abs difference to the PyTorch module (fp32 module for bf16 files, i.e.
+the bf16 error) and the time taken are printed.
 """
 import argparse
 import copy
@@ -26,8 +28,9 @@ import torch
 import sapiens_mm
 from sapiens_mm.checkpoint.model_zoo import zoo_config
 from sapiens_mm.export import (build_export_model, example_input, export_onnx,
-                               export_program, export_torchscript, onnx_max_abs_diff,
-                               program_max_abs_diff, torchscript_max_abs_diff)
+                               export_openvino, export_program, export_torchscript,
+                               onnx_max_abs_diff, openvino_max_abs_diff, program_max_abs_diff,
+                               torchscript_max_abs_diff)
 from sapiens_mm.cli.errors import console_command
 
 
@@ -65,9 +68,10 @@ def main(argv=None):
     parser.add_argument('--config')
     parser.add_argument('--checkpoint', default='none', help="file, released name or 'none'")
     parser.add_argument('--out', required=True)
-    parser.add_argument('--format', nargs='+', choices=['onnx', 'torchscript', 'program'],
-                        help='default: all three (fp32), torchscript and program (bf16: ONNX '
-                        'export is fp32 only)')
+    parser.add_argument('--format', nargs='+',
+                        choices=['onnx', 'torchscript', 'program', 'openvino'],
+                        help='default: onnx, torchscript and program (bf16: torchscript and '
+                        'program; the ONNX export is fp32 only)')
     parser.add_argument('--dtype', default='fp32', choices=['fp32', 'bf16'])
     parser.add_argument('--dynamic-batch', action='store_true')
     parser.add_argument('--no-check', action='store_true')
@@ -81,6 +85,8 @@ def main(argv=None):
                      'ONNX with --dtype fp32, or drop onnx from --format')
     formats = args.format or (['torchscript', 'program'] if args.dtype == 'bf16'
                               else ['onnx', 'torchscript', 'program'])
+    if 'openvino' in formats and torch.device(args.device).type != 'cpu':
+        parser.error('--format openvino: give --device cpu (OpenVINO runs on the CPU)')
     config = zoo_config(args.model) if args.model else args.config
     checkpoint = args.model if args.model else \
         (None if args.checkpoint.lower() == 'none' else args.checkpoint)
@@ -104,6 +110,22 @@ def main(argv=None):
         print('--dtype bf16: writing TorchScript and torch.export only (the ONNX export is '
               'fp32 only; run again with --dtype fp32 for ONNX)')
     for fmt in formats:
+        if fmt == 'openvino':  # fp32 IR; bf16 is a compile-time choice
+            stem = name[:-len('_bfloat16')] if args.dtype == 'bf16' else name
+            path = osp.join(args.out, stem + '.xml')
+            t = time.perf_counter()
+            export_openvino(fp32, path, example.float(), dynamic_batch=args.dynamic_batch)
+            size = os.path.getsize(path) + os.path.getsize(path[:-4] + '.bin')
+            line = f'openvino: {path} + .bin ({size / 2**20:.1f} MiB, ' \
+                   f'{time.perf_counter() - t:.1f} s)'
+            if not args.no_check:
+                x = example_input(hw, seed=1, device=args.device)
+                line += f', max |exported - torch| = {openvino_max_abs_diff(fp32, path, x):.3g}'
+                if args.dtype == 'bf16':
+                    d = openvino_max_abs_diff(fp32, path, x, precision='bf16')
+                    line += f', compiled bf16: max |bf16 - fp32| = {d:.3g}'
+            print(line)
+            continue
         export, diff, ext = jobs[fmt]
         path = osp.join(args.out, name + ext)
         t = time.perf_counter()

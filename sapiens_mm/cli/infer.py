@@ -66,7 +66,7 @@ def main(argv=None):
                                    pose_on_dense=args.pose_on_dense, detector=detector,
                                    flip_test=False if args.no_flip else None,
                                    num_workers=args.workers, show_progress=True,
-                                   compile_heads=args.compile)
+                                   compile_heads=args.compile, engine=args.engine)
     configure_video(inferencer, args)
     kwargs = dict(video_out=args.video_out, kpt_thr=args.kpt_thr,
                   pictures=not args.no_pictures, raw=not args.no_raw, bboxes=bboxes)
@@ -80,7 +80,8 @@ def main(argv=None):
         with stop_on_interrupt():  # Ctrl-C: the frames read so far are finished and written
             summary = inferencer.run(args.input, args.out, **kwargs)
     print(f'\n{summary["images"]} images ({", ".join(inferencer.tasks)}, '
-          f'{str(inferencer.dtype).replace("torch.", "")} on {device}) -> {args.out}')
+          f'{str(inferencer.dtype).replace("torch.", "")} on {device}, '
+          f'{inferencer.engine.name} engine) -> {args.out}')
     for name, message in summary.get('warnings', []):
         print(f'warning: {message}', file=sys.stderr)
     if summary.get('warnings'):

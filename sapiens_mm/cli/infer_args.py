@@ -2,7 +2,8 @@
 
     sapiens-infer INPUT [INPUT ...] --out DIR --model NAME [--model NAME ...]
     sapiens-infer INPUT --out DIR --task CONFIG CHECKPOINT [--task CONFIG CHECKPOINT ...]
-        [--batch-size 4] [--device cuda|cpu] [--precision auto|bf16|fp32] [--compile] [--no-share]
+        [--batch-size 4] [--device cuda|cpu] [--precision auto|bf16|fp32]
+        [--engine auto|torch|openvino] [--compile] [--no-share]
         [--pose-on-dense] [--no-flip] [--det-config C --det-checkpoint P] [--bboxes B.json]
         [--video-out] [--no-pictures] [--no-raw] [--workers N] [--list-models]
 
@@ -75,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                         choices=['auto', 'bf16', 'fp32'],
                         help='auto: bf16 on GPUs with bf16 and CPUs with native bf16 '
                         '(AMX / AVX-512-BF16), else fp32')
+    parser.add_argument('--engine', default='auto', choices=['auto', 'torch', 'openvino'],
+                        help='what runs the models: openvino (CPU; converted models kept in '
+                        '$SAPIENS_MM_CACHE or ~/.cache/sapiens_mm), torch (any device), auto '
+                        '(default): openvino on the CPU when installed, else torch')
     parser.add_argument('--compile', action='store_true',
                         help='torch.compile the heads: about 2x faster heads after ~16 s of '
                         'compilation per head (worth it for folders and videos)')

@@ -1,4 +1,5 @@
-"""Export of Sapiens task models to ONNX, TorchScript and ``torch.export`` programs.
+"""Export of Sapiens task models to ONNX, OpenVINO IR, TorchScript and ``torch.export``
+programs.
 
 Every task model is wrapped (:class:`TaskExportWrapper`) into a plain module taking a
 normalised (B, 3, H, W) float tensor at the config's fixed input size and returning the raw
@@ -7,11 +8,13 @@ depth (B, 1, H, W) or unnormalised normals (B, 3, H/2, W/2). Pre- and post-proce
 normalisation, decoding) stay outside the exported graph, as in the release's lite path.
 """
 from .onnx import export_onnx, onnx_max_abs_diff
+from .openvino import export_openvino, openvino_max_abs_diff
 from .torchscript import (export_program, export_torchscript, program_max_abs_diff,
                           torchscript_max_abs_diff)
 from .wrappers import (MultiTaskExportWrapper, TaskExportWrapper, build_export_model,
                        example_input)
 
 __all__ = ['TaskExportWrapper', 'MultiTaskExportWrapper', 'build_export_model',
-           'example_input', 'export_onnx', 'onnx_max_abs_diff', 'export_torchscript', 'torchscript_max_abs_diff',
+           'example_input', 'export_onnx', 'onnx_max_abs_diff', 'export_openvino',
+           'openvino_max_abs_diff', 'export_torchscript', 'torchscript_max_abs_diff',
            'export_program', 'program_max_abs_diff']

@@ -89,3 +89,19 @@ def test_bf16_module_close_to_fp32(wrappers, tmp_path):
     assert got.dtype == torch.bfloat16
     cos = torch.nn.functional.cosine_similarity(got.float(), ref, dim=1)
     assert 0.99 < cos.mean() < 1  # close, but not the fp32 numbers
+
+
+def test_all_heads_openvino_ir_parity(multi, tmp_path):
+    pytest.importorskip('openvino')
+    from sapiens_mm.export import export_openvino, openvino_max_abs_diff
+    path = export_openvino(multi, str(tmp_path / 'all.xml'), example_input(HW),
+                           dynamic_batch=True)
+    n_weights = sum(p.numel() for p in multi.parameters())
+    assert (tmp_path / 'all.bin').stat().st_size > 0.9 * 4 * n_weights  # fp32, not fp16
+    import openvino as ov
+    model = ov.Core().read_model(path)
+    assert [o.get_any_name() for o in model.outputs] == [f'output_{t}' for t in TASKS]
+    assert openvino_max_abs_diff(multi, path, example_input(HW, seed=3)) < 1e-4
+    assert openvino_max_abs_diff(multi, path, example_input(HW, batch=3, seed=4)) < 1e-4
+    with pytest.raises(ValueError, match='must end in .xml'):
+        export_openvino(multi, str(tmp_path / 'all.ir'), example_input(HW))

@@ -76,3 +76,17 @@ def test_pose_decode_equals_lite_decode_on_well_conditioned_heatmaps():
     # and both find the peaks (UDP: heatmap pixel i is input pixel i * (in - 1) / (hm - 1))
     truth = peaks * (np.array([in_w - 1, in_h - 1]) / np.array([w - 1, h - 1]))
     assert np.linalg.norm(lite - truth, axis=-1).mean() < 1.0  # 0.79 px: a quarter heatmap px
+
+
+def test_benchmark_openvino_variant_on_tiny_arch(tmp_path):
+    import pytest
+    pytest.importorskip('openvino')
+    report = benchmark_inference.main([
+        '--arch', 'sapiens_tiny', '--input-size', '64', '48', '--num-images', '1',
+        '--repeats', '1', '--pictures', 'off', '--tasks', 'depth', '--variants',
+        'ours fp32,openvino fp32', '--overhead-repeats', '1', '--no-second-process'])
+    assert len(report['times']) == 2
+    assert any('depth graph converted+cached' in n for n in report['engine_notes'])
+    assert any('engine / bare' in n for n in report['engine_notes'])
+    note = next(n for n in report['notes'] if 'openvino fp32 (f32) vs ours fp32' in n)
+    assert float(note.rsplit('rel ', 1)[1]) <= 1e-4

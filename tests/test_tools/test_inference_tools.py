@@ -99,6 +99,27 @@ def test_export_bf16_onnx_is_refused_not_skipped(tmp_path, capsys, monkeypatch):
     assert written == [stem + '.pt2', stem + '_torchscript.pt'], written
 
 
+def test_export_tool_openvino_and_infer_with_the_openvino_engine(tmp_path, capsys,
+                                                                 monkeypatch):
+    pytest.importorskip('openvino')
+    monkeypatch.chdir(REPO)
+    out = run('export.py', '--config', POSE, '--out', tmp_path, '--format', 'openvino',
+              '--dynamic-batch', capsys=capsys)
+    line = next(x for x in out.splitlines() if x.startswith('openvino:'))
+    assert float(line.rsplit('= ', 1)[1]) < 1e-4, line
+    xml = tmp_path / 'sapiens_tiny-goliath_synthetic-128x96.xml'
+    assert xml.is_file() and xml.with_suffix('.bin').is_file()
+    import openvino as ov
+    assert ov.Core().read_model(str(xml)).inputs[0].get_partial_shape().to_string() == \
+        '[?,3,128,96]'
+    cv2.imwrite(str(tmp_path / 'a.png'),
+                np.random.default_rng(0).integers(0, 256, (90, 60, 3), dtype=np.uint8))
+    out = run('infer.py', tmp_path / 'a.png', '--out', tmp_path / 'out', '--task', SEG, 'none',
+              '--engine', 'openvino', '--precision', 'fp32', '--no-pictures', capsys=capsys)
+    assert 'fp32' in out.replace('float32', 'fp32') and 'openvino engine' in out
+    assert cv2.imread(str(tmp_path / 'out' / 'a_seg.png'), cv2.IMREAD_UNCHANGED).shape == (90, 60)
+
+
 def test_infer_help_is_fast():
     import subprocess
     import sys

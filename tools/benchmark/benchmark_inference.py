@@ -21,6 +21,13 @@ round-robin in one run (median over ``--repeats`` rounds):
   the lite demo runs;
 * ``ours auto compile`` (with ``--variants``): heads through ``torch.compile``; compilation
   and the first image are timed apart and reported under the table.
+* ``openvino fp32`` / ``openvino auto`` (with ``--variants``): the same inferencer with
+  ``engine='openvino'`` (the graphs converted to OpenVINO and compiled for the CPU; see
+  :mod:`sapiens_mm.apis.inferencers.engines`). Conversion is timed apart; the model cache is a
+  temporary folder, so the first conversion is measured. With an OpenVINO variant the report
+  also gives the engine's forward against a bare ``compile_model`` of the same IR
+  (``--overhead-repeats`` calls each, round-robin) and the start of a second process with the
+  cached model against the first conversion.
 
 ``all4`` runs the four models on each image in one inferencer (shared dense pass; pose
 top-down); ``lite`` has no such mode, its all4 figure is the sum of its four runs. Printed and
@@ -219,6 +226,10 @@ def main(argv=None):
                    help='skip the output agreement notes (they build the models again)')
     p.add_argument('--pose-on-dense', action='store_true',
                    help='all4: pose decoded from the shared dense pass (no crop, no flip)')
+    p.add_argument('--overhead-repeats', type=int, default=3,
+                   help='OpenVINO variants: forwards of engine vs bare compile_model (0: skip)')
+    p.add_argument('--no-second-process', action='store_true',
+                   help='OpenVINO variants: skip timing a second process on the cached model')
     p.add_argument('--markdown')
     p.add_argument('--json')
     args = p.parse_args(argv)
@@ -231,7 +242,9 @@ def main(argv=None):
     variants = args.variants.split(',')
     pictures = [v == 'on' for v in args.pictures.split(',')]
     tmp = tempfile.mkdtemp(prefix='bench_infer_')
+    os.environ['SAPIENS_MM_CACHE'] = osp.join(tmp, 'model_cache')  # first conversions timed
     load_before = load_average()
+    engine_notes = []
     try:
         src = osp.join(tmp, 'images')
         os.makedirs(src)
@@ -261,10 +274,12 @@ def main(argv=None):
                         lite(pth, o, pic) for pth in images])(lite)
                 continue
             prec = v.split()[1]
+            engine = 'openvino' if v.startswith('openvino') else 'torch'
             if v.endswith('noflip'):  # pose without flip test, as the lite demo
                 if 'pose' in tasks:
                     inf = SapiensInferencer([(cfgs['pose'], ckpts['pose'])], device='cpu',
-                                            precision=prec, batch_size=1, flip_test=False)
+                                            precision=prec, batch_size=1, flip_test=False,
+                                            engine=engine)
                     runners[(v, 'pose')] = (lambda inf: lambda o, pic: inf.run(
                         images, o, pictures=pic))(inf)
                 continue
@@ -273,7 +288,8 @@ def main(argv=None):
             compiled = 'compile' in v.split()
             both = SapiensInferencer([(cfgs[t], ckpts[t]) for t in tasks], device='cpu',
                                      precision=prec, batch_size=1,
-                                     pose_on_dense=args.pose_on_dense, compile_heads=compiled)
+                                     pose_on_dense=args.pose_on_dense, compile_heads=compiled,
+                                     engine=engine)
             if compiled:  # compilation on the first call, timed apart from the rounds
                 t0 = time.perf_counter()
                 both.run(images[:1], osp.join(tmp, 'warmup'), pictures=False)
@@ -289,6 +305,8 @@ def main(argv=None):
                 runners[(v, 'all4')] = (lambda inf: lambda o, pic: inf.run(
                     images, o, pictures=pic))(both)
                 outs[v] = both
+            if engine == 'openvino':  # conversions (all4 and the subsets), overhead, restart
+                engine_notes += openvino_notes(v, both, tasks, cfgs, ckpts, tmp, args)
         times = {(k, pic): [] for k in runners for pic in pictures}
         # the variants of one task and picture setting run back to back, so that load
         # changes during a round hit them alike
@@ -354,13 +372,100 @@ def main(argv=None):
     for v, sec in warmups.items():
         lines.append(f'{v}: compilation and the first image took {sec:.1f} s before the '
                      'timed rounds (not in the table)')
+    if engine_notes:
+        lines += ['', 'OpenVINO engine set-up (first conversion into an empty model cache), '
+                  'forward overhead and second-process start:', ''] + \
+            [f'* {n}' for n in engine_notes]
     lines += ['', 'Agreement on the first image:', ''] + [f'* {n}' for n in notes]
     table = '\n'.join(lines)
     report = dict(args=vars(args), times={f'{k[0]}|{k[1]}|{pic}': v
                                           for (k, pic), v in times.items()},
-                  notes=notes, machine=cpu_flags(), load=[load_before, load_after])
+                  notes=notes, engine_notes=engine_notes, machine=cpu_flags(),
+                  load=[load_before, load_after])
     publish(report, table, 'benchmark_inference', args.markdown, args.json)
     return report
+
+
+def openvino_notes(variant, inf, tasks, cfgs, ckpts, tmp, args) -> list:
+    """The OpenVINO engine's set-up and overhead: each graph's conversion + compilation time
+    (first conversion: the model cache starts empty), its forward against a bare
+    ``compile_model`` of the same IR, and a second process's engine start on the cached
+    model."""
+    import json
+    import subprocess
+    engine = inf.engine
+    notes = [f'{variant}: ' + ', '.join(
+        f'{"+".join(e["tasks"])} graph {e["how"]} in {e["seconds"]:.1f} s (conversion '
+        f'{e["convert_s"]:.1f} s, compilation {e["compile_s"]:.1f} s)' for e in engine.events) + f' (engine: {engine.describe()})']
+    first = engine.events[0]
+    if args.overhead_repeats and first['entry']:
+        import openvino as ov
+        key = tuple(first['tasks'])
+        hw = inf.models[key[0]].input_size
+        x = torch.randn(1, 3, *hw)
+        bare = ov.Core().compile_model(
+            osp.join(first['entry'], 'model.xml'), 'CPU',
+            {'INFERENCE_PRECISION_HINT': engine.precision(),
+             'INFERENCE_NUM_THREADS': str(engine.threads)})
+        ours_t, bare_t = [], []
+        engine.features(key, None, x), bare({0: x.numpy()})  # first calls apart
+        for _ in range(args.overhead_repeats):  # round-robin
+            t0 = time.perf_counter()
+            engine.features(key, None, x)
+            ours_t.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            bare({0: x.numpy()})
+            bare_t.append(time.perf_counter() - t0)
+        o, b = statistics.median(ours_t), statistics.median(bare_t)
+        notes.append(f'{variant}: {"+".join(key)} forward (batch 1) through the engine '
+                     f'{o:.3f} s vs a bare compile_model of the same IR {b:.3f} s '
+                     f'(median of {args.overhead_repeats}, same threads): engine / bare '
+                     f'{o / b:.3f}')
+        del bare
+    if not args.no_second_process and first['entry']:
+        folder = osp.join(tmp, 'second_process')
+        os.makedirs(folder, exist_ok=True)
+        specs = []
+        for t in tasks:
+            path = osp.join(folder, f'{t}.py')
+            cfgs[t].dump(path)
+            specs.append((path, ckpts[t]))
+        code = (
+            'import json, sys, time\n'
+            't0 = time.perf_counter()\n'
+            'import torch; torch.set_num_threads(int(sys.argv[3]))\n'
+            'import sapiens_mm\n'
+            'from mmengine.config import Config\n'
+            'from sapiens_mm.apis import SapiensInferencer\n'
+            'specs = [(Config.fromfile(c), k) for c, k in json.loads(sys.argv[1])]\n'
+            't1 = time.perf_counter()\n'
+            'inf = SapiensInferencer(specs, device="cpu", precision=sys.argv[2], batch_size=1,'
+            ' pose_on_dense=sys.argv[4] == "1", engine="openvino")\n'
+            'print(json.dumps(dict(imports=t1 - t0, constructor=time.perf_counter() - t1,'
+            ' events=[dict(tasks=e["tasks"], how=e["how"], seconds=e["seconds"],'
+            ' compile_s=e["compile_s"], hash_s=e.get("hash_s", 0))'
+            ' for e in inf.engine.events])))\n')
+        res = subprocess.run([sys.executable, '-c', code, json.dumps(specs),
+                              variant.split()[1], str(torch.get_num_threads()),
+                              '1' if args.pose_on_dense else '0'],
+                             capture_output=True, text=True, env=dict(os.environ))
+        if res.returncode:
+            notes.append(f'{variant}: second process failed: {res.stderr[-500:]}')
+        else:
+            r = json.loads(res.stdout.strip().splitlines()[-1])
+            conv = sum(e['seconds'] for e in engine.events[:len(r['events'])])
+            start = sum(e['seconds'] for e in r['events'])
+            notes.append(
+                f'{variant}: second process, model cache filled: engine ready in {start:.2f} s '
+                f'({", ".join(e["how"] for e in r["events"])}; weights hash '
+                f'{sum(e["hash_s"] for e in r["events"]):.2f} s, compilation from the blob cache '
+                f'{sum(e["compile_s"] for e in r["events"]):.2f} s) vs {conv:.1f} s for the first '
+                f'conversion ({100 * start / conv:.1f} %); its whole constructor '
+                f'{r["constructor"]:.1f} s (model building and checkpoint loading included), '
+                f'imports {r["imports"]:.1f} s')
+    for n in notes:
+        print(n, flush=True)
+    return notes
 
 
 @torch.no_grad()
@@ -417,6 +522,14 @@ def agreement_notes(tasks, cfgs, ckpts, path, variants):
                 notes.append(f'{t}, ours bf16 vs ours fp32: '
                              f'{agreement(t, other, pose_kpts(res) if t == "pose" else res[t])}')
             del b
+        for v in variants:  # the OpenVINO engine (its models are in the model cache by now)
+            if v.startswith('openvino') and not v.endswith('noflip'):
+                o = SapiensInferencer(spec, device='cpu', precision=v.split()[1],
+                                      flip_test=False, engine='openvino')
+                res = o(path)['predictions'][0]
+                notes.append(f'{t}, {v} ({o.engine.precision()}) vs ours fp32: '
+                             f'{agreement(t, other, pose_kpts(res) if t == "pose" else res[t])}')
+                del o
         print(notes[-1], flush=True)
         del f32, plain, tm
         gc.collect()  # one task's models at a time

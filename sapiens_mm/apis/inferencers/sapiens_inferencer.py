@@ -24,9 +24,10 @@ from .decode import dense_to_image, pose_instances, pose_to_coco
 from .keypoint_formats import format_coco_records, format_pose_records
 from .inputs import (ImageDataset, InputItem, VideoFrames, collate_list, count_frames,
                      inputs_to_list, video_fps)
+from .engines import build_engine, group_tasks, resolve_engine
 from .output_files import OutputGuard
 from .results_files import merge_results, read_results
-from .precision import best_device, choose_precision, make_fast
+from .precision import best_device, choose_precision
 from .multitask_model import build_multitask_task_models, is_multitask_config
 from .task_model import ModelSpec, TaskModel, build_task_model
 from .writing import VideoOut, write_image, write_json, write_npy
@@ -77,7 +78,8 @@ class SapiensInferencer(BaseInferencer):
 
     **Precision.** ``precision='auto'`` is bf16 on CUDA with bf16 support and on CPUs with
     native bf16 (AMX / AVX-512-BF16), else fp32; backbone and heads run in it through the
-    fused fast path (:func:`~.precision.make_fast`), decoding always in fp32.
+    fused fast path (:func:`~.precision.make_fast`) with ``engine='torch'``, or compiled by
+    OpenVINO with that precision hint with ``engine='openvino'``; decoding always in fp32.
 
     Args:
         models: released names (``'sapiens_0.3b_depth'``) and/or ``(config, checkpoint)``
@@ -97,6 +99,10 @@ class SapiensInferencer(BaseInferencer):
         compile_heads: run the heads through ``torch.compile`` (2-2.6x faster 0.3B dense heads
             on an AMX CPU, after about 16 s of compilation per head on the first batch and
             per new input shape): for folders and videos, not for one image.
+        engine: what runs backbones and heads (:mod:`.engines`): ``'torch'`` (the fast path
+            above, any device), ``'openvino'`` (the graphs converted to OpenVINO and compiled
+            for the CPU in ``precision``, kept in the model cache; needs the ``openvino``
+            package) or ``'auto'`` (OpenVINO on a CPU when installed, else torch).
     """
 
     #: per-video tracking / smoothing / detection every N frames (a ``PoseTemporal`` of
@@ -115,7 +121,8 @@ class SapiensInferencer(BaseInferencer):
                  precision: str = 'auto', batch_size: int = 4, share_backbone: bool = True,
                  pose_on_dense: bool = False, detector=None, flip_test: Optional[bool] = None,
                  num_workers: Optional[int] = None, show_progress: bool = False,
-                 dtype: Optional[str] = None, compile_heads: bool = False):
+                 dtype: Optional[str] = None, compile_heads: bool = False,
+                 engine: str = 'torch'):
         if isinstance(models, (str, tuple)):
             models = [models]
         models = list(models)
@@ -123,6 +130,7 @@ class SapiensInferencer(BaseInferencer):
             raise ValueError('SapiensInferencer: give at least one model')
         self.device = device or best_device()
         self.dtype = choose_precision(dtype or precision, self.device)
+        engine = resolve_engine(engine, self.device)  # a missing engine fails before building
         self.batch_size = max(1, int(batch_size))
         self.detector = detector
         self.num_workers = num_workers
@@ -162,8 +170,9 @@ class SapiensInferencer(BaseInferencer):
         self.set_sharing(share_backbone)  # compares fp32 weights: before the conversion
         if share_backbone:
             self._share_backbone_modules()
-        for tm in self.models.values():
-            make_fast(tm.model, self.dtype, compile_head=compile_heads)
+        self.engine = build_engine(engine, self.device, self.dtype, compile_heads, self.logger)
+        self.engine.prepare(self.models, self.groups, self.pose_group)
+        self.logger.info(f'inference engine: {self.engine.describe()}')
         for g in self.groups:
             if len(g) > 1:
                 self.logger.info('shared backbone pass for: ' + ', '.join(
@@ -228,6 +237,7 @@ class SapiensInferencer(BaseInferencer):
         new.models = {t: self.models[t] for t in TASKS if t in tasks}
         new._visualizers = None
         new.set_sharing(self.share_backbone)
+        new.engine.prepare(new.models, new.groups, new.pose_group)
         return new
 
     def _pose_group(self) -> Optional[int]:
@@ -301,7 +311,8 @@ class SapiensInferencer(BaseInferencer):
             first = self.models[group[0]]
             data = first.model.data_preprocessor(
                 pseudo_collate([s['packed'][gi] for s in samples]), False)
-            feats = first.model.extract_feat(data['inputs'])
+            feats = self.engine.features(group_tasks(group, self.pose_group == gi),
+                                         first.model, data['inputs'])
             for task in group:
                 head = self.models[task].model.decode_head
                 out = head.forward(feats)
