@@ -89,7 +89,7 @@ def test_tiny_v2_config_trains_tests_and_infers(tmp_path, repo_root, synthetic, 
                                                   (synthetic / 'val' / 'images').iterdir())[0]
     out = tmp_path / 'infer'
     run(['tools/infer.py', image, '--out', out, '--task', config, release, '--device', 'cpu',
-         '--precision', 'fp32', '--no-pictures'], repo_root)
+         '--precision', 'fp32', '--no-pictures', '--det', 'none'], repo_root)
     stem = image.stem
     expected = {'seg': f'{stem}_seg.png', 'normal': f'{stem}_normal.npy', 'pose': f'{stem}.json'}
     assert (out / expected[task]).is_file(), sorted(p.name for p in out.iterdir())

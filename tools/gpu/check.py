@@ -663,6 +663,10 @@ def main(argv=None) -> dict:
     if MODELS.get('Sapiens2ViT') is None:
         notes.append('Sapiens2: no Sapiens2ViT in this tree; its rows are left out '
                      '(SAPIENS2_CONFIGS in tools/gpu/check.py is the hook).')
+    elif not SAPIENS2_CONFIGS:
+        notes.append('Sapiens2: Sapiens2ViT and its task configs exist, but their rows are not '
+                     'wired yet (SAPIENS2_CONFIGS in tools/gpu/check.py, and a sapiens2_tiny '
+                     'shrink for --tiny): not checked on the GPU.')
     report = dict(scale='tiny dry run' if args.tiny else args.arch,
                   command='python tools/gpu/check.py ' + ' '.join(
                       sys.argv[1:] if argv is None else list(argv)),

@@ -32,8 +32,10 @@ def test_fsdp_config_per_task_and_large_size():
     names = {os.path.relpath(p, REPO / 'configs') for p in FSDP_CONFIGS}
     tasks = {'sapiens_pose/goliath', 'sapiens_seg/goliath', 'sapiens_depth/humans',
              'sapiens_normal/humans'}
+    v2_tasks = {'sapiens2_pose/goliath', 'sapiens2_seg/humans', 'sapiens2_normal/humans'}
     assert {(os.path.dirname(n), os.path.basename(n).split('_')[1].split('-')[0])
-            for n in names} == {(t, s) for t in tasks for s in ('1b', '2b')}
+            for n in names} == ({(t, s) for t in tasks for s in ('1b', '2b')} |
+                                {(t, s) for t in v2_tasks for s in ('1b', '5b')})
 
 
 @pytest.mark.parametrize('path', FSDP_CONFIGS, ids=lambda p: os.path.basename(p))
@@ -43,7 +45,8 @@ def test_fsdp_config(path):
     assert is_flexible_runner_config(cfg) and not is_flexible_runner_config(plain)
     assert cfg.model == plain.model  # same model, only the strategy differs
     size = os.path.basename(path).split('_')[1].split('-')[0]
-    assert cfg.model.backbone.arch == f'sapiens_{size}'
+    family = os.path.basename(path).split('_')[0]  # sapiens or sapiens2
+    assert cfg.model.backbone.arch == f'{family}_{size}'
     assert cfg.strategy.type == 'SapiensFSDPStrategy'
     wrapper = cfg.strategy.model_wrapper
     assert FUNCTIONS.get(wrapper.auto_wrap_policy) is sapiens_vit_block_wrap_policy

@@ -47,6 +47,7 @@ def _check(out, ref):
 
 
 def test_seg_head_equals_release(expected):
+    init_default_scope('mmseg')  # the head's default loss is mmseg's
     head = MODELS.build(dict(type='Sapiens2SegHead', in_channels=16, channels=8,
                              deconv_out_channels=(8, 8, 8, 8), conv_out_channels=(8, 8),
                              init_cfg=None)).eval()
@@ -58,6 +59,7 @@ def test_seg_head_equals_release(expected):
 
 
 def test_normal_head_equals_release(expected):
+    init_default_scope('mmseg')
     head = MODELS.build(dict(type='Sapiens2NormalHead', in_channels=16,
                              upsample_channels=(8, 8, 8, 8), conv_out_channels=(8, 4),
                              conv_kernel_sizes=(3, 3), init_cfg=None)).eval()
