@@ -23,6 +23,12 @@ POSE = {  # width: (deconv, conv, params)
 }
 
 
+@pytest.fixture(autouse=True)
+def mmseg_scope():
+    """The dense heads' default losses are mmseg's (another test may have left mmpose's)."""
+    init_default_scope('mmseg')
+
+
 def _count(module):
     return sum(p.numel() for p in module.parameters())
 
