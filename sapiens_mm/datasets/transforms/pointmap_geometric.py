@@ -23,6 +23,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from sapiens_mm.registry import TRANSFORMS
+from .release_resize import fit_and_centre
 
 __all__ = ['POINTMAP_MAPS', 'ALBEDO_MAPS', 'PointmapRandomScale', 'PointmapRandomCropContinuous', 'PointmapRandomFlip',
            'PointmapResize']
@@ -200,10 +201,8 @@ class PointmapResize(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         height, width = results['img'].shape[:2]
-        r = min(self.width / width, self.height / height)
-        to_int = (lambda x: int(round(x))) if self.rounding == 'round' else int
-        new_w, new_h = to_int(width * r), to_int(height * r)
-        left, top = (self.width - new_w) // 2, (self.height - new_h) // 2
+        r, new_w, new_h, left, top = fit_and_centre(height, width, self.height, self.width,
+                                                    self.rounding)
         img = cv2.resize(results['img'], (new_w, new_h), interpolation=cv2.INTER_LINEAR)
         results['img'] = self._pad(img, top, left)
         results['img_shape'] = results['img'].shape[:2]

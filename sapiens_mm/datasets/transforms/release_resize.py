@@ -8,7 +8,7 @@ from mmcv.transforms import BaseTransform, Resize
 
 from sapiens_mm.registry import TRANSFORMS
 
-__all__ = ['AreaOrCubicResize', 'FitAndCentrePad']
+__all__ = ['AreaOrCubicResize', 'FitAndCentrePad', 'fit_and_centre']
 
 
 @TRANSFORMS.register_module()
@@ -30,6 +30,19 @@ class AreaOrCubicResize(Resize):
         new_w = results['scale'][0]
         self.interpolation = 'area' if new_w < results['img'].shape[1] else 'bicubic'
         super()._resize_img(results)
+
+
+def fit_and_centre(height: int, width: int, out_h: int, out_w: int, rounding: str = 'floor',
+                   min_size: int = 0):
+    """Geometry of fitting an (height, width) image inside (out_h, out_w) keeping its aspect and
+    centring it: ``(scale, new_w, new_h, left, top)``, ``scale = min(out_w / width,
+    out_h / height)``, sizes ``floor`` (the release's inference) or ``round`` (its pointmap
+    training resize), ``left = (out_w - new_w) // 2``, ``top = (out_h - new_h) // 2``; sizes at least
+    ``min_size``."""
+    scale = min(out_w / width, out_h / height)
+    to_int = (lambda x: int(round(x))) if rounding == 'round' else math.floor
+    new_w, new_h = max(min_size, to_int(width * scale)), max(min_size, to_int(height * scale))
+    return scale, new_w, new_h, (out_w - new_w) // 2, (out_h - new_h) // 2
 
 
 @TRANSFORMS.register_module()
@@ -58,11 +71,9 @@ class FitAndCentrePad(BaseTransform):
         img = results['img']
         h, w = img.shape[:2]
         out_h, out_w = self.size
-        scale = min(out_w / w, out_h / h)
-        new_w, new_h = max(1, math.floor(w * scale)), max(1, math.floor(h * scale))
+        _, new_w, new_h, left, top = fit_and_centre(h, w, out_h, out_w, min_size=1)
         img = cv2.resize(img, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
         pad_w, pad_h = out_w - new_w, out_h - new_h
-        left, top = pad_w // 2, pad_h // 2
         img = cv2.copyMakeBorder(img, top, pad_h - top, left, pad_w - left,
                                  cv2.BORDER_CONSTANT, value=(self.pad_val, ) * 3)
         results['img'] = img
