@@ -99,7 +99,8 @@ def main(argv=None) -> dict:
     rows = []
     for k in variants:
         err = (outs[k] - ref).abs().max().item() / ref.abs().max().item()
-        cos = F.cosine_similarity(outs[k].double().flatten(), ref.double().flatten(), dim=0).item()
+        cos = F.cosine_similarity(outs[k].double().flatten(), ref.double().flatten(),
+                                  dim=0).item()
         rows.append(dict(variant=k, seconds=med[k], times=times[k],
                          vs_eager_fp32=med['eager fp32'] / med[k],
                          vs_eager_bf16=med['eager bf16 autocast'] / med[k],
