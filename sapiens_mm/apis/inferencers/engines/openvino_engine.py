@@ -10,9 +10,11 @@ a free batch size B and the model's fixed H, W -> the heads' outputs (several fo
 backbone pass). It is converted straight from the torch module (:func:`convert_to_openvino`:
 ``torch.jit.trace``, then OpenVINO's PyTorch frontend), kept in the model cache
 (:mod:`.model_cache`) as IR (``model.xml`` + ``model.bin``, fp32 weights) under a key of the
-weights' bytes, the configs, the input size, the precision and the OpenVINO / torch /
-sapiens_mm versions, and compiled for the CPU with OpenVINO's own blob
-cache in the entry (``compiled/``), so a second process skips both conversion and compilation.
+weights' bytes, the configs, the input size and the OpenVINO / torch / sapiens_mm versions
+(not the precision: the IR keeps fp32 weights and the precision is chosen when it is compiled,
+so fp32 and bf16 share one IR), and compiled for the CPU with OpenVINO's own blob cache in the
+entry, one folder per precision (``compiled/f32/``, ``compiled/bf16/``), so a second process
+skips both conversion and compilation.
 Models with random weights (no checkpoint) are converted in memory and not cached.
 
 The inferencer's data preprocessor makes the input and its decoding reads the outputs, as for
@@ -39,7 +41,7 @@ OPENVINO_MISSING = ("the OpenVINO engine needs the 'openvino' package, which is 
 #: torch dtype -> OpenVINO ``INFERENCE_PRECISION_HINT``
 OV_PRECISION = {torch.float32: 'f32', torch.bfloat16: 'bf16'}
 #: bump when the graph or the IR layout written changes
-_FORMAT = 1
+_FORMAT = 2  # 2: precision left out of the key, compiled/{precision}/ blobs
 
 
 def import_openvino():
@@ -211,10 +213,11 @@ class OpenVINOEngine(InferenceEngine):
         """What decides the converted model (:func:`~.model_cache.cache_key` hashes it)."""
         from sapiens_mm.version import __version__
         from ..task_model import _canonical
+        # no precision: the IR holds fp32 weights; compile_config() applies the precision
         return dict(format=_FORMAT, tasks=list(tasks),
                     configs=[_canonical(models[t].cfg.model) for t in tasks],
                     input=list(models[tasks[0]].input_size),
-                    precision=OV_PRECISION[self.dtype], openvino=self.ov.get_version(),
+                    openvino=self.ov.get_version(),
                     torch=torch.__version__, sapiens_mm=__version__,
                     weights=tensors_digest(graph.state_dict().items()))
 
@@ -246,7 +249,8 @@ class OpenVINOEngine(InferenceEngine):
                 t = time.perf_counter()
                 compiled = self.core.compile_model(
                     osp.join(folder, 'model.xml'), 'CPU',
-                    self.compile_config(osp.join(folder, 'compiled')))
+                    self.compile_config(osp.join(folder, 'compiled',
+                                                 OV_PRECISION[self.dtype])))
                 event['compile_s'] += time.perf_counter() - t
                 return compiled
 

@@ -162,7 +162,7 @@ def test_cache_is_keyed_by_content_and_repairs_itself(ckpts, images, tmp_path, c
     assert np.array_equal(fourth(images[0])['predictions'][0]['depth'], out3)
 
 
-def test_random_weights_are_not_cached_and_bf16_is_compiled_as_asked(ckpts, images,
+def test_random_weights_are_not_cached_and_one_ir_serves_both_precisions(ckpts, images,
                                                                       cache_dir):
     cfgs, paths = ckpts
     inf = SapiensInferencer([(cfgs['seg'], None)], device='cpu', precision='fp32',
@@ -177,4 +177,9 @@ def test_random_weights_are_not_cached_and_bf16_is_compiled_as_asked(ckpts, imag
     a = fp32(images[0])['predictions'][0]['depth']
     b = bf16(images[0])['predictions'][0]['depth']
     assert np.abs(a - b).max() / np.abs(a).max() < 0.05
-    assert fp32.engine.events[-1]['entry'] != bf16.engine.events[-1]['entry']
+    # one IR (fp32 weights) serves both precisions; each keeps its own compiled blobs
+    e32, e16 = fp32.engine.events[-1], bf16.engine.events[-1]
+    assert e32['how'] == 'converted+cached' and e16['how'] == 'cache'
+    assert e32['entry'] == e16['entry']
+    blobs = {p: os.listdir(os.path.join(e32['entry'], 'compiled', p)) for p in ('f32', 'bf16')}
+    assert all(blobs.values()), blobs
