@@ -660,7 +660,8 @@ def parse_args(argv=None):
                    help='folder of gpu_report.json / .md (default: $OUT, else outputs/gpu_check)')
     p.add_argument('--device', default='cuda', choices=['cuda', 'cpu'])
     p.add_argument('--tiny', action='store_true',
-                   help='sapiens_tiny backbone, slim heads, 64x48 input (the CPU dry run)')
+                   help='sapiens_tiny / sapiens2_tiny backbone, slim heads, 64x48 input (the '
+                   'CPU dry run)')
     p.add_argument('--families', default=','.join(FAMILIES),
                    help='model families to check: v1 (Sapiens), v2 (Sapiens2) or both '
                    '(default v1,v2)')
@@ -687,7 +688,7 @@ def parse_args(argv=None):
     p.add_argument('--train-images', type=int, default=8, help='synthetic training images')
     p.add_argument('--data-dir', default=None,
                    help='reuse/write the synthetic split here (default: a temporary folder)')
-    p.add_argument('--fail', action='append', default=[], metavar='TASK:PART',
+    p.add_argument('--fail', action='append', default=[], metavar='ROW:PART',
                    help='make this part fail (tests that the check goes on)')
     args = p.parse_args(argv)
     args.tasks = [t.strip() for t in args.tasks.split(',') if t.strip()]
