@@ -1,17 +1,20 @@
 """One check of every CUDA path of sapiens_mm, within about 8 minutes on one H100.
 
-    python tools/gpu/check.py [--out DIR] [--tasks pose,seg,depth,normal] [--parts ...]
-        [--budget 480] [--iters 6] [--batch 1] [--device cuda|cpu] [--tiny] [--fail TASK:PART]
+    python tools/gpu/check.py [--out DIR] [--families v1,v2] [--tasks pose,seg,...] [--parts ...]
+        [--budget 480] [--iters 6] [--batch 1] [--device cuda|cpu] [--tiny] [--fail ROW:PART]
 
-For each task (pose, seg, depth, normal) the released 1024x768 config of Sapiens-0.3B
-(``configs/sapiens_{pose,seg,depth,normal}/...sapiens_0.3b...``, random weights: no checkpoint
-travels) runs these parts, each time-boxed and each recorded on its own (a failing part is
-written with its error and the check goes on):
+Rows (``--families``, default both): **v1**, the released 1024x768 configs of Sapiens-0.3B for
+pose, seg, depth and normal (``configs/sapiens_{pose,seg,depth,normal}/...sapiens_0.3b...``,
+rows ``pose`` ...); **v2**, those of Sapiens2-0.4B for pose, 29-class seg, normal and pointmap
+(``configs/sapiens2_{pose,seg,normal,pointmap}/...sapiens2_0.4b...``, rows ``sapiens2_pose``
+...). Random weights (no checkpoint travels). Each row runs these parts, each time-boxed and
+each recorded on its own (a failing part is written with its error and the check goes on):
 
 * ``train_cp`` / ``train``: ``--iters`` training steps (``model.train_step``: preprocessing,
   forward, loss, backward, AdamW with the config's layer decay) in bf16 autocast
   (sapiens_mm's ``AutocastOptimWrapper``, what ``--amp`` selects without loss scaling) with and
-  without activation checkpointing of every ViT layer (``SapiensViT(with_cp=True)``), on one
+  without activation checkpointing of every ViT layer (``with_cp=True`` of ``SapiensViT`` /
+  ``Sapiens2ViT``; the pointmap config's fp32 training is run in bf16 too), on one
   fixed batch of ``--batch`` images at 1024x768 from the config's own train pipeline over
   synthetic humans (:func:`sapiens_mm.synthetic.generate_split`; ``RandomBackground`` dropped,
   no background set travels). Recorded: every step's loss, whether all are finite and the last
@@ -21,6 +24,7 @@ written with its error and the check goes on):
   ``--eval-images`` synthetic images (untrained model: the figures only show the path runs);
 * ``infer``: :class:`~sapiens_mm.apis.SapiensInferencer` in bf16 on 1024x768 images, images/s
   at batch 1 and 8 (file reading excluded: arrays in, predictions out, at the original size);
+  the prediction must hold the row's task (``outputs`` in the report: its keys and shapes);
 * ``fsdp``: the same training steps through mmengine's ``FlexibleRunner`` with the strategy
   block of the ``*_fsdp.py`` configs (``configs/_base_/strategies/fsdp_bf16_vit.py``: FULL_SHARD
   per ViT layer, bf16 mixed precision, activation checkpointing), world size 1 in this process
@@ -28,18 +32,30 @@ written with its error and the check goes on):
 * ``infer_compile``: ``infer`` with the heads through ``torch.compile``
   (``SapiensInferencer(compile_heads=True)``); the first call (compilation) is timed apart.
 
-Order: the four tasks' ``train_cp``, ``train``, ``eval``, ``infer``, then ``fsdp``, then
-``infer_compile``; a part starts only with time left in ``--budget`` seconds, and none runs past
-its own time box (``--part-seconds``). While everything runs, every call into mmcv's compiled
+Order: every row's ``train_cp``, ``train``, ``eval``, ``infer`` (v1 rows, then v2), then
+``fsdp``, then ``infer_compile`` (both task by task across the families: pose, sapiens2_pose,
+seg ...); a part starts only with time left in ``--budget`` seconds, and none runs past its own
+time box (``--part-seconds``). While everything runs, every call into mmcv's compiled
 ops (``mmcv._ext``) is recorded (``mmcv_ext_calls`` in the report): the bundle's mmcv has CPU
 ops only (tools/gpu/build_bundle.sh), which is enough only while this stays empty.
 
 Writes ``gpu_report.json`` and ``gpu_report.md`` (a Markdown table) into ``--out`` (default
 ``$OUT``, else ``outputs/gpu_check``). ``--device cpu --tiny`` is the dry run of the test suite
-(tests/test_tools/test_gpu_check.py): the same configs with the ``sapiens_tiny`` backbone and
-slim heads at 64x48, fewer steps, no ``infer_compile``. Sapiens2 (0.4B) rows are added when a
-``Sapiens2ViT`` is registered and its configs are named in ``SAPIENS2_CONFIGS``. Reports, asserts
-nothing; the exit code is 0 unless the arguments are wrong.
+(tests/test_tools/test_gpu_check.py): the same configs with the ``sapiens_tiny`` /
+``sapiens2_tiny`` backbone and slim heads at 64x48, fewer steps, no ``infer_compile``. Reports,
+asserts nothing; the exit code is 0 unless the arguments are wrong.
+
+Time on the GPU (estimate, unmeasured): the arithmetic is small. One forward at 1024x768 is
+8.6 T MACs for the four v1 models together and 10.4 T for the four Sapiens2 ones (1.21x;
+``tools/analysis/get_flops.py``: pose 1.62 / 1.93, seg 2.36 / 1.79, depth 2.25, normal
+2.36 / 2.51, pointmap 4.17 T MACs), and a row runs about 150 forward-equivalents (train 3x and
+train_cp / fsdp 4x a forward per step, eval, 41 images per inference part): about 6 s of v1 and
+8 s of v2 compute at 400 bf16 TFLOP/s. The time goes to building the 0.3-0.5B models on the
+host (about 4 builds per row), the first CUDA / NCCL calls and torch.compile (about 30-60 s per
+row, two input shapes). Expected: about 35 s (v1) / 40 s (v2) per row for the parts before
+``infer_compile``, so both families' other parts take about 5.5 minutes of the 8 and
+``infer_compile`` runs for the first 2-4 rows in the time left; ``--families v2`` or ``--parts
+infer_compile`` in a second window complete it.
 """
 import argparse
 import contextlib
@@ -59,7 +75,12 @@ import time
 import traceback
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+#: v1 tasks (Sapiens, ``SapiensViT``)
 TASKS = ('pose', 'seg', 'depth', 'normal')
+#: Sapiens2 tasks (``Sapiens2ViT``): no depth model was released for Sapiens2, pointmaps instead
+V2_TASKS = ('pose', 'seg', 'normal', 'pointmap')
+ALL_TASKS = ('pose', 'seg', 'depth', 'normal', 'pointmap')
+FAMILIES = ('v1', 'v2')
 #: every part, in the order they run (each over all tasks before the next part group)
 PARTS = ('train_cp', 'train', 'eval', 'infer', 'fsdp', 'infer_compile')
 #: parts run per task first, then fsdp, then infer_compile (slowest last)
@@ -69,13 +90,19 @@ V1_CONFIGS = dict(pose='configs/sapiens_pose/goliath/{a}-210e_goliath-1024x768.p
                   seg='configs/sapiens_seg/goliath/{a}_goliath-1024x768.py',
                   depth='configs/sapiens_depth/humans/{a}_humans-1024x768.py',
                   normal='configs/sapiens_normal/humans/{a}_humans-1024x768.py')
-#: Sapiens2 hook: task -> config path of the 0.4B model once the tree has them (a
-#: ``Sapiens2ViT`` in the registry and these files); then rows ``sapiens2_<task>`` are added.
-SAPIENS2_CONFIGS = {}
+#: Sapiens2 configs (the release's sizes and schedules), {a} = Sapiens2 arch; rows
+#: ``sapiens2_<task>``
+SAPIENS2_CONFIGS = dict(
+    pose='configs/sapiens2_pose/goliath/{a}_pose_goliath-1024x768.py',
+    seg='configs/sapiens2_seg/humans/{a}_seg_humans-1024x768.py',
+    normal='configs/sapiens2_normal/humans/{a}_normal_humans-1024x768.py',
+    pointmap='configs/sapiens2_pointmap/humans/{a}_pointmap_humans-1024x768.py')
 FSDP_STRATEGY = 'configs/_base_/strategies/fsdp_bf16_vit.py'
 #: default time box (s) of each part on the GPU
 PART_SECONDS = dict(train_cp=45, train=45, eval=30, infer=45, fsdp=60, infer_compile=75)
 TINY_HW = (64, 48)
+#: width of the tiny backbones (``sapiens_tiny``, ``sapiens2_tiny``)
+TINY_DIMS = dict(SapiensViT=128, Sapiens2ViT=64)
 
 
 class PartTimeout(Exception):
@@ -140,10 +167,25 @@ class MmcvExtTrace:
                 for k, v in sorted(self.calls.items())}
 
 
+@contextlib.contextmanager
+def unformatted_config_text():
+    """Config text without yapf formatting while the check runs: every mmengine runner renders
+    its config three times (the log, the visualizer, the dump in its work dir), and yapf spends
+    about 1.5 s of CPU on each of the 0.3B configs (a third of the CPU dry run's time, and
+    host time between GPU parts). The text stays valid Python, only not re-indented."""
+    import mmengine.config.config as config_module
+    formatter = config_module.FormatCode
+    config_module.FormatCode = lambda text, **kwargs: (text, False)
+    try:
+        yield
+    finally:
+        config_module.FormatCode = formatter
+
+
 # ----------------------------------------------------------------------------- configs
 def set_input_size(cfg, task: str, hw) -> None:
-    """Make every pipeline, the preprocessor, the backbone and (pose) the codec of ``cfg`` work
-    at input (H, W) = ``hw``, in place."""
+    """Make every pipeline, the preprocessor, the backbone, (pose) the codec and (pointmap) the
+    head's scale branch of ``cfg`` work at input (H, W) = ``hw``, in place."""
     h, w = hw
     cfg.model.backbone.img_size = (h, w)
     if task == 'pose':
@@ -151,6 +193,8 @@ def set_input_size(cfg, task: str, hw) -> None:
         cfg.model.head.decoder = codec
     else:
         cfg.model.data_preprocessor.size = (h, w)
+    if 'input_size' in (cfg.model.get('decode_head') or {}):  # Sapiens2PointmapHead
+        cfg.model.decode_head.input_size = (h, w)
     for split in ('train', 'val', 'test'):
         loader = cfg.get(f'{split}_dataloader')
         if not loader:
@@ -159,38 +203,53 @@ def set_input_size(cfg, task: str, hw) -> None:
         for t in loader.dataset.pipeline:
             t = dict(t)
             kind = t['type']
-            if kind == 'TopdownAffine':
+            if kind in ('TopdownAffine', 'ReleaseInterpolationTopdownAffine'):
                 t['input_size'] = (w, h)
             elif kind == 'GenerateTarget':
                 t['encoder'] = dict(t['encoder'], input_size=(w, h),
                                     heatmap_size=(w // 4, h // 4))
-            elif kind in ('Resize', 'RandomResize'):
+            elif kind in ('Resize', 'RandomResize', 'AreaOrCubicResize'):
                 t['scale'] = (w, h)
             elif kind in ('RandomCrop', 'ForegroundRandomCrop'):
                 t['crop_size'] = (h, w)
+            elif kind == 'FitAndCentrePad':
+                t['size'] = (h, w)
+            elif kind == 'PointmapResize':
+                t.update(height=h, width=w)
             steps.append(t)
         loader.dataset.pipeline = steps
 
 
 def shrink_to_tiny(cfg, task: str) -> None:
-    """The ``sapiens_tiny`` backbone (128 wide, 4 layers) and slim heads, in place."""
-    cfg.model.backbone.arch = 'sapiens_tiny'
+    """The tiny backbone of the family (``sapiens_tiny``: 128 wide, 4 layers; ``sapiens2_tiny``:
+    64 wide, 18 layers, the release's GQA schedule) and slim heads (32 channels; the pointmap
+    head's scale branch one stride-2 convolution, 4x3 -> 2x2 features at 64x48), in place."""
+    kind = cfg.model.backbone.type
+    if kind not in TINY_DIMS:
+        raise ValueError(f'--tiny: no tiny arch for backbone {kind!r}')
+    cfg.model.backbone.arch = 'sapiens_tiny' if kind == 'SapiensViT' else 'sapiens2_tiny'
     head = cfg.model.get('head') or cfg.model.decode_head
-    head.in_channels = 128
+    head.in_channels = TINY_DIMS[kind]
     if task == 'pose':
         head.deconv_out_channels = (32, 32)
-        head.conv_out_channels = (32, 32)
-    else:
+        head.conv_out_channels = tuple(32 for _ in head.get('conv_out_channels', (32, 32)))
+        return
+    if kind == 'SapiensViT' or 'channels' in head:
         head.channels = 32
-        if 'deconv_out_channels' in head:
-            head.deconv_out_channels = tuple(32 for _ in head.deconv_out_channels)
-        if 'conv_out_channels' in head:
-            head.conv_out_channels = tuple(32 for _ in head.conv_out_channels)
+    for key in ('deconv_out_channels', 'conv_out_channels', 'upsample_channels'):
+        if key in head:  # same number of layers (kernel sizes are per layer), 32 wide
+            head[key] = tuple(32 for _ in head[key])
+    if 'scale_conv_out_channels' in head:
+        head.scale_conv_out_channels = (32, )
+        head.scale_mlp_channels = (32, )
 
 
 def task_config(task: str, config: str, data: dict, tiny: bool, work_dir: str, tag: str):
     """The task's released config, random weights, pointed at the synthetic split ``data``
-    (``train`` / ``val`` folders), loaders in the main process, no checkpoints or pictures."""
+    (``train`` / ``val`` folders), loaders in the main process, no checkpoints or pictures.
+    Sapiens2 segmentation reads the generator's 28 v1 classes mapped to its 29
+    (``label_space='goliath28'``, no Eyeglass labels); pointmaps read the generator's images
+    folder (``images/``, the release's layout names it ``rgb/``)."""
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, config))
     cfg.model.backbone.init_cfg = None
@@ -207,6 +266,10 @@ def task_config(task: str, config: str, data: dict, tiny: bool, work_dir: str, t
             ds.ann_file = 'annotations/goliath_308.json'
         else:
             ds.data_root = root
+        if 'label_space' in ds:
+            ds.label_space = 'goliath28'
+        if task == 'pointmap':
+            ds.data_prefix = dict(img_path='images')
         loader.num_workers = 0
         loader.persistent_workers = False
     if task == 'pose':
@@ -246,11 +309,19 @@ def sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def reset_peak(device: str) -> None:
+def free_memory(device: str) -> None:
+    """Collect the last part's objects (runners and models hold reference cycles) and return
+    the cached GPU memory, so that the next part starts from an empty device."""
     import torch
     gc.collect()
     if device.startswith('cuda'):
         torch.cuda.empty_cache()
+
+
+def reset_peak(device: str) -> None:
+    """Start a new peak-memory measurement (:func:`peak_mib`)."""
+    import torch
+    if device.startswith('cuda'):
         torch.cuda.reset_peak_memory_stats()
 
 
@@ -316,15 +387,15 @@ class Check:
     def fixed_batch(self, task: str, config: str):
         """One collated batch from the config's train pipeline (built once per task, so every
         training part sees the same images and targets)."""
-        if task not in self._batches:
+        if config not in self._batches:
             from mmengine.registry import init_default_scope
             from mmengine.runner import Runner
             cfg = for_training(self.config(task, config, 'data'), self.batch, self.iters)
             init_default_scope(cfg.get('default_scope', 'mmengine'))
             seed_everything()
             loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
-            self._batches[task] = next(iter(loader))
-        return self._batches[task]
+            self._batches[config] = next(iter(loader))
+        return self._batches[config]
 
     # -- train / train_cp
     def train(self, task: str, config: str, with_cp: bool) -> dict:
@@ -446,9 +517,14 @@ class Check:
             if len(out['predictions']) != n:
                 raise RuntimeError(f'{len(out["predictions"])} predictions for {n} images')
             result[f'images_per_s_batch{bs}'] = round(n / seconds, 3)
+            result['outputs'] = prediction_summary(out['predictions'][0])
             result[f'peak_mem_mib_batch{bs}'] = peak_mib(self.device)
         result['images_per_s'] = result.get(f'images_per_s_batch{self.args.infer_batches[-1]}')
         del inferencer
+        if task not in result['outputs']:
+            raise RuntimeError(f'SapiensInferencer decoded this {task} model as '
+                               f'{result["outputs"]}: no {task!r} output (images/s '
+                               f'{result["images_per_s"]} of that path)')
         return result
 
     def infer_images(self):
@@ -459,9 +535,10 @@ class Check:
         return [cv2.resize(cv2.imread(osp.join(folder, f)), (w, h))
                 for f in sorted(os.listdir(folder)) if f.endswith(('.png', '.jpg'))]
 
-    def run_part(self, task: str, config: str, part: str) -> dict:
-        if self.args.fail and (task, part) in self.args.fail:
-            raise RuntimeError(f'injected failure (--fail {task}:{part})')
+    def run_part(self, name: str, task: str, config: str, part: str) -> dict:
+        """Run ``part`` of row ``name`` (``seg``, ``sapiens2_seg`` ...) of ``task``."""
+        if self.args.fail and (name, part) in self.args.fail:
+            raise RuntimeError(f'injected failure (--fail {name}:{part})')
         if part in ('train', 'train_cp'):
             return self.train(task, config, with_cp=part == 'train_cp')
         if part == 'fsdp':
@@ -469,6 +546,22 @@ class Check:
         if part == 'eval':
             return self.eval(task, config)
         return self.infer(task, config, compile_heads=part == 'infer_compile')
+
+
+def prediction_summary(pred) -> dict:
+    """What one image's prediction holds: key -> shape of an array, length of a list (pose
+    instances), else the type's name; shows in the report what the inferencer decoded."""
+    if not isinstance(pred, dict):
+        return {'': type(pred).__name__}
+    out = {}
+    for key, value in pred.items():
+        if hasattr(value, 'shape'):
+            out[key] = list(value.shape)
+        elif isinstance(value, (list, tuple)):
+            out[key] = f'{len(value)} items'
+        else:
+            out[key] = type(value).__name__
+    return out
 
 
 def seed_everything(seed: int = 0) -> None:
@@ -532,6 +625,8 @@ def markdown(report: dict) -> str:
             ips = ' / '.join(f'{res.get(f"images_per_s_batch{b}")} (b{b})'
                              for b in report['infer_batches'])
         notes = r.get('error', '')
+        if r['part'] == 'infer' and res.get('outputs'):
+            notes = 'outputs ' + ', '.join(f'{k} {v}' for k, v in res['outputs'].items())
         if r['part'] == 'infer_compile' and res:
             notes = ', '.join(f'first call b{b} {res.get(f"first_call_s_batch{b}")} s'
                               for b in report['infer_batches'])
@@ -565,9 +660,17 @@ def parse_args(argv=None):
                    help='folder of gpu_report.json / .md (default: $OUT, else outputs/gpu_check)')
     p.add_argument('--device', default='cuda', choices=['cuda', 'cpu'])
     p.add_argument('--tiny', action='store_true',
-                   help='sapiens_tiny backbone, slim heads, 64x48 input (the CPU dry run)')
+                   help='sapiens_tiny / sapiens2_tiny backbone, slim heads, 64x48 input (the '
+                   'CPU dry run)')
+    p.add_argument('--families', default=','.join(FAMILIES),
+                   help='model families to check: v1 (Sapiens), v2 (Sapiens2) or both '
+                   '(default v1,v2)')
     p.add_argument('--arch', default='sapiens_0.3b', help='v1 arch of the released configs')
-    p.add_argument('--tasks', default=','.join(TASKS))
+    p.add_argument('--arch2', default='sapiens2_0.4b',
+                   help='Sapiens2 arch of the released configs (default sapiens2_0.4b)')
+    p.add_argument('--tasks', default=','.join(ALL_TASKS),
+                   help=f'comma-separated subset of {",".join(ALL_TASKS)} (v1: '
+                   f'{",".join(TASKS)}; Sapiens2: {",".join(V2_TASKS)})')
     p.add_argument('--parts', default=None,
                    help=f'comma-separated subset of {",".join(PARTS)} (default: all; with '
                    '--tiny all but infer_compile)')
@@ -585,13 +688,23 @@ def parse_args(argv=None):
     p.add_argument('--train-images', type=int, default=8, help='synthetic training images')
     p.add_argument('--data-dir', default=None,
                    help='reuse/write the synthetic split here (default: a temporary folder)')
-    p.add_argument('--fail', action='append', default=[], metavar='TASK:PART',
+    p.add_argument('--fail', action='append', default=[], metavar='ROW:PART',
                    help='make this part fail (tests that the check goes on)')
     args = p.parse_args(argv)
     args.tasks = [t.strip() for t in args.tasks.split(',') if t.strip()]
-    bad = [t for t in args.tasks if t not in TASKS]
+    bad = [t for t in args.tasks if t not in ALL_TASKS]
     if bad:
-        p.error(f'--tasks: unknown {bad}; choose from {TASKS}')
+        p.error(f'--tasks: unknown {bad}; choose from {ALL_TASKS}')
+    args.families = [f.strip() for f in args.families.split(',') if f.strip()]
+    bad = [f for f in args.families if f not in FAMILIES]
+    if bad or not args.families:
+        p.error(f'--families: unknown {bad or "(none given)"}; choose from {FAMILIES}')
+    if not model_rows(args):
+        p.error(f'--tasks {",".join(args.tasks)} with --families {",".join(args.families)}: no '
+                f'model to check (v1 has {",".join(TASKS)}, v2 {",".join(V2_TASKS)})')
+    missing = [c for _, _, c in model_rows(args) if not osp.isfile(osp.join(ROOT, c))]
+    if missing:
+        p.error(f'--arch {args.arch} / --arch2 {args.arch2}: no config {missing[0]}')
     if args.parts is None:
         args.parts = [x for x in PARTS if not (args.tiny and x == 'infer_compile')]
     else:
@@ -603,7 +716,8 @@ def parse_args(argv=None):
     for f in args.fail:
         task, _, part = f.partition(':')
         if part not in PARTS:
-            p.error(f'--fail {f!r}: expected TASK:PART with PART one of {PARTS}')
+            p.error(f'--fail {f!r}: expected ROW:PART (a row: pose, sapiens2_pose ...) with PART '
+                    f'one of {PARTS}')
         fails.append((task, part))
     args.fail = fails
     args.budget = args.budget or (240.0 if args.tiny else 480.0)
@@ -635,13 +749,16 @@ def make_data(args, tmp: str) -> dict:
 
 
 def model_rows(args):
-    """(row name, task, config path) of the models checked: the v1 tasks at ``--arch``, and
-    Sapiens2 once it exists (see ``SAPIENS2_CONFIGS``)."""
-    rows = [(t, t, V1_CONFIGS[t].format(a=args.arch)) for t in args.tasks]
-    from mmengine.registry import MODELS
-    if SAPIENS2_CONFIGS and MODELS.get('Sapiens2ViT') is not None:
-        rows += [(f'sapiens2_{t}', t, SAPIENS2_CONFIGS[t]) for t in args.tasks
-                 if t in SAPIENS2_CONFIGS and osp.exists(osp.join(ROOT, SAPIENS2_CONFIGS[t]))]
+    """(row name, task, config path) of the models checked: the v1 tasks at ``--arch`` (rows
+    ``pose`` ...), then the Sapiens2 ones at ``--arch2`` (rows ``sapiens2_pose`` ...), of
+    ``--tasks`` and ``--families``."""
+    rows = []
+    if 'v1' in args.families:
+        rows += [(t, t, V1_CONFIGS[t].format(a=args.arch)) for t in args.tasks
+                 if t in V1_CONFIGS]
+    if 'v2' in args.families:
+        rows += [(f'sapiens2_{t}', t, SAPIENS2_CONFIGS[t].format(a=args.arch2))
+                 for t in args.tasks if t in SAPIENS2_CONFIGS]
     return rows
 
 
@@ -651,7 +768,6 @@ def main(argv=None) -> dict:
     import torch
 
     import sapiens_mm  # noqa: F401  (registers the classes)
-    from mmengine.registry import MODELS
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
     device = 'cuda' if args.device == 'cuda' else 'cpu'
@@ -660,30 +776,35 @@ def main(argv=None) -> dict:
         notes.append('FSDP at world size 1: torch runs the FULL_SHARD strategy as NO_SHARD, so '
                      'the wrapping, bf16 mixed precision and checkpointing run, the sharding '
                      'collectives do not (they need 2 or more GPUs).')
-    if MODELS.get('Sapiens2ViT') is None:
-        notes.append('Sapiens2: no Sapiens2ViT in this tree; its rows are left out '
-                     '(SAPIENS2_CONFIGS in tools/gpu/check.py is the hook).')
-    elif not SAPIENS2_CONFIGS:
-        notes.append('Sapiens2: Sapiens2ViT and its task configs exist, but their rows are not '
-                     'wired yet (SAPIENS2_CONFIGS in tools/gpu/check.py, and a sapiens2_tiny '
-                     'shrink for --tiny): not checked on the GPU.')
-    report = dict(scale='tiny dry run' if args.tiny else args.arch,
+    scale = ' + '.join(a for f, a in (('v1', args.arch), ('v2', args.arch2))
+                       if f in args.families)
+    report = dict(scale='tiny dry run' if args.tiny else scale, families=args.families,
                   command='python tools/gpu/check.py ' + ' '.join(
                       sys.argv[1:] if argv is None else list(argv)),
                   environment=None, budget_s=args.budget, iters=args.iters,
                   batch=args.batch, input_hw=list(TINY_HW if args.tiny else (1024, 768)),
                   infer_batches=args.infer_batches, parts=[], notes=notes,
                   mmcv_ext_calls={})
-    with tempfile.TemporaryDirectory() as tmp, MmcvExtTrace() as trace:
+    with tempfile.TemporaryDirectory() as tmp, MmcvExtTrace() as trace, \
+            unformatted_config_text():
         start = time.perf_counter()
         data = make_data(args, tmp)
         report['data_s'] = round(time.perf_counter() - start, 2)
+        # the imported modules' objects out of the collector's way: a full collection after
+        # every part then costs milliseconds instead of ~0.7 s
+        gc.collect()
+        gc.freeze()
         # after the data: its worker processes fork before CUDA is initialised
         report['environment'] = environment(device)
         check = Check(args, data, osp.join(tmp, 'work'))
         rows = model_rows(args)
         for group in PART_GROUPS:
-            for name, task, config in rows:
+            # the first group family by family; the later ones (fsdp, infer_compile: the first
+            # to meet the end of --budget) task by task across the families, so that a cut
+            # budget leaves both families some of each
+            order = rows if group == PART_GROUPS[0] else sorted(
+                rows, key=lambda row: ALL_TASKS.index(row[1]))
+            for name, task, config in order:
                 for part in group:
                     if part not in args.parts:
                         continue
@@ -697,7 +818,7 @@ def main(argv=None) -> dict:
                     else:
                         try:
                             with time_box(box):
-                                entry['result'] = check.run_part(task, config, part)
+                                entry['result'] = check.run_part(name, task, config, part)
                             entry['status'] = 'ok'
                         except PartTimeout as e:
                             entry.update(status='timeout', error=str(e))
@@ -705,7 +826,7 @@ def main(argv=None) -> dict:
                             entry.update(status='error', error=f'{type(e).__name__}: {e}',
                                          traceback=traceback.format_exc(limit=8))
                         finally:
-                            reset_peak(device)
+                            free_memory(device)
                     entry['seconds'] = round(time.perf_counter() - start, 2)
                     entry['cpu_s'] = round(time.process_time() - cpu_start, 2)
                     print(f'[gpu_check] {name} {part}: {entry["status"]} in '
