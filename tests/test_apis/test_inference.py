@@ -1,5 +1,6 @@
 """SapiensInferencer: every task on images, folders and videos; the shared backbone pass gives
 the separate runs' results with one backbone forward; outputs on disk; bf16."""
+import functools
 import json
 import os
 
@@ -8,10 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-from sapiens_mm.apis.inference import SapiensInferencer
+from sapiens_mm.apis.inference import SapiensInferencer as _SapiensInferencer
 from sapiens_mm.apis.inferencers.decode import pose_to_coco
 from sapiens_mm.checkpoint import CheckpointError
 from tests.helpers.tiny_task_models import tiny_config, write_task_checkpoints
+
+# these tests check the torch engine's own machinery (shared backbone modules, the fused fast
+# path, bf16 against fp32); the OpenVINO engine has its own (tests/.../test_engines/)
+SapiensInferencer = functools.partial(_SapiensInferencer, engine='torch')
 
 DENSE = ('seg', 'depth', 'normal')
 

@@ -478,7 +478,8 @@ def agreement_notes(tasks, cfgs, ckpts, path, variants):
     notes = []
     for t in tasks:
         spec = [(cfgs[t], ckpts[t])]
-        f32 = SapiensInferencer(spec, device='cpu', precision='fp32', flip_test=False)
+        f32 = SapiensInferencer(spec, device='cpu', precision='fp32', flip_test=False,
+                                engine='torch')
         tm = f32.models[t]
         ours = f32(path)['predictions'][0]
         plain = Lite(build_task_model(cfgs[t], ckpts[t], 'cpu'))
@@ -516,7 +517,8 @@ def agreement_notes(tasks, cfgs, ckpts, path, variants):
                      + (', image-aspect crop' if t == 'pose' else '') + f'): '
                      f'{agreement(t, full_lite, other)}')
         if any(v.startswith('ours auto') for v in variants):
-            b = SapiensInferencer(spec, device='cpu', precision='auto', flip_test=False)
+            b = SapiensInferencer(spec, device='cpu', precision='auto', flip_test=False,
+                                  engine='torch')
             if b.dtype != torch.float32:
                 res = b(path)['predictions'][0]
                 notes.append(f'{t}, ours bf16 vs ours fp32: '

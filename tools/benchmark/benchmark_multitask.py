@@ -218,11 +218,12 @@ def timing(single_ckpts: dict, multi_cfg: str, multi_ckpt: str, images: list,
     out = dict(single={}, multi=None)
     for task, ckpt in single_ckpts.items():
         inf = SapiensInferencer([(osp.join(ROOT, SINGLE[task]), ckpt)], device='cpu',
-                                precision='fp32', flip_test=False, num_workers=0)
+                                precision='fp32', flip_test=False, num_workers=0,
+                                engine='torch')
         hw = inf.models[task].input_size
         out['single'][task] = dict(hw=hw, macs=macs(hw), s=per_image(inf))
     inf = SapiensInferencer([(multi_cfg, multi_ckpt)], device='cpu', precision='fp32',
-                            num_workers=0)
+                            num_workers=0, engine='torch')
     hw = inf.models['seg'].input_size
     out['multi'] = dict(hw=hw, macs=macs(hw), s=per_image(inf))
     return out

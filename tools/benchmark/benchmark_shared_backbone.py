@@ -57,7 +57,7 @@ def main():
     torch.manual_seed(0)
     specs = [(dense_config(t, args.arch, args.size), None) for t in ('seg', 'depth', 'normal')]
     inf = SapiensInferencer(specs, batch_size=args.batch_size, precision=args.dtype,
-                            share_backbone=False)
+                            share_backbone=False, engine='torch')
     common = inf.models['seg'].model.backbone.state_dict()
     for task in ('depth', 'normal'):
         inf.models[task].model.backbone.load_state_dict(common)

@@ -96,7 +96,7 @@ def main():
     truth = make_video(video, min(args.frames, 250), h, w)
     cfg = sized_config('pose', args.arch, tuple(args.pose_size))
     inf = SapiensInferencer([(cfg, None)], device=args.device, precision=args.precision,
-                            batch_size=1, num_workers=1)
+                            batch_size=1, num_workers=1, engine='torch')
     det = TimedDetector(args.device)
     inf.detector = det
     settings = [

@@ -500,7 +500,8 @@ class Check:
         images = self.infer_images()
         result = dict(precision='bf16', compile_heads=compile_heads)
         inferencer = SapiensInferencer([(cfg, None)], device=self.device, precision='bf16',
-                                       num_workers=0, compile_heads=compile_heads)
+                                       num_workers=0, compile_heads=compile_heads,
+                                       engine='torch')
         for bs in self.args.infer_batches:
             n = max(bs, self.args.infer_images)
             imgs = [images[i % len(images)] for i in range(n)]

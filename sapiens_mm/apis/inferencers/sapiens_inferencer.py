@@ -102,7 +102,8 @@ class SapiensInferencer(BaseInferencer):
         engine: what runs backbones and heads (:mod:`.engines`): ``'torch'`` (the fast path
             above, any device), ``'openvino'`` (the graphs converted to OpenVINO and compiled
             for the CPU in ``precision``, kept in the model cache; needs the ``openvino``
-            package) or ``'auto'`` (OpenVINO on a CPU when installed, else torch).
+            package) or ``'auto'`` (the default, as ``tools/infer.py --engine``: OpenVINO on
+            a CPU when installed, else torch).
     """
 
     #: per-video tracking / smoothing / detection every N frames (a ``PoseTemporal`` of
@@ -122,7 +123,7 @@ class SapiensInferencer(BaseInferencer):
                  pose_on_dense: bool = False, detector=None, flip_test: Optional[bool] = None,
                  num_workers: Optional[int] = None, show_progress: bool = False,
                  dtype: Optional[str] = None, compile_heads: bool = False,
-                 engine: str = 'torch'):
+                 engine: str = 'auto'):
         if isinstance(models, (str, tuple)):
             models = [models]
         models = list(models)

@@ -44,6 +44,10 @@ def test_cli_engine_argument():
     from sapiens_mm.cli.infer_args import parse_args
     base = ['a.jpg', '--out', 'o', '--model', 'sapiens_0.3b_depth']
     assert parse_args(base).engine == 'auto'
+    # one default: the API's is the CLI's
+    import inspect
+    from sapiens_mm.apis import SapiensInferencer
+    assert inspect.signature(SapiensInferencer).parameters['engine'].default == 'auto'
     assert parse_args(base + ['--engine', 'openvino']).engine == 'openvino'
     with pytest.raises(SystemExit):
         parse_args(base + ['--engine', 'tensorrt'])
