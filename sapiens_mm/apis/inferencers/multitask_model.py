@@ -13,6 +13,7 @@ from typing import List, Optional, Union
 
 from mmengine.config import Config
 
+from sapiens_mm.checkpoint.families import check_family
 from sapiens_mm.checkpoint.loading import (CheckpointError, check_finite, load_checkpoint_file,
                                            model_state_dict, resolve_checkpoint_path)
 from sapiens_mm.utils.config_paths import read_config
@@ -95,7 +96,9 @@ def build_multitask_task_models(config: Union[str, Config], checkpoint: Optional
     """One eval-mode :class:`TaskModel` per head of a multi-task model (see the module
     docstring). ``checkpoint``: a ``SapiensMultiTask`` checkpoint (file, URL, released name) or
     None for random weights. Every tensor of the checkpoint must be used and every tensor of
-    the task models given; otherwise a ``CheckpointError`` names the file and the keys."""
+    the task models given; otherwise a ``CheckpointError`` names the file and the keys. A
+    checkpoint whose backbone is of the other family (Sapiens v1 vs Sapiens2,
+    :mod:`~sapiens_mm.checkpoint.families`) is refused with an error that says so."""
     task_cfgs = multitask_task_configs(config)
     sd = None
     if checkpoint is not None and str(checkpoint).lower() != 'none':
@@ -113,6 +116,8 @@ def build_multitask_task_models(config: Union[str, Config], checkpoint: Optional
     for task, cfg in task_cfgs.items():
         tm = build_task_model(cfg, None, device, name=f'{base}:{task}')
         if sd is not None:
+            check_family(tm.model.backbone, [k[len('backbone.'):] for k in sd
+                                             if k.startswith('backbone.')], str(checkpoint))
             prefix = 'head.' if task == 'pose' else 'decode_head.'
             own = {k: v for k, v in sd.items() if k.startswith('backbone.')}
             own.update({prefix + k[len(f'heads.{task}.'):]: v for k, v in sd.items()
