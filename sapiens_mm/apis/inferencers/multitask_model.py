@@ -90,6 +90,16 @@ def multitask_task_configs(config: Union[str, Config]) -> dict:
     return out
 
 
+def _check_places(sd: dict, task_cfgs: dict, checkpoint: str) -> None:
+    """Refuse a checkpoint with tensors that no head of the config takes."""
+    heads = {k.split('.')[1] for k in sd if k.startswith('heads.')}
+    extra = sorted(heads - set(task_cfgs))
+    other = sorted(k for k in sd if not k.startswith(('backbone.', 'heads.')))
+    if extra or other:
+        raise CheckpointError(f'{checkpoint}: tensors the multi-task config has no place '
+                              f'for: heads {extra}, keys {other[:8]}')
+
+
 def build_multitask_task_models(config: Union[str, Config], checkpoint: Optional[str],
                                 device: str = 'cpu', name: Optional[str] = None
                                 ) -> List[TaskModel]:
@@ -105,19 +115,15 @@ def build_multitask_task_models(config: Union[str, Config], checkpoint: Optional
         path = resolve_checkpoint_path(str(checkpoint))
         sd = model_state_dict(load_checkpoint_file(path), str(checkpoint))
         check_finite(sd, str(checkpoint))
-        heads = {k.split('.')[1] for k in sd if k.startswith('heads.')}
-        extra = sorted(heads - set(task_cfgs))
-        other = sorted(k for k in sd if not k.startswith(('backbone.', 'heads.')))
-        if extra or other:
-            raise CheckpointError(f'{checkpoint}: tensors the multi-task config has no place '
-                                  f'for: heads {extra}, keys {other[:8]}')
     models = []
     base = name or (config if isinstance(config, str) else 'multitask')
     for task, cfg in task_cfgs.items():
         tm = build_task_model(cfg, None, device, name=f'{base}:{task}')
         if sd is not None:
-            check_family(tm.model.backbone, [k[len('backbone.'):] for k in sd
-                                             if k.startswith('backbone.')], str(checkpoint))
+            if not models:  # once: the backbone's family first, then a place for every tensor
+                check_family(tm.model.backbone, [k[len('backbone.'):] for k in sd
+                                                 if k.startswith('backbone.')], str(checkpoint))
+                _check_places(sd, task_cfgs, str(checkpoint))
             prefix = 'head.' if task == 'pose' else 'decode_head.'
             own = {k: v for k, v in sd.items() if k.startswith('backbone.')}
             own.update({prefix + k[len(f'heads.{task}.'):]: v for k, v in sd.items()
