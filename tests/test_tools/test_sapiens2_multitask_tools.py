@@ -7,6 +7,7 @@ import json
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from tests.helpers.multitask_data import tiny_v2_multitask_config, write_multitask_humans
 from tests.helpers.tool_runs import logged, run
@@ -85,3 +86,39 @@ def test_infer_v2_multitask_checkpoint(trained, tmp_path):
     np.testing.assert_allclose(people[0]['keypoints'], pred['pose'][0]['keypoints'], atol=1e-3)
     for pic in ('seg', 'normal', 'pose', 'panel'):
         assert (out / f'{stem}_{pic}.jpg').is_file(), pic
+
+
+def test_distillation_writes_a_v2_seg_teachers_labels_in_v1_classes(tmp_path, repo_root):
+    """tools/distill_multitask.py's teacher pass: a Sapiens2 (29-class) seg teacher's labels are
+    written in the layout's v1 classes (``v2_to_v1_labels``: Eyeglass -> 255), so that a v2
+    student's ``map_seg_v1_to_v2`` maps them back exactly once."""
+    from mmengine.config import Config
+    from sapiens_mm.apis import SapiensInferencer
+    from sapiens_mm.apis.multitask_distillation import write_teacher_labels
+    from sapiens_mm.datasets.body_parts_29 import v1_to_v2_labels, v2_to_v1_labels
+    cfg = Config.fromfile(f'{repo_root}/configs/sapiens2_seg/synthetic/'
+                          'sapiens2_tiny_seg_synthetic-128x96.py')
+    cfg.model.backbone.init_cfg = None
+    write_multitask_humans(str(tmp_path / 'data'), 4, size=(128, 96), seed=3)
+    teacher = str(tmp_path / 'v2_seg_teacher.py')
+    cfg.dump(teacher)
+    from mmengine.registry import MODELS, init_default_scope
+    init_default_scope('mmseg')
+    model = MODELS.build(cfg.model)
+    model.init_weights()  # random weights, one file for both runs below
+    ckpt = str(tmp_path / 'v2_seg_teacher.pth')
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
+    images = tmp_path / 'data' / 'images'
+    out = tmp_path / 'v2_teacher_labels'
+    write_teacher_labels([('seg', teacher, ckpt)], str(images), str(out))
+    inf = SapiensInferencer([(teacher, ckpt)], device='cpu', precision='fp32')
+    preds = inf(str(images), batch_size=4)['predictions']
+    names = sorted(p.stem for p in images.iterdir())
+    assert len(preds) == len(names) == 4
+    v2 = np.stack([p['seg'] for p in preds])
+    assert (v2 > 2).any()  # classes the mapping moves
+    for name, pred in zip(names, v2):
+        written = cv2.imread(str(out / 'seg' / f'{name}.png'), cv2.IMREAD_UNCHANGED)
+        np.testing.assert_array_equal(written, v2_to_v1_labels(pred.astype(np.uint8)))
+        back = v1_to_v2_labels(written)  # what the v2 student trains on
+        np.testing.assert_array_equal(back[pred != 2], pred[pred != 2])

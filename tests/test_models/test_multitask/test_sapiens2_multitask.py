@@ -1,8 +1,9 @@
 """SapiensMultiTask on a Sapiens2 backbone (configs/sapiens2_multitask/): the 0.4B config is the
 released backbone plus the three released heads, parameter for parameter; the tiny config's
 heads train on v1-labelled samples mapped to the 29 classes; a multi-task checkpoint loads
-only into a model of its own family (v1 vs v2), through the project's loader, in training
-(``init_cfg``), ``tools/test.py`` (strict) and inference."""
+only into a model of its own family (v1 vs v2), through the project's loader: as the
+backbone's ``init_cfg``, through ``load_model_weights`` (``tools/test.py``: strict) and in
+inference."""
 import pytest
 import torch
 from mmengine.config import Config
@@ -84,7 +85,7 @@ def test_other_family_checkpoint_is_refused(checkpoints, model_family, file_fami
     path = checkpoints[file_family][1]
     found = 'Sapiens2 (2026)' if file_family == 'v2' else 'Sapiens (v1, 2024)'
     model = build(cfg)
-    for strict in (False, True):  # tools/train.py's load_from, tools/test.py
+    for strict in (False, True):  # load_model_weights as the API, and as tools/test.py
         with pytest.raises(CheckpointError, match=rf'{path}: a {found[:8]}.*checkpoint'):
             load_model_weights(model, path, strict=strict)
     # a multi-task file as the backbone's pretrain checkpoint (init_cfg)
