@@ -1,7 +1,8 @@
 """The Sapiens2 multi-task model (configs/sapiens2_multitask/) through the stock tools: the tiny
 config trains with tools/train.py and then scores better than untrained (tools/test.py CONFIG
 none) on a held-out split on every task; tools/infer.py on the multi-task checkpoint writes
-every task's output from one backbone pass, the parts with the 29-class palette."""
+every task's output from one backbone pass, the parts with the 29-class palette; tools/export.py
+exports it as one graph; a Sapiens2 seg teacher's distillation labels are v1 classes."""
 import json
 
 import cv2
@@ -122,3 +123,25 @@ def test_distillation_writes_a_v2_seg_teachers_labels_in_v1_classes(tmp_path, re
         np.testing.assert_array_equal(written, v2_to_v1_labels(pred.astype(np.uint8)))
         back = v1_to_v2_labels(written)  # what the v2 student trains on
         np.testing.assert_array_equal(back[pred != 2], pred[pred != 2])
+
+
+def test_export_v2_multitask_checkpoint(trained, tmp_path):
+    """tools/export.py: one TorchScript graph, the three heads' outputs of the model's own."""
+    from mmengine.config import Config
+    from mmengine.registry import MODELS, init_default_scope
+    from sapiens_mm.checkpoint import load_model_weights
+    from sapiens_mm.cli.export import main as export_main  # tools/export.py's code
+    export_main(['--config', trained['config'], '--checkpoint', trained['ckpt'],
+                 '--out', str(tmp_path), '--format', 'torchscript'])
+    ts = torch.jit.load(str(tmp_path / 'tiny_v2_multitask_torchscript.pt'))
+    init_default_scope('mmseg')
+    model = MODELS.build(Config.fromfile(trained['config']).model)
+    load_model_weights(model, trained['ckpt'], strict=True)
+    model.eval()
+    x = torch.randn(1, 3, 128, 96)
+    with torch.no_grad():
+        raw = model(x, mode='tensor')
+        outs = ts(x)
+    assert len(outs) == 3
+    for got, task in zip(outs, ('pose', 'seg', 'normal')):
+        torch.testing.assert_close(got, raw[task], atol=1e-4, rtol=1e-4)
