@@ -7,7 +7,10 @@ and writes their outputs as a labelled folder in the layout of
 :class:`~sapiens_mm.datasets.HumanMultiTaskDataset`, so that the student trains on them with
 the stock runner and the same pipeline as on real labels (``tools/distill_multitask.py``):
 
-* ``seg/{id}.png``: the segmentation teacher's labels (argmax of its logits, 28 classes);
+* ``seg/{id}.png``: the segmentation teacher's labels (argmax of its logits) in v1's 28
+  classes, the layout's; a Sapiens2 teacher's 29 are mapped by
+  :func:`~sapiens_mm.datasets.body_parts_29.v2_to_v1_labels` (Eyeglass -> 255, ignored), so a
+  Sapiens2 student reads them back with ``map_seg_v1_to_v2`` like any other v1 labels;
 * ``mask/{id}.png``: 255 where those labels are not background (the person), else 0; without
   a segmentation teacher every pixel is the person;
 * ``depth/{id}.npy``: the depth teacher's relative depth on the mask, shifted to start at 1
@@ -249,6 +252,7 @@ def write_teacher_labels(teachers: Sequence[TeacherSpec], image_dir: str, out_di
 def _label(specs, tasks, images, ids, out_dir, kpt_thr, device, precision, batch_size, logger,
            ProgressBar, SapiensInferencer) -> dict:
     """Run the teachers and write the labels into ``out_dir`` (the staged folder)."""
+    from sapiens_mm.datasets.body_parts_29 import load_body_parts_29, v2_to_v1_labels
     dense_tasks = [t for t in tasks if t != 'pose']
     dense = None
     if dense_tasks:
@@ -259,6 +263,9 @@ def _label(specs, tasks, images, ids, out_dir, kpt_thr, device, precision, batch
             if t not in dense.models:
                 raise ValueError(f'the {t} teacher config {specs[t][0]} builds a '
                                  f'{sorted(dense.models)} model, not {t}')
+    # a Sapiens2 seg teacher (29 classes): its labels are written in v1's 28 (module doc)
+    seg_v2 = 'seg' in specs and dense.models['seg'].model.decode_head.num_classes == len(
+        load_body_parts_29()['classes'])
     pose = None
     if 'pose' in specs:
         pose = SapiensInferencer([specs['pose']], device=device, precision=precision,
@@ -318,7 +325,10 @@ def _label(specs, tasks, images, ids, out_dir, kpt_thr, device, precision, batch
             write_image(osp.join(out_dir, 'images', sid + '.png'), img)
             write_image(osp.join(out_dir, 'mask', sid + '.png'), (m * 255).astype(np.uint8))
             if 'seg' in p:
-                write_image(osp.join(out_dir, 'seg', sid + '.png'), p['seg'].astype(np.uint8))
+                seg = p['seg'].astype(np.uint8)
+                if seg_v2:
+                    seg = v2_to_v1_labels(seg)
+                write_image(osp.join(out_dir, 'seg', sid + '.png'), seg)
             if 'depth' in p and m.any():
                 d = p['depth'].astype(np.float32)
                 d = np.where(m, d - d[m].min() + 1.0, 0).astype(np.float32)

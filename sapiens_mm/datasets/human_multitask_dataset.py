@@ -4,7 +4,7 @@ The multi-task counterpart of the four single-task datasets, on the layout the s
 generator writes (the same images carry all four labels)::
 
     DIR/images/{id}.png                 RGB image (BGR on disk)
-    DIR/seg/{id}.png                    body-part labels (28 classes, 255 = ignore)
+    DIR/seg/{id}.png                    body-part labels (v1's 28 classes, 255 = ignore)
     DIR/mask/{id}.png                   person mask (depth, normals)
     DIR/depth/{id}.npy                  camera z in metres, 0 off the person
     DIR/normal/{id}.npy                 unit normals (H, W, 3), 0 off the person
@@ -19,6 +19,10 @@ labels has a target (every person mask empty, or every depth on it zero: the tas
 at loss 0; checked up to the first label with a target). Errors name the file and entry: a pose
 annotation with another keypoint count than the Goliath 308, an image listed twice in the pose
 file, a bool or all-negative depth map.
+
+For a Sapiens2 model (29 body-part classes, ``Eyeglass`` at index 2) ``map_seg_v1_to_v2=True``
+gives the 29-class metainfo and has the loading transform map each label map with
+:func:`~sapiens_mm.datasets.body_parts_29.v1_to_v2_labels`.
 """
 import json
 import os.path as osp
@@ -31,6 +35,7 @@ from mmengine.logging import print_log
 
 from sapiens_mm.registry import DATASETS
 from .body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
+from .body_parts_29 import load_body_parts_29
 from .human_dense_dataset import HumanDenseDataset
 from .human_depth_dataset import depth_has_target
 from .human_normal_dataset import NORMAL_CONVENTIONS
@@ -57,9 +62,10 @@ class HumanMultiTaskDataset(HumanDenseDataset):
     pixels of the original image, ``pose_keypoints_visible`` (1, K) (1 where v > 0),
     ``pose_bbox`` (1, 4) xyxy, ``pose_img_id``, ``pose_ann_id``.
 
-    The metainfo has the 28 body-part ``classes``/``palette`` and ``task_metainfo``: per task
-    the metainfo its metric needs (pose: the Goliath-308 metainfo with sigmas and keypoint
-    groups), which :class:`~sapiens_mm.evaluation.MultiTaskEvaluator` hands to each metric.
+    The metainfo has the body-part ``classes``/``palette`` (v1's 28, or Sapiens2's 29 with
+    ``map_seg_v1_to_v2``) and ``task_metainfo``: per task the metainfo its metric needs (seg:
+    those classes; pose: the Goliath-308 metainfo with sigmas and keypoint groups), which
+    :class:`~sapiens_mm.evaluation.MultiTaskEvaluator` hands to each metric.
 
     Args:
         data_root (str): the split directory.
@@ -69,6 +75,11 @@ class HumanMultiTaskDataset(HumanDenseDataset):
             ``'opengl'``), as :class:`HumanNormalDataset`.
         labels_required (bool): True (default): every task in ``tasks`` must be labelled for
             some sample. False: images without any label are kept (image-only folders).
+        map_seg_v1_to_v2 (bool): False (default): the seg labels are v1's 28 classes as on
+            disk. True: for a Sapiens2 seg head (29 classes): ``LoadMultiTaskAnnotations``
+            maps each label map read from disk with ``v1_to_v2_labels`` (index ``i`` for
+            ``i < 2``, ``i + 1`` from ``Face_Neck`` on; 255 stays), once per read, and the
+            metainfo holds the 29 classes and palette. Such data never labels ``Eyeglass``.
         **kwargs: see :class:`HumanDenseDataset` (``pipeline``, ``test_mode``, ``ann_file``).
     """
     METAINFO = dict(classes=BODY_PART_CLASSES, palette=BODY_PART_PALETTE, task='multitask')
@@ -79,6 +90,7 @@ class HumanMultiTaskDataset(HumanDenseDataset):
                  pose_ann_file: str = 'annotations/goliath_308.json',
                  normal_convention: str = 'opencv',
                  labels_required: bool = True,
+                 map_seg_v1_to_v2: bool = False,
                  **kwargs):
         tasks = tuple(tasks)
         unknown = [t for t in tasks if t not in MULTITASK_TASKS]
@@ -92,10 +104,19 @@ class HumanMultiTaskDataset(HumanDenseDataset):
         self.pose_ann_file = pose_ann_file
         self.normal_convention = normal_convention
         self.labels_required = labels_required
+        self.map_seg_v1_to_v2 = bool(map_seg_v1_to_v2)
         super().__init__(**kwargs)
         self._metainfo['tasks'] = tasks
         self._metainfo['normal_convention'] = normal_convention
-        task_meta = dict(seg=dict(classes=BODY_PART_CLASSES, palette=BODY_PART_PALETTE))
+        classes, palette = BODY_PART_CLASSES, BODY_PART_PALETTE
+        if self.map_seg_v1_to_v2:
+            if self.label_map is not None:
+                raise ValueError(f'{type(self).__name__}: map_seg_v1_to_v2 maps to all 29 '
+                                 'classes; a class subset in metainfo is not supported with it')
+            meta29 = load_body_parts_29()
+            classes, palette = meta29['classes'], [list(c) for c in meta29['palette']]
+            self._metainfo.update(classes=classes, palette=palette)
+        task_meta = dict(seg=dict(classes=classes, palette=palette))
         if 'pose' in tasks:
             from .pose import Goliath308Dataset
             task_meta['pose'] = Goliath308Dataset._load_metainfo()
@@ -103,8 +124,10 @@ class HumanMultiTaskDataset(HumanDenseDataset):
 
     def sample_info(self) -> dict:
         info = super().sample_info()
+        # num_label_values: the labels on disk are v1's 28 classes (checked on loading)
         info.update(num_label_values=len(BODY_PART_CLASSES), ignore_index=self.ignore_index,
-                    normal_convention=self.normal_convention)
+                    normal_convention=self.normal_convention,
+                    map_seg_v1_to_v2=self.map_seg_v1_to_v2)
         return info
 
     # ------------------------------------------------------------------ pose labels

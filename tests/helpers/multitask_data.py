@@ -85,3 +85,36 @@ def tiny_multitask_config(hw: Tuple[int, int] = (64, 48), channels: int = 16,
             cfg[ev].metrics.pose.ann_file = osp.join(data_root, 'val', 'annotations',
                                                      'goliath_308.json')
     return cfg
+
+
+V2_MULTITASK_CONFIG = ('configs/sapiens2_multitask/synthetic/'
+                       'sapiens2_tiny_multitask_synthetic-128x96.py')
+
+
+def tiny_v2_multitask_config(hw: Tuple[int, int] = (64, 48), data_root: str = None):
+    """The repo's tiny Sapiens2 multi-task config at input (H, W) = ``hw``, random init, no
+    dataloader workers, data under ``data_root``/{train,val} if given."""
+    from mmengine.config import Config
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    cfg = Config.fromfile(osp.join(root, V2_MULTITASK_CONFIG))
+    h, w = hw
+    cfg.model.backbone.img_size = (h, w)
+    cfg.model.backbone.init_cfg = None
+    codec = cfg.model.heads.pose.decoder
+    codec.input_size = (w, h)
+    codec.heatmap_size = (w // 4, h // 4)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        for t in cfg[loader].dataset.pipeline:
+            if t['type'] == 'Resize':
+                t['scale'] = (w, h)
+            if t['type'] == 'PackMultiTaskInputs' and t.get('codec'):
+                t['codec'] = dict(codec)
+        cfg[loader].num_workers = 0
+        if data_root is not None:
+            split = 'train' if loader == 'train_dataloader' else 'val'
+            cfg[loader].dataset.data_root = osp.join(data_root, split)
+    if data_root is not None:
+        for ev in ('val_evaluator', 'test_evaluator'):
+            cfg[ev].metrics.pose[0].ann_file = osp.join(data_root, 'val', 'annotations',
+                                                        'goliath_308.json')
+    return cfg

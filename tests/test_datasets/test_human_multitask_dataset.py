@@ -36,3 +36,39 @@ def test_missing_labels_are_clear_errors(tmp_path):
         HumanMultiTaskDataset(data_root=str(tmp_path), pipeline=[], tasks=('pose', ))
     with pytest.raises(ValueError, match='tasks must be'):
         HumanMultiTaskDataset(data_root=str(tmp_path), pipeline=[], tasks=('flow', ))
+
+
+def test_map_seg_v1_to_v2_applied_once(tmp_path):
+    """``map_seg_v1_to_v2``: the 29-class metainfo, and each packed label map is exactly
+    ``v1_to_v2_labels`` of the file (not the file, not the mapping applied twice), in the
+    training pipeline (load, then resize) and in the evaluation one (resize, then load)."""
+    import cv2
+    import numpy as np
+    from sapiens_mm.datasets.body_parts_29 import load_body_parts_29, v1_to_v2_labels
+    write_multitask_humans(str(tmp_path), 2, size=(32, 24))
+    raw = cv2.imread(str(tmp_path / 'seg' / '000000.png'), cv2.IMREAD_UNCHANGED)
+    once = v1_to_v2_labels(raw)
+    # the fixture has classes both sides of Face_Neck (index 2, where v2 inserts Eyeglass), so
+    # no mapping, one and two mappings all differ
+    assert (raw == 0).any() and (raw > 2).any() and (raw == 2).any()
+    assert not np.array_equal(once, raw) and not np.array_equal(once, v1_to_v2_labels(once))
+    meta29 = load_body_parts_29()
+    pipelines = {
+        'train': [dict(type='LoadImageFromFile'), dict(type='LoadMultiTaskAnnotations'),
+                  dict(type='Resize', scale=(24, 32), keep_ratio=False),
+                  dict(type='PackMultiTaskInputs')],
+        'eval': [dict(type='LoadImageFromFile'),
+                 dict(type='Resize', scale=(24, 32), keep_ratio=False),
+                 dict(type='LoadMultiTaskAnnotations'), dict(type='PackMultiTaskInputs')]}
+    for name, pipeline in pipelines.items():
+        ds = HumanMultiTaskDataset(data_root=str(tmp_path), pipeline=pipeline,
+                                   tasks=('seg', 'normal'), map_seg_v1_to_v2=True)
+        assert ds.metainfo['classes'] == meta29['classes']
+        assert ds.metainfo['task_metainfo']['seg']['classes'][2] == 'Eyeglass'
+        assert [tuple(c) for c in ds.metainfo['palette']] == list(meta29['palette'])
+        got = ds[0]['data_samples'].seg.gt_sem_seg.data[0].numpy()
+        np.testing.assert_array_equal(got, once, err_msg=name)
+    plain = HumanMultiTaskDataset(data_root=str(tmp_path), pipeline=pipelines['eval'],
+                                  tasks=('seg', ))
+    assert len(plain.metainfo['classes']) == 28
+    np.testing.assert_array_equal(plain[0]['data_samples'].seg.gt_sem_seg.data[0].numpy(), raw)

@@ -13,6 +13,7 @@ from typing import List, Optional, Union
 
 from mmengine.config import Config
 
+from sapiens_mm.checkpoint.families import check_family
 from sapiens_mm.checkpoint.loading import (CheckpointError, check_finite, load_checkpoint_file,
                                            model_state_dict, resolve_checkpoint_path)
 from sapiens_mm.utils.config_paths import read_config
@@ -89,30 +90,40 @@ def multitask_task_configs(config: Union[str, Config]) -> dict:
     return out
 
 
+def _check_places(sd: dict, task_cfgs: dict, checkpoint: str) -> None:
+    """Refuse a checkpoint with tensors that no head of the config takes."""
+    heads = {k.split('.')[1] for k in sd if k.startswith('heads.')}
+    extra = sorted(heads - set(task_cfgs))
+    other = sorted(k for k in sd if not k.startswith(('backbone.', 'heads.')))
+    if extra or other:
+        raise CheckpointError(f'{checkpoint}: tensors the multi-task config has no place '
+                              f'for: heads {extra}, keys {other[:8]}')
+
+
 def build_multitask_task_models(config: Union[str, Config], checkpoint: Optional[str],
                                 device: str = 'cpu', name: Optional[str] = None
                                 ) -> List[TaskModel]:
     """One eval-mode :class:`TaskModel` per head of a multi-task model (see the module
     docstring). ``checkpoint``: a ``SapiensMultiTask`` checkpoint (file, URL, released name) or
     None for random weights. Every tensor of the checkpoint must be used and every tensor of
-    the task models given; otherwise a ``CheckpointError`` names the file and the keys."""
+    the task models given; otherwise a ``CheckpointError`` names the file and the keys. A
+    checkpoint whose backbone is of the other family (Sapiens v1 vs Sapiens2,
+    :mod:`~sapiens_mm.checkpoint.families`) is refused with an error that says so."""
     task_cfgs = multitask_task_configs(config)
     sd = None
     if checkpoint is not None and str(checkpoint).lower() != 'none':
         path = resolve_checkpoint_path(str(checkpoint))
         sd = model_state_dict(load_checkpoint_file(path), str(checkpoint))
         check_finite(sd, str(checkpoint))
-        heads = {k.split('.')[1] for k in sd if k.startswith('heads.')}
-        extra = sorted(heads - set(task_cfgs))
-        other = sorted(k for k in sd if not k.startswith(('backbone.', 'heads.')))
-        if extra or other:
-            raise CheckpointError(f'{checkpoint}: tensors the multi-task config has no place '
-                                  f'for: heads {extra}, keys {other[:8]}')
     models = []
     base = name or (config if isinstance(config, str) else 'multitask')
     for task, cfg in task_cfgs.items():
         tm = build_task_model(cfg, None, device, name=f'{base}:{task}')
         if sd is not None:
+            if not models:  # once: the backbone's family first, then a place for every tensor
+                check_family(tm.model.backbone, [k[len('backbone.'):] for k in sd
+                                                 if k.startswith('backbone.')], str(checkpoint))
+                _check_places(sd, task_cfgs, str(checkpoint))
             prefix = 'head.' if task == 'pose' else 'decode_head.'
             own = {k: v for k, v in sd.items() if k.startswith('backbone.')}
             own.update({prefix + k[len(f'heads.{task}.'):]: v for k, v in sd.items()

@@ -20,6 +20,7 @@ from mmcv.transforms import BaseTransform, to_tensor
 from mmengine.structures import BaseDataElement, InstanceData, PixelData
 
 from sapiens_mm.registry import TRANSFORMS
+from ..body_parts_29 import v1_to_v2_labels
 from .depth_target import GenerateHumanDepthTarget
 from .formatting import PackDenseInputs
 from .loading import LoadBodyPartAnnotations, LoadHumanDepth, LoadHumanNormal
@@ -42,6 +43,11 @@ class LoadMultiTaskAnnotations(BaseTransform):
     ``LoadHumanNormal``, whose errors name the file). Pose keypoints are already in the data
     info. A sample without a task's file is left without that label.
 
+    When the data info says ``map_seg_v1_to_v2`` (``HumanMultiTaskDataset(map_seg_v1_to_v2=
+    True)``, for a Sapiens2 seg head), the label map read from disk (v1's 28 classes) becomes
+    Sapiens2's 29 by ``v1_to_v2_labels``, right after the read, so once per read; the
+    result's ``seg_label_space`` says which space ``gt_seg_map`` is in.
+
     Args:
         mask_threshold (int): mask pixels above it are the person. Defaults to 127.
         backend_args (dict, optional): mmengine file backend arguments.
@@ -58,7 +64,18 @@ class LoadMultiTaskAnnotations(BaseTransform):
         for task, path_key, _ in _DENSE:
             if results.get(path_key):
                 results = self.loaders[task].transform(results)
+                if task == 'seg':
+                    self._map_seg_labels(results)
         return results
+
+    @staticmethod
+    def _map_seg_labels(results: dict) -> None:
+        """v1 -> v2 labels of the label map just read, when the data info asks for it."""
+        if results.get('map_seg_v1_to_v2'):
+            results['gt_seg_map'] = v1_to_v2_labels(results['gt_seg_map'])
+            results['seg_label_space'] = 'sapiens2_29'
+        else:
+            results['seg_label_space'] = 'goliath28'
 
 
 @TRANSFORMS.register_module()

@@ -6,6 +6,11 @@ on an image costs four backbone passes. :class:`SapiensMultiTask` shares one ``S
 between the heads of the single-task models (``SapiensHeatmapHead`` on the whole image, as
 the inferencer's ``pose_on_dense``; ``SapiensSegHead``; ``SapiensDepthHead``;
 ``SapiensNormalHead``): one backbone pass per image for every task.
+
+The backbone may be a Sapiens2 ``Sapiens2ViT`` (Sapiens2, ICLR 2026, the release's
+``sapiens/backbones/standalone/sapiens2.py``) with the Sapiens2 heads (``Sapiens2SegHead``,
+29 classes; ``Sapiens2NormalHead``; ``SapiensHeatmapHead`` at the v2 widths), as
+``configs/sapiens2_multitask/``; the v2 release has no depth head.
 """
 import copy
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -35,7 +40,7 @@ def _build_in_scope(cfg: dict, scope: str) -> nn.Module:
 
 @_MODELS.register_module()
 class SapiensMultiTask(BaseModel):
-    """A ``SapiensViT`` backbone shared by any subset of the four Sapiens task heads.
+    """A ``SapiensViT`` (or ``Sapiens2ViT``) backbone shared by any subset of the task heads.
 
     Training (``mode='loss'``): one backbone pass over the batch; each head gets the features
     of the samples that carry its task's label (a multi-task sample, see
@@ -58,7 +63,8 @@ class SapiensMultiTask(BaseModel):
     L2-normalisation). ``mode='tensor'``: ``{task: raw head output}``.
 
     Args:
-        backbone (dict): the ``SapiensViT`` config (``init_cfg`` loads a pretrain checkpoint).
+        backbone (dict): the ``SapiensViT`` or ``Sapiens2ViT`` config (``init_cfg`` loads a
+            pretrain checkpoint of that backbone's family; the other family's is refused).
         heads (dict): task -> head config; tasks from ``pose``, ``seg``, ``depth``,
             ``normal``. Heads build in their task's scope (mmpose for pose, mmseg else).
         loss_weights (dict, optional): task -> weight of its losses (default 1 each).
