@@ -45,8 +45,11 @@ def openvino_max_abs_diff(module: torch.nn.Module, path: str, x: torch.Tensor,
     ``'bf16'``: with the bf16 rounding)."""
     from sapiens_mm.apis.inferencers.engines import import_openvino
     ov = import_openvino()
-    compiled = ov.Core().compile_model(path, 'CPU', {'INFERENCE_PRECISION_HINT': precision})
-    got = compiled({0: x.detach().float().cpu().numpy()}).to_tuple()
+    from sapiens_mm.utils.signal_stack import keep_signal_stack
+    with keep_signal_stack():  # OpenVINO's CPU plugin leaves a sigaltstack of its own
+        compiled = ov.Core().compile_model(path, 'CPU', {'INFERENCE_PRECISION_HINT': precision})
+        got = compiled({0: x.detach().float().cpu().numpy()}).to_tuple()
+        del compiled
     with torch.no_grad():
         ref = module(x)
     ref = ref if isinstance(ref, (tuple, list)) else (ref, )

@@ -403,10 +403,12 @@ def openvino_notes(variant, inf, tasks, cfgs, ckpts, tmp, args) -> list:
         key = tuple(first['tasks'])
         hw = inf.models[key[0]].input_size
         x = torch.randn(1, 3, *hw)
-        bare = ov.Core().compile_model(
-            osp.join(first['entry'], 'model.xml'), 'CPU',
-            {'INFERENCE_PRECISION_HINT': engine.precision(),
-             'INFERENCE_NUM_THREADS': str(engine.threads)})
+        from sapiens_mm.utils.signal_stack import keep_signal_stack
+        with keep_signal_stack():  # as the engine does (OpenVINO's dangling sigaltstack)
+            bare = ov.Core().compile_model(
+                osp.join(first['entry'], 'model.xml'), 'CPU',
+                {'INFERENCE_PRECISION_HINT': engine.precision(),
+                 'INFERENCE_NUM_THREADS': str(engine.threads)})
         ours_t, bare_t = [], []
         engine.features(key, None, x), bare({0: x.numpy()})  # first calls apart
         for _ in range(args.overhead_repeats):  # round-robin

@@ -28,6 +28,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
+from sapiens_mm.utils.signal_stack import keep_signal_stack
+
 from .base import GraphOutputs, InferenceEngine, group_tasks
 from .model_cache import ModelCache, cache_key, tensors_digest
 from .task_graph import TaskGraph, task_head
@@ -121,11 +123,13 @@ class CompiledGraph:
     def __init__(self, compiled, tasks: Sequence[str]):
         self.compiled = compiled
         self.tasks = tuple(tasks)
-        self.request = compiled.create_infer_request()
+        with keep_signal_stack():
+            self.request = compiled.create_infer_request()
 
     def __call__(self, x: torch.Tensor) -> GraphOutputs:
         arr = x.detach().to('cpu', torch.float32).contiguous().numpy()
-        res = self.request.infer({0: arr}, share_inputs=True, share_outputs=False)
+        with keep_signal_stack():  # see keep_signal_stack: the plugin's sigaltstack
+            res = self.request.infer({0: arr}, share_inputs=True, share_outputs=False)
         return GraphOutputs({t: torch.from_numpy(np.asarray(o, np.float32))
                              for t, o in zip(self.tasks, res.to_tuple())})
 
@@ -184,7 +188,8 @@ class OpenVINOEngine(InferenceEngine):
             raise ValueError(f'OpenVINO engine: precision {dtype} not supported '
                              f'(float32 or bfloat16)')
         self.ov = import_openvino()
-        self.core = self.ov.Core()
+        with keep_signal_stack():  # the CPU plugin's dangling sigaltstack (its docstring)
+            self.core = self.ov.Core()
         self.cache = ModelCache('openvino', cache_root, logger) if cache else None
         self.threads = int(threads or torch.get_num_threads())
         self.logger = logger
@@ -247,10 +252,11 @@ class OpenVINOEngine(InferenceEngine):
 
             def load(folder):
                 t = time.perf_counter()
-                compiled = self.core.compile_model(
-                    osp.join(folder, 'model.xml'), 'CPU',
-                    self.compile_config(osp.join(folder, 'compiled',
-                                                 OV_PRECISION[self.dtype])))
+                with keep_signal_stack():
+                    compiled = self.core.compile_model(
+                        osp.join(folder, 'model.xml'), 'CPU',
+                        self.compile_config(osp.join(folder, 'compiled',
+                                                     OV_PRECISION[self.dtype])))
                 event['compile_s'] += time.perf_counter() - t
                 return compiled
 
@@ -261,7 +267,8 @@ class OpenVINOEngine(InferenceEngine):
             t = time.perf_counter()
             model = convert_to_openvino(graph, example, True, names)
             t1 = time.perf_counter()
-            compiled = self.core.compile_model(model, 'CPU', self.compile_config())
+            with keep_signal_stack():
+                compiled = self.core.compile_model(model, 'CPU', self.compile_config())
             event.update(how='converted', convert_s=t1 - t,
                          compile_s=time.perf_counter() - t1)
         event['seconds'] = time.perf_counter() - t0

@@ -15,6 +15,7 @@ pytest.importorskip('openvino')
 
 from sapiens_mm.apis import SapiensInferencer  # noqa: E402
 from sapiens_mm.apis.inferencers import cpu_has_native_bf16  # noqa: E402
+from sapiens_mm.utils.signal_stack import signal_stack  # noqa: E402
 from tests.helpers.logs import log_records, messages  # noqa: E402
 from tests.helpers.tiny_task_models import tiny_config, write_task_checkpoints  # noqa: E402
 
@@ -165,9 +166,14 @@ def test_cache_is_keyed_by_content_and_repairs_itself(ckpts, images, tmp_path, c
 def test_random_weights_are_not_cached_and_one_ir_serves_both_precisions(ckpts, images,
                                                                       cache_dir):
     cfgs, paths = ckpts
+    stack = signal_stack()
     inf = SapiensInferencer([(cfgs['seg'], None)], device='cpu', precision='fp32',
                             engine='openvino')
+    inf(images[0])
     assert inf.engine.events[-1]['how'] == 'converted' and not cache_dir.exists()
+    # the thread's alternate signal stack is not left pointing at the CPU plugin's memory
+    # (sapiens_mm.utils.signal_stack; without it a later SIGCHLD killed the process)
+    assert (signal_stack().ss_sp, signal_stack().ss_size) == (stack.ss_sp, stack.ss_size)
     spec = [(cfgs['depth'], paths['depth'])]
     fp32 = SapiensInferencer(spec, device='cpu', precision='fp32', engine='openvino')
     bf16 = SapiensInferencer(spec, device='cpu', precision='bf16', engine='openvino')
