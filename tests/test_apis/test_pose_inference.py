@@ -20,8 +20,9 @@ def inferencer(repo_root):
     # fp32: these tests compare batched with one-by-one results; in bf16 the CPU's kernels
     # (AMX tiles) round batches differently, and the near-flat heatmaps of random weights
     # then move their peaks by whole crops
+    # the torch engine: OpenVINO's kernels differ by batch size too (tested in test_engines)
     return SapiensInferencer([(os.path.join(repo_root, CFG), None)], device='cpu',
-                             precision='fp32')
+                             precision='fp32', engine='torch')
 
 
 @pytest.fixture
@@ -82,8 +83,11 @@ def test_whole_image_and_callable_detector(inferencer, image):
 
 
 def test_flip_test_switch(repo_root, image):
-    on = SapiensInferencer([(os.path.join(repo_root, CFG), None)], flip_test=True)
-    off = SapiensInferencer([(os.path.join(repo_root, CFG), None)], flip_test=False)
+    # the torch engine: the test counts backbone forwards through a hook
+    on = SapiensInferencer([(os.path.join(repo_root, CFG), None)], flip_test=True,
+                           engine='torch')
+    off = SapiensInferencer([(os.path.join(repo_root, CFG), None)], flip_test=False,
+                            engine='torch')
     assert on.models['pose'].model.test_cfg['flip_test'] is True
     assert off.models['pose'].model.test_cfg['flip_test'] is False
     calls = []
