@@ -178,3 +178,39 @@ def test_random_weights_are_not_cached_and_bf16_is_compiled_as_asked(ckpts, imag
     b = bf16(images[0])['predictions'][0]['depth']
     assert np.abs(a - b).max() / np.abs(a).max() < 0.05
     assert fp32.engine.events[-1]['entry'] != bf16.engine.events[-1]['entry']
+
+
+def test_pointmap_graph_with_its_two_outputs_agrees_with_torch(tmp_path, images, cache_dir):
+    """The pointmap head returns (canonical map, scale): the graph has both outputs and the
+    decoded metric maps (crop, / scale, smoothed upsampling) agree with torch's in fp32; the
+    converted model is cached and loaded back."""
+    from mmengine.registry import MODELS, init_default_scope
+    from mmengine.config import Config
+    from safetensors.torch import save_file
+    config = 'configs/sapiens2_pointmap/synthetic/sapiens2_tiny_pointmap_synthetic-128x96.py'
+    cfg = Config.fromfile(config)
+    cfg.model.backbone.init_cfg = None
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    ckpt = tmp_path / 'sapiens2_tiny_pointmap.safetensors'  # the release's layout
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(ckpt))
+    spec = [(config, str(ckpt))]
+    big = [np.random.default_rng(5).integers(0, 256, (150, 110, 3), dtype=np.uint8)]
+    ref = SapiensInferencer(spec, device='cpu', precision='fp32')(images + big)['predictions']
+    ov = SapiensInferencer(spec, device='cpu', precision='fp32', engine='openvino')
+    assert [e['tasks'] for e in ov.engine.events] == [('pointmap', )]
+    assert ov.engine.events[-1]['how'] == 'converted+cached'
+    graph = ov.engine.graphs[('pointmap', )].compiled
+    assert [o.get_any_name() for o in graph.outputs] == ['output_pointmap',
+                                                         'output_pointmap_scale']
+    calls = backbone_calls(ov)
+    got = ov(images + big)['predictions']
+    assert not calls
+    for r, g in zip(ref, got):
+        assert r['pointmap'].shape == g['pointmap'].shape
+        rel = np.abs(r['pointmap'] - g['pointmap']).max() / np.abs(r['pointmap']).max()
+        assert rel <= 1e-4, rel
+    again = SapiensInferencer(spec, device='cpu', precision='fp32', engine='openvino')
+    assert again.engine.events[-1]['how'] == 'cache'
