@@ -73,8 +73,9 @@ def decode_pointmaps(model: torch.nn.Module, outputs: Tuple[torch.Tensor, torch.
     """(H, W, 3) float32 metric maps at each image's size from the head's outputs (canonical
     map (B, 3, h, w), scale (B, 1)) and the samples' packed test-pipeline results (their
     ``ori_shape`` and ``img_padding_size``), through the estimator's ``postprocess_result``."""
+    from mmseg.structures import SegDataSample
     canonical, scale = outputs
-    samples = [copy.copy(p['data_samples']) for p in packed]
+    samples = [SegDataSample(metainfo=p['data_samples'].metainfo) for p in packed]
     samples = model.postprocess_result((canonical.float(), scale.float()), samples)
     return [s.pred_pointmap.data.permute(1, 2, 0).float().contiguous().cpu().numpy()
             for s in samples]

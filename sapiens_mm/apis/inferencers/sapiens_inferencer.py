@@ -254,6 +254,8 @@ class SapiensInferencer(BaseInferencer):
         size = tuple(pose.model.head.decoder.input_size)  # (w, h)
         pre = pose.cfg.model.data_preprocessor
         for i, g in enumerate(self.groups):
+            if 'pointmap' in g:  # a letterboxed input: pose decodes a stretched whole image
+                continue
             dense = self.models[g[0]]
             dp = dense.cfg.model.data_preprocessor
             dsize = tuple(dp.get('size', (0, 0)))[::-1]  # (h, w) -> (w, h)
@@ -483,7 +485,7 @@ class SapiensInferencer(BaseInferencer):
         items = self._inputs_to_list(inputs)
         if self.temporal is not None:  # each call starts its videos afresh
             self.temporal.reset()
-        self._depth_bounds: Dict[str, DepthBounds] = {}
+        self._depth_bounds = {}  # and its videos' pointmap colour bounds
         want_vis = return_vis or show or bool(vis_out_dir)
         # a live stream (camera, URL) has no frame count: 0, its frames are named as read
         frame_counts = {it.name: 0 if hasattr(it, 'frames_class') else count_frames(it.video)
@@ -689,7 +691,7 @@ def draw_results(inferencer: SapiensInferencer, img: np.ndarray, result: dict,
     if 'pointmap' in result:
         points = result['pointmap']
         person = person_mask(result, points)
-        bounds = depth_bounds.update(points[..., 2], person) if depth_bounds else None
+        bounds = None if depth_bounds is None else depth_bounds.update(points[..., 2], person)
         pics.update(pointmap_pictures(points, person, bounds))
     pics = {k: np.ascontiguousarray(v) for k, v in pics.items()}
     pics['panel'] = side_by_side([img] + [pics[p] for p in picture_names(TASKS) if p in pics])

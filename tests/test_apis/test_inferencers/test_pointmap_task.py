@@ -165,3 +165,12 @@ def test_depth_and_pointmap_models_together_are_refused():
     from tests.helpers.tiny_task_models import tiny_config
     with pytest.raises(ValueError, match=r'both write \{name\}_depth.npy'):
         SapiensInferencer([(POINTMAP, None), (tiny_config('depth'), None)], device='cpu')
+
+
+def test_video_colour_bounds_are_the_running_min_and_max():
+    from sapiens_mm.apis.inferencers.pointmap_task import DepthBounds
+    bounds, mask = DepthBounds(), np.ones((1, 101), bool)
+    assert bounds.update(np.zeros((1, 101)), ~mask) is None  # nobody yet
+    assert bounds.update(np.linspace(1, 2, 101)[None], mask) == pytest.approx((1.01, 1.99))
+    assert bounds.update(np.linspace(3, 5, 101)[None], mask) == pytest.approx((1.01, 4.98))
+    assert bounds.update(np.linspace(1.5, 2, 101)[None], mask) == pytest.approx((1.01, 4.98))
