@@ -1,4 +1,5 @@
-"""Run Sapiens task models (pose, part segmentation, depth, normals) on images, a folder or a video.
+"""Run Sapiens task models (pose, part segmentation, depth, normals, pointmaps) on images, a
+folder or a video.
 
 The code is ``sapiens_mm/cli/infer.py``; installed, the same program is ``sapiens-infer``.
 ``--help`` is answered from ``sapiens_mm/cli/infer_args.py`` alone (argparse only), without

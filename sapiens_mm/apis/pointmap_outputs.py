@@ -21,7 +21,7 @@ import numpy as np
 
 from sapiens_mm.evaluation.metrics.pointmap_metric import sobel_normals
 from sapiens_mm.utils.fileio import check_not_input
-from .inferencers.writing import write_image, write_npy
+from .inferencers.writing import _temp, write_image, write_npy
 
 __all__ = ['write_ply', 'camera_marker', 'inverse_depth_picture', 'normals_picture',
            'write_pointmap_outputs', 'depth_bounds']
@@ -38,9 +38,11 @@ def camera_marker(num: int = 500, radius: float = 0.05) -> np.ndarray:
     return radius * np.stack([r * np.cos(phi), r * np.sin(phi), z], axis=1)
 
 
-def write_ply(path: str, points: np.ndarray, colors: np.ndarray) -> str:
+def write_ply(path: str, points: np.ndarray, colors: np.ndarray, guard=None) -> str:
     """Binary little-endian PLY of ``points`` (N, 3) (stored float32) and ``colors`` (N, 3)
-    uint8 RGB; written beside and renamed into place, then its header and size checked."""
+    uint8 RGB; written to a fresh temporary file beside it (refused first if ``guard``, an
+    :class:`~.inferencers.output_files.OutputGuard`, holds ``path`` as an input), its size
+    checked, then renamed into place."""
     points = np.asarray(points, np.float32).reshape(-1, 3)
     colors = np.asarray(colors, np.uint8).reshape(-1, 3)
     if len(points) != len(colors):
@@ -57,14 +59,13 @@ def write_ply(path: str, points: np.ndarray, colors: np.ndarray) -> str:
               f'OpenCV camera frame)\nelement vertex {len(points)}\nproperty float x\n'
               'property float y\nproperty float z\nproperty uchar red\nproperty uchar green\n'
               'property uchar blue\nend_header\n').encode('ascii')
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = path + '.tmp'
-    with open(tmp, 'wb') as f:
-        f.write(header)
-        f.write(vertex.tobytes())
-    if os.path.getsize(tmp) != len(header) + vertex.nbytes:
-        raise OSError(f'{path}: the written PLY has the wrong size')
-    os.replace(tmp, path)
+    with _temp(path, guard) as tmp:
+        with open(tmp, 'wb') as f:
+            f.write(header)
+            f.write(vertex.tobytes())
+        if os.path.getsize(tmp) != len(header) + vertex.nbytes:
+            raise OSError(f'{path}: the written PLY has the wrong size')
+        os.replace(tmp, path)
     return path
 
 

@@ -33,13 +33,13 @@ def list_models(backbones: bool = False) -> list:
 def main(argv=None):
     args = parse_args(argv)
     if args.list_models:
-        print(f'{"name":30s} {"task":6s} {"size":5s} {"cached":6s} hub repository')
+        print(f'{"name":30s} {"task":8s} {"size":5s} {"cached":6s} hub repository')
         for name, task, size, cached, repo in list_models():
-            print(f'{name:30s} {task:6s} {size:5s} {cached:6s} {repo}')
+            print(f'{name:30s} {task:8s} {size:5s} {cached:6s} {repo}')
         print('\nbackbone checkpoints, no task head (tools/extract_features.py CONFIG NAME; '
               "init_cfg=dict(type='Pretrained', checkpoint=NAME)):")
         for name, task, size, cached, repo in list_models(backbones=True):
-            print(f'{name:30s} {"-":6s} {size:5s} {cached:6s} {repo}')
+            print(f'{name:30s} {"-":8s} {size:5s} {cached:6s} {repo}')
         return 0
     import sapiens_mm
     sapiens_mm.register_all()  # the models, the weights-only loader

@@ -1,4 +1,4 @@
-"""Run Sapiens task models (pose, part segmentation, depth, normals) on images, folders or videos.
+"""Run Sapiens task models (pose, parts, depth, normals, pointmaps) on images, folders or videos.
 
     sapiens-infer INPUT [INPUT ...] --out DIR --model NAME [--model NAME ...]
     sapiens-infer INPUT --out DIR --task CONFIG CHECKPOINT [--task CONFIG CHECKPOINT ...]
@@ -13,8 +13,11 @@ unless ``HF_HUB_OFFLINE=1``); it is found before any model is built. CONFIG is a
 packaged config relative to ``configs/`` (``sapiens-mm configs``). CHECKPOINT may be a file, a
 released name, or ``none`` (random weights). Writes per image, keeping its sub-path under the
 input folder: ``sub/x_seg.png`` (labels), ``sub/x_depth.npy``, ``sub/x_normal.npy``,
-``sub/x.json`` (mmpose's per-image pose records), pictures ``sub/x_{pose,seg,depth,normal,
-panel}.jpg``, and ``keypoints.json`` (COCO results) + ``image_ids.json``; a video's frames are
+``sub/x.json`` (mmpose's per-image pose records), for pointmaps (``sapiens2_*_pointmap``)
+``sub/x_pointmap.npy`` (metric XYZ), ``sub/x_depth.npy`` (its z) and ``sub/x.ply`` (the
+person's coloured points: the segmentation foreground when a segmentation model runs too, else
+every pixel), pictures ``sub/x_{pose,seg,depth,normal,pointmap,pointmap_normal,panel}.jpg``,
+and ``keypoints.json`` (COCO results) + ``image_ids.json``; a video's frames are
 ``{video}_NNNNNN_*`` and with --video-out ``{video}_panel.mp4``. An input that cannot be read
 or decoded (missing, empty, truncated, over the pixel limit) or whose outputs cannot be written
 is skipped and reported; the exit code is the number of such inputs (at most 255). Sharded

@@ -43,6 +43,10 @@ def build_export_model(config: Union[str, Config], checkpoint: Optional[str] = N
         tms = build_multitask_task_models(config, checkpoint, device)
         return MultiTaskExportWrapper({tm.task: tm.model for tm in tms}), tms[-1].input_size
     tm = build_task_model(config, checkpoint, device)
+    if tm.task == 'pointmap':  # two outputs; the wrapper and the checks expect one tensor
+        raise ValueError(f'{tm.name}: pointmap models (two outputs, the canonical map and the '
+                         'scale) cannot be exported yet; tools/infer.py runs them with the '
+                         'torch or the OpenVINO engine')
     return TaskExportWrapper(tm.model, tm.task), tm.input_size
 
 

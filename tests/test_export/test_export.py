@@ -105,3 +105,12 @@ def test_all_heads_openvino_ir_parity(multi, tmp_path):
     assert openvino_max_abs_diff(multi, path, example_input(HW, batch=3, seed=4)) < 1e-4
     with pytest.raises(ValueError, match='must end in .xml'):
         export_openvino(multi, str(tmp_path / 'all.ir'), example_input(HW))
+
+
+def test_pointmap_models_are_refused_not_half_exported():
+    """The pointmap head returns (canonical map, scale); the single-output wrapper would keep
+    only the scale, so export refuses the model and names it."""
+    config = 'configs/sapiens2_pointmap/synthetic/sapiens2_tiny_pointmap_synthetic-128x96.py'
+    with pytest.raises(ValueError, match='sapiens2_tiny_pointmap_synthetic-128x96: pointmap '
+                       'models .* cannot be exported yet'):
+        build_export_model(config, None)

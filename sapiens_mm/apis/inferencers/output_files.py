@@ -1,8 +1,10 @@
 """The files one inferencer call writes, and the rule that none of them replaces an input.
 
 Per image (output stem ``N``, :mod:`.output_names`): under ``pred_out_dir`` ``N_seg.png``,
-``N_depth.npy``, ``N_normal.npy`` (raw maps, the dense tasks run) and ``N.json`` (pose);
-under ``vis_out_dir`` ``N_{task}.jpg`` for each task run and ``N_panel.jpg``; per video ``v``
+``N_depth.npy``, ``N_normal.npy`` (raw maps, the dense tasks run), ``N_pointmap.npy`` +
+``N_depth.npy`` + ``N.ply`` (pointmaps, :mod:`.pointmap_task`) and ``N.json`` (pose);
+under ``vis_out_dir`` ``N_{picture}.jpg`` for each picture of the tasks run (a task's name;
+pointmaps: ``pointmap`` and ``pointmap_normal``) and ``N_panel.jpg``; per video ``v``
 with ``video_out`` ``v_panel.mp4``; per call ``keypoints.json`` + ``image_ids.json`` (pose).
 
 :class:`OutputGuard` holds the input files of a call (images, videos, and the files arrays of
@@ -19,10 +21,20 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence
 from sapiens_mm.utils.fileio import check_not_input, input_keys
 
 from .output_names import frame_name
+from .pointmap_task import POINTMAP_FILES, POINTMAP_PICTURES
 
-__all__ = ['image_files', 'call_files', 'OutputGuard']
+__all__ = ['image_files', 'call_files', 'picture_names', 'OutputGuard']
 
-RAW = dict(seg='_seg.png', depth='_depth.npy', normal='_normal.npy')
+#: per task, the suffixes of its raw files
+RAW = dict(seg=('_seg.png', ), depth=('_depth.npy', ), normal=('_normal.npy', ),
+           pointmap=POINTMAP_FILES)
+#: per task, its pictures (default: one, named as the task)
+PICTURES = dict(pointmap=POINTMAP_PICTURES)
+
+
+def picture_names(tasks: Sequence[str]) -> List[str]:
+    """The pictures of ``tasks`` (``N_{name}.jpg``), in the tasks' order, without the panel."""
+    return [p for t in tasks for p in PICTURES.get(t, (t, ))]
 
 
 def image_files(stem: str, tasks: Sequence[str], pred_out_dir: str = '',
@@ -31,12 +43,12 @@ def image_files(stem: str, tasks: Sequence[str], pred_out_dir: str = '',
     out = []
     if pred_out_dir:
         base = osp.join(pred_out_dir, stem)
-        out += [base + RAW[t] for t in tasks if raw and t in RAW]
+        out += [base + suffix for t in tasks if raw and t in RAW for suffix in RAW[t]]
         if 'pose' in tasks:
             out.append(base + '.json')
     if vis_out_dir:
         base = osp.join(vis_out_dir, stem)
-        out += [f'{base}_{t}.jpg' for t in list(tasks) + ['panel']]
+        out += [f'{base}_{p}.jpg' for p in picture_names(tasks) + ['panel']]
     return out
 
 

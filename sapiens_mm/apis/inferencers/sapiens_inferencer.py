@@ -1,5 +1,5 @@
-"""SapiensInferencer: pose, body-part segmentation, depth and normals on images, folders and
-videos, in the stages of mmengine's ``BaseInferencer``.
+"""SapiensInferencer: pose, body-part segmentation, depth, normals and pointmaps on images,
+folders and videos, in the stages of mmengine's ``BaseInferencer``.
 
 ``inferencer(inputs, ...)`` runs ``_inputs_to_list`` (:mod:`.inputs`) -> ``preprocess``
 (decoding and the dense test pipelines in DataLoader workers, batches of ``batch_size``) ->
@@ -25,7 +25,9 @@ from .keypoint_formats import format_coco_records, format_pose_records
 from .inputs import (ImageDataset, InputItem, VideoFrames, collate_list, count_frames,
                      inputs_to_list, video_fps)
 from .engines import build_engine, group_tasks, resolve_engine
-from .output_files import OutputGuard
+from .output_files import OutputGuard, picture_names
+from .pointmap_task import (DepthBounds, check_pointmap_tasks, decode_pointmaps, person_mask,
+                            pointmap_pictures, write_pointmap_files)
 from .results_files import merge_results, read_results
 from .precision import best_device, choose_precision
 from .multitask_model import build_multitask_task_models, is_multitask_config
@@ -34,8 +36,8 @@ from .writing import VideoOut, write_image, write_json, write_npy
 
 __all__ = ['SapiensInferencer', 'TASKS']
 
-TASKS = ('pose', 'seg', 'depth', 'normal')
-DENSE = ('seg', 'depth', 'normal')
+TASKS = ('pose', 'seg', 'depth', 'normal', 'pointmap')
+DENSE = ('seg', 'depth', 'normal', 'pointmap')
 
 
 class SapiensInferencer(BaseInferencer):
@@ -53,7 +55,12 @@ class SapiensInferencer(BaseInferencer):
     per-image records (``keypoints`` (K, 2) px, ``keypoint_scores``, ``bbox``, ``bbox_score``),
     or with ``return_datasamples=True`` a ``PoseDataSample``. ``visualization`` (with
     ``return_vis``): per image a dict of BGR pictures (``pose``, ``seg``, ``depth``, ``normal``,
-    ``panel``). Files: under ``pred_out_dir`` ``{name}_seg.png`` (labels), ``{name}_depth.npy``,
+    ``pointmap``, ``pointmap_normal``, ``panel``). **Pointmaps** (Sapiens2 ``PointmapEstimator``
+    models; :mod:`.pointmap_task`): ``pointmap`` (H, W, 3) float32 metric XYZ (metres, camera
+    frame) at the image size; files ``{name}_pointmap.npy``, ``{name}_depth.npy`` (its z) and
+    ``{name}.ply`` (the person's points in colour: the segmentation foreground when a
+    segmentation model runs too, else every pixel). Files: under ``pred_out_dir``
+    ``{name}_seg.png`` (labels), ``{name}_depth.npy``,
     ``{name}_normal.npy``, ``{name}.json`` (the pose records) and, for all images,
     ``keypoints.json`` (COCO results) + ``image_ids.json``, merged with an earlier call's
     (:mod:`.results_files`); under ``vis_out_dir``
@@ -136,6 +143,7 @@ class SapiensInferencer(BaseInferencer):
         self.detector = detector
         self.num_workers = num_workers
         self.show_progress = show_progress
+        self._depth_bounds: Dict[str, DepthBounds] = {}  # per video of a call (pointmaps)
         self.logger = MMLogger.get_current_instance()
         # find every checkpoint before building anything (a missing one fails at once)
         # (any path form: file, URL, hf://, released name; errors name it as given)
@@ -164,6 +172,7 @@ class SapiensInferencer(BaseInferencer):
                     raise ValueError(f'two {tm.task} models given ({self.models[tm.task].name}, '
                                      f'{tm.name}); give one model per task')
                 self.models[tm.task] = tm
+        check_pointmap_tasks(list(self.models))
         if flip_test is not None and 'pose' in self.models:
             self.models['pose'].model.test_cfg['flip_test'] = bool(flip_test)
         self.pose_on_dense = pose_on_dense
@@ -246,6 +255,8 @@ class SapiensInferencer(BaseInferencer):
         size = tuple(pose.model.head.decoder.input_size)  # (w, h)
         pre = pose.cfg.model.data_preprocessor
         for i, g in enumerate(self.groups):
+            if 'pointmap' in g:  # a letterboxed input: pose decodes a stretched whole image
+                continue
             dense = self.models[g[0]]
             dp = dense.cfg.model.data_preprocessor
             dsize = tuple(dp.get('size', (0, 0)))[::-1]  # (h, w) -> (w, h)
@@ -315,10 +326,16 @@ class SapiensInferencer(BaseInferencer):
             feats = self.engine.features(group_tasks(group, self.pose_group == gi),
                                          first.model, data['inputs'])
             for task in group:
-                head = self.models[task].model.decode_head
-                out = head.forward(feats)
-                for r, o, img in zip(results, out, imgs):
-                    r[task] = dense_to_image(task, o, img.shape[:2], head.align_corners)
+                model = self.models[task].model
+                out = model.decode_head.forward(feats)
+                if task == 'pointmap':  # (canonical, scale) -> metric maps, as the estimator
+                    maps = decode_pointmaps(model, out, [s['packed'][gi] for s in samples])
+                else:
+                    maps = [dense_to_image(task, o, img.shape[:2],
+                                           model.decode_head.align_corners)
+                            for o, img in zip(out, imgs)]
+                for r, m in zip(results, maps):
+                    r[task] = m
             if self.pose_group == gi:
                 self._pose_from_features(feats, imgs, results)
         if 'pose' in self.models and self.pose_group is None:
@@ -389,18 +406,24 @@ class SapiensInferencer(BaseInferencer):
                                 bbox_scores=np.ones(1, np.float32))
             r['pose'] = PoseDataSample(pred_instances=inst)
 
-    def visualize(self, imgs: Sequence[np.ndarray], preds: List[dict], kpt_thr: float = 0.3
-                  ) -> List[Dict[str, np.ndarray]]:
-        """BGR pictures of each result (see :func:`draw_results`)."""
-        return [draw_results(self, img, res, kpt_thr) for img, res in zip(imgs, preds)]
+    def visualize(self, imgs: Sequence[np.ndarray], preds: List[dict], kpt_thr: float = 0.3,
+                  video: Optional[str] = None) -> List[Dict[str, np.ndarray]]:
+        """BGR pictures of each result (see :func:`draw_results`); the frames of ``video``
+        (its name) share running pointmap colour bounds (:class:`~.pointmap_task.DepthBounds`)."""
+        bounds = None
+        if video is not None and 'pointmap' in self.models:
+            bounds = self._depth_bounds.setdefault(video, DepthBounds())
+        return [draw_results(self, img, res, kpt_thr, bounds) for img, res in zip(imgs, preds)]
 
     def postprocess(self, names: Sequence[str], preds: List[dict], pred_out_dir: str = '',
                     raw: bool = True, return_datasamples: bool = False,
-                    guard: Optional[OutputGuard] = None) -> List[dict]:
+                    guard: Optional[OutputGuard] = None,
+                    imgs: Optional[Sequence[np.ndarray]] = None) -> List[dict]:
         """JSON-friendly predictions; with ``pred_out_dir`` the raw maps and the per-image
-        pose JSON written (checked; none replacing an input of ``guard``) there."""
+        pose JSON written (checked; none replacing an input of ``guard``) there. ``imgs``:
+        the BGR images, which colour the pointmaps' PLY files (needed for pointmaps)."""
         out = []
-        for name, res in zip(names, preds):
+        for i, (name, res) in enumerate(zip(names, preds)):
             if pred_out_dir:
                 base = osp.join(pred_out_dir, name)
                 if raw and 'seg' in res:
@@ -409,6 +432,11 @@ class SapiensInferencer(BaseInferencer):
                     write_npy(base + '_depth.npy', res['depth'].astype(np.float32), guard)
                 if raw and 'normal' in res:
                     write_npy(base + '_normal.npy', res['normal'].astype(np.float32), guard)
+                if raw and 'pointmap' in res:
+                    if imgs is None:
+                        raise ValueError('postprocess: pointmap files need the images (imgs)')
+                    write_pointmap_files(base, res['pointmap'], imgs[i],
+                                         person_mask(res, res['pointmap']), guard)
                 if 'pose' in res:
                     write_json(base + '.json', format_pose_records(
                         pose_records(res['pose']), self.keypoint_format), guard)
@@ -458,6 +486,7 @@ class SapiensInferencer(BaseInferencer):
         items = self._inputs_to_list(inputs)
         if self.temporal is not None:  # each call starts its videos afresh
             self.temporal.reset()
+        self._depth_bounds = {}  # and its videos' pointmap colour bounds
         want_vis = return_vis or show or bool(vis_out_dir)
         # a live stream (camera, URL) has no frame count: 0, its frames are named as read
         frame_counts = {it.name: 0 if hasattr(it, 'frames_class') else count_frames(it.video)
@@ -503,7 +532,8 @@ class SapiensInferencer(BaseInferencer):
                 if self.temporal is not None and video is not None:
                     self.temporal.update(video.name, [s['img'] for s in ok], preds)
                 names = [s['name'] for s in ok]
-                vis = self.visualize([s['img'] for s in ok], preds, kpt_thr) if want_vis else []
+                vis = self.visualize([s['img'] for s in ok], preds, kpt_thr,
+                                     video and video.name) if want_vis else []
                 for i, (name, res) in enumerate(zip(names, preds)):
                     pics = vis[i] if vis else None
                     try:  # a failed write skips this input (reported), not the whole run
@@ -512,7 +542,7 @@ class SapiensInferencer(BaseInferencer):
                                 write_image(osp.join(vis_out_dir, f'{name}_{task}.jpg'), pic,
                                             guard)
                         out = self.postprocess([name], [res], pred_out_dir, raw,
-                                               return_datasamples, guard)
+                                               return_datasamples, guard, [ok[i]['img']])
                     except OSError as e:
                         self._report(summary['failed'], name, str(e), skipped=True)
                         continue
@@ -618,12 +648,15 @@ def _box_rows(boxes) -> np.ndarray:
 
 
 def draw_results(inferencer: SapiensInferencer, img: np.ndarray, result: dict,
-                 kpt_thr: float = 0.3) -> Dict[str, np.ndarray]:
-    """BGR pictures of one result: ``pose``, ``seg``, ``depth``, ``normal`` (those run) and
-    ``panel`` ([image | each picture] side by side). Depth and normals are shown on the
-    person (segmentation foreground) when a segmentation result is present. Drawn by the
-    visualizers of the training and test hooks (:mod:`sapiens_mm.visualization`), built once
-    per inferencer."""
+                 kpt_thr: float = 0.3, depth_bounds: Optional[DepthBounds] = None
+                 ) -> Dict[str, np.ndarray]:
+    """BGR pictures of one result: ``pose``, ``seg``, ``depth``, ``normal``, ``pointmap`` and
+    ``pointmap_normal`` (those run) and ``panel`` ([image | each picture] side by side).
+    Depth, normals and pointmaps are shown on the person (segmentation foreground) when a
+    segmentation result is present. Drawn by the visualizers of the training and test hooks
+    (:mod:`sapiens_mm.visualization`), built once per inferencer; pointmaps by
+    :func:`~.pointmap_task.pointmap_pictures`, in colour bounds updated in ``depth_bounds``
+    (a video's running bounds) or this image's own."""
     from sapiens_mm.apis.video.pose_temporal import draw_track_ids
     from sapiens_mm.datasets.body_part_classes import BODY_PART_CLASSES, BODY_PART_PALETTE
     from sapiens_mm.visualization import (SapiensDenseVisualizer, SapiensPoseVisualizer,
@@ -656,8 +689,13 @@ def draw_results(inferencer: SapiensInferencer, img: np.ndarray, result: dict,
     if 'normal' in result:
         pics['normal'] = dense.draw_normals(result['normal'], mask,
                                             channels_first=False)[..., ::-1]
+    if 'pointmap' in result:
+        points = result['pointmap']
+        person = person_mask(result, points)
+        bounds = None if depth_bounds is None else depth_bounds.update(points[..., 2], person)
+        pics.update(pointmap_pictures(points, person, bounds))
     pics = {k: np.ascontiguousarray(v) for k, v in pics.items()}
-    pics['panel'] = side_by_side([img] + [pics[t] for t in TASKS if t in pics])
+    pics['panel'] = side_by_side([img] + [pics[p] for p in picture_names(TASKS) if p in pics])
     return pics
 
 

@@ -1,9 +1,9 @@
 """Config + checkpoint -> an eval-mode task model with its test pipeline.
 
 :func:`build_task_model` is the one way inference, export and feature extraction build a pose,
-body-part segmentation, depth or normal model. The checkpoint (a path or a released name, see
-:mod:`sapiens_mm.checkpoint.model_zoo`) is resolved **before** the model is built, so a
-missing file fails in a moment instead of after building a 0.3B model. Weights load through
+body-part segmentation, depth, normal or pointmap model. The checkpoint (a path or a released
+name, see :mod:`sapiens_mm.checkpoint.model_zoo`) is resolved **before** the model is built, so
+a missing file fails in a moment instead of after building a 0.3B model. Weights load through
 :func:`sapiens_mm.checkpoint.load_model_weights` (weights-only, every head tensor required).
 """
 import copy
@@ -31,13 +31,15 @@ _LABEL_ONLY_KEYS = ('seg_pad_val', )
 
 
 def task_of(model: torch.nn.Module) -> str:
-    """'pose', 'seg', 'depth' or 'normal' from the model class."""
+    """'pose', 'seg', 'depth', 'normal' or 'pointmap' from the model class."""
     from mmseg.models.segmentors import DepthEstimator
-    from sapiens_mm.models.segmentors import NormalEstimator
+    from sapiens_mm.models.segmentors import NormalEstimator, PointmapEstimator
     if hasattr(model, 'head') and not hasattr(model, 'decode_head'):
         return 'pose'
     if isinstance(model, NormalEstimator):
         return 'normal'
+    if isinstance(model, PointmapEstimator):  # a DepthEstimator subclass: tested first
+        return 'pointmap'
     if isinstance(model, DepthEstimator):
         return 'depth'
     return 'seg'
@@ -62,7 +64,7 @@ class TaskModel:
     Attributes:
         model: the eval-mode mmpose ``TopdownPoseEstimator`` or mmseg segmentor / depth /
             normal estimator.
-        task: 'pose', 'seg', 'depth' or 'normal'.
+        task: 'pose', 'seg', 'depth', 'normal' or 'pointmap'.
         name: the released name, or the config file's stem.
         cfg: the full config.
         checkpoint: the resolved checkpoint file (None: random weights).
@@ -130,6 +132,9 @@ def _test_steps(cfg: Config, task: str) -> list:
         elif t['type'].startswith('Load'):  # annotations, depth, normals
             continue
         steps.append(t)
+    if task == 'pointmap':
+        from .pointmap_task import inference_steps
+        steps = inference_steps(steps)
     return steps
 
 

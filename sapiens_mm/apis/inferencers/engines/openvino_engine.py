@@ -32,7 +32,7 @@ from sapiens_mm.utils.signal_stack import keep_signal_stack
 
 from .base import GraphOutputs, InferenceEngine, group_tasks
 from .model_cache import ModelCache, cache_key, tensors_digest
-from .task_graph import TaskGraph, task_head
+from .task_graph import TaskGraph, task_head, task_output_names
 
 __all__ = ['OpenVINOEngine', 'import_openvino', 'openvino_available', 'convert_to_openvino',
            'OPENVINO_MISSING', 'OV_PRECISION']
@@ -118,7 +118,9 @@ def convert_to_openvino(module: torch.nn.Module, example: torch.Tensor,
 
 class CompiledGraph:
     """A compiled graph and its infer request: ``graph(x)`` with ``x`` (B, 3, H, W) float ->
-    :class:`~.base.GraphOutputs` ``{task: float32 tensor}`` (copies, owned by the caller)."""
+    :class:`~.base.GraphOutputs` ``{task: float32 tensor}`` (copies, owned by the caller); a
+    task with several outputs (pointmaps: canonical map, scale) gets a tuple of them, as its
+    head's ``forward`` returns."""
 
     def __init__(self, compiled, tasks: Sequence[str]):
         self.compiled = compiled
@@ -130,8 +132,12 @@ class CompiledGraph:
         arr = x.detach().to('cpu', torch.float32).contiguous().numpy()
         with keep_signal_stack():  # see keep_signal_stack: the plugin's sigaltstack
             res = self.request.infer({0: arr}, share_inputs=True, share_outputs=False)
-        return GraphOutputs({t: torch.from_numpy(np.asarray(o, np.float32))
-                             for t, o in zip(self.tasks, res.to_tuple())})
+        outs = iter(torch.from_numpy(np.asarray(o, np.float32)) for o in res.to_tuple())
+        got = GraphOutputs()
+        for t in self.tasks:
+            n = len(task_output_names(t))
+            got[t] = next(outs) if n == 1 else tuple(next(outs) for _ in range(n))
+        return got
 
 
 class RunGraph:
@@ -235,7 +241,7 @@ class OpenVINOEngine(InferenceEngine):
         hw = models[tasks[0]].input_size
         g = torch.Generator().manual_seed(0)
         example = torch.randn(2, 3, *hw, generator=g)
-        names = [f'output_{t}' for t in tasks]
+        names = graph.output_names()
         cacheable = self.cache is not None and all(models[t].checkpoint for t in tasks)
         event = dict(tasks=tasks, entry=None, convert_s=0.0, compile_s=0.0)
         if cacheable:

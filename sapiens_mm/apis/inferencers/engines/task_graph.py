@@ -11,7 +11,16 @@ from typing import Dict, Sequence
 
 import torch
 
-__all__ = ['TaskGraph', 'task_head']
+__all__ = ['TaskGraph', 'task_head', 'task_output_names']
+
+#: the outputs of a task's head, for tasks with several (default: one, named as the task)
+MULTI_OUTPUT = dict(pointmap=('pointmap', 'pointmap_scale'))
+
+
+def task_output_names(task: str):
+    """Names of the graph outputs of ``task``: ``('pointmap', 'pointmap_scale')`` for the
+    pointmap head's (canonical map, scale), else ``(task, )``."""
+    return MULTI_OUTPUT.get(task, (task, ))
 
 
 def task_head(model: torch.nn.Module, task: str) -> torch.nn.Module:
@@ -20,10 +29,11 @@ def task_head(model: torch.nn.Module, task: str) -> torch.nn.Module:
 
 
 class TaskGraph(torch.nn.Module):
-    """``forward(x)``: normalised (B, 3, H, W) float input -> a tuple of head outputs, one per
-    task of ``tasks`` in that order: pose heatmaps (B, K, H/4, W/4), seg logits
+    """``forward(x)``: normalised (B, 3, H, W) float input -> a tuple of head outputs, per task
+    of ``tasks`` in that order: pose heatmaps (B, K, H/4, W/4), seg logits
     (B, C, H/2, W/2), depth (B, 1, H, W), normals (B, 3, H/2, W/2) (not unit length) for the
-    release's heads.
+    release's heads; pointmaps give two, the canonical map (B, 3, H, W) and the scale (B, 1)
+    (:func:`task_output_names`).
 
     Args:
         models: ``{task: eval-mode task model}``; the models of one graph must have equal
@@ -46,7 +56,14 @@ class TaskGraph(torch.nn.Module):
         first = self._first[0]
         feats = type(first).extract_feat(first, x)
         outs = []
-        for head in self.heads:
+        for task, head in zip(self.tasks, self.heads):
             out = type(head).forward(head, feats)
-            outs.append(out[-1] if isinstance(out, (tuple, list)) else out)
+            if len(task_output_names(task)) > 1:
+                outs.extend(out)
+            else:
+                outs.append(out[-1] if isinstance(out, (tuple, list)) else out)
         return tuple(outs)
+
+    def output_names(self):
+        """The graph's output names, ``output_{name}`` per :func:`task_output_names`."""
+        return [f'output_{n}' for t in self.tasks for n in task_output_names(t)]

@@ -77,7 +77,8 @@ def backbone_calls(inferencer):
 def test_every_task_and_the_shared_pass_agree_with_torch(ckpts, images):
     cfgs, paths = ckpts
     specs = [(cfgs[t], paths[t]) for t in ('pose', ) + DENSE]
-    ref = SapiensInferencer(specs, device='cpu', precision='fp32', batch_size=2)(images)
+    ref = SapiensInferencer(specs, device='cpu', precision='fp32', engine='torch',
+                            batch_size=2)(images)
     with log_records() as records:
         ov = SapiensInferencer(specs, device='cpu', precision='fp32', batch_size=2,
                                engine='openvino')
@@ -98,7 +99,8 @@ def test_every_task_and_the_shared_pass_agree_with_torch(ckpts, images):
 def test_pose_on_dense_is_one_graph_with_every_output(ckpts, images):
     cfgs, paths = ckpts
     specs = [(cfgs[t], paths[t]) for t in ('pose', ) + DENSE]
-    ref = SapiensInferencer(specs, device='cpu', precision='fp32', pose_on_dense=True)
+    ref = SapiensInferencer(specs, device='cpu', precision='fp32', engine='torch',
+                            pose_on_dense=True)
     ov = SapiensInferencer(specs, device='cpu', precision='fp32', pose_on_dense=True,
                            engine='openvino')
     assert [e['tasks'] for e in ov.engine.events] == [DENSE + ('pose', )]
@@ -117,7 +119,7 @@ def test_multitask_model_agrees_with_torch(tmp_path, images):
         p.data.normal_(0, 0.05)
     torch.save({'state_dict': model.state_dict(), 'meta': {}}, tmp_path / 'mt.pth')
     spec = [(cfg, str(tmp_path / 'mt.pth'))]
-    ref = SapiensInferencer(spec, device='cpu', precision='fp32')(images[:2])
+    ref = SapiensInferencer(spec, device='cpu', precision='fp32', engine='torch')(images[:2])
     ov = SapiensInferencer(spec, device='cpu', precision='fp32', engine='openvino')
     assert [e['tasks'] for e in ov.engine.events] == [DENSE + ('pose', )]
     assert_same_predictions(ref['predictions'], ov(images[:2])['predictions'],
@@ -150,7 +152,7 @@ def test_cache_is_keyed_by_content_and_repairs_itself(ckpts, images, tmp_path, c
     third, e3 = build()
     assert e3['how'] == 'converted+cached' and e3['entry'] != e1['entry']
     out3 = third(images[0])['predictions'][0]['depth']
-    torch_out = SapiensInferencer(spec, device='cpu', precision='fp32')(images[0])
+    torch_out = SapiensInferencer(spec, device='cpu', precision='fp32', engine='torch')(images[0])
     assert_agree('depth', torch_out['predictions'][0]['depth'], out3)
     assert not np.allclose(out1, out3)
 
@@ -189,3 +191,40 @@ def test_random_weights_are_not_cached_and_one_ir_serves_both_precisions(ckpts, 
     assert e32['entry'] == e16['entry']
     blobs = {p: os.listdir(os.path.join(e32['entry'], 'compiled', p)) for p in ('f32', 'bf16')}
     assert all(blobs.values()), blobs
+
+
+def test_pointmap_graph_with_its_two_outputs_agrees_with_torch(tmp_path, images, cache_dir):
+    """The pointmap head returns (canonical map, scale): the graph has both outputs and the
+    decoded metric maps (crop, / scale, smoothed upsampling) agree with torch's in fp32; the
+    converted model is cached and loaded back."""
+    from mmengine.registry import MODELS, init_default_scope
+    from mmengine.config import Config
+    from safetensors.torch import save_file
+    config = 'configs/sapiens2_pointmap/synthetic/sapiens2_tiny_pointmap_synthetic-128x96.py'
+    cfg = Config.fromfile(config)
+    cfg.model.backbone.init_cfg = None
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    ckpt = tmp_path / 'sapiens2_tiny_pointmap.safetensors'  # the release's layout
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(ckpt))
+    spec = [(config, str(ckpt))]
+    big = [np.random.default_rng(5).integers(0, 256, (150, 110, 3), dtype=np.uint8)]
+    ref = SapiensInferencer(spec, device='cpu', precision='fp32',
+                            engine='torch')(images + big)['predictions']
+    ov = SapiensInferencer(spec, device='cpu', precision='fp32', engine='openvino')
+    assert [e['tasks'] for e in ov.engine.events] == [('pointmap', )]
+    assert ov.engine.events[-1]['how'] == 'converted+cached'
+    graph = ov.engine.graphs[('pointmap', )].compiled
+    assert [o.get_any_name() for o in graph.outputs] == ['output_pointmap',
+                                                         'output_pointmap_scale']
+    calls = backbone_calls(ov)
+    got = ov(images + big)['predictions']
+    assert not calls
+    for r, g in zip(ref, got):
+        assert r['pointmap'].shape == g['pointmap'].shape
+        rel = np.abs(r['pointmap'] - g['pointmap']).max() / np.abs(r['pointmap']).max()
+        assert rel <= 1e-4, rel
+    again = SapiensInferencer(spec, device='cpu', precision='fp32', engine='openvino')
+    assert again.engine.events[-1]['how'] == 'cache'
