@@ -22,7 +22,8 @@ SEG = 'configs/sapiens2_seg/synthetic/sapiens2_tiny_seg_synthetic-128x96.py'
 @pytest.fixture(scope='module')
 def inferencer():
     torch.manual_seed(0)
-    return SapiensInferencer([(POINTMAP, None)], device='cpu', precision='fp32', batch_size=2)
+    return SapiensInferencer([(POINTMAP, None)], device='cpu', precision='fp32', batch_size=2,
+                             engine='torch')
 
 
 def _image(h, w, seed=0):
@@ -84,7 +85,8 @@ def test_metric_maps_are_the_release_demos(inferencer):
 
 def test_files_ply_and_the_person_mask_of_a_segmentation_model(tmp_path):
     torch.manual_seed(0)
-    inf = SapiensInferencer([(POINTMAP, None), (SEG, None)], device='cpu', precision='fp32')
+    inf = SapiensInferencer([(POINTMAP, None), (SEG, None)], device='cpu', precision='fp32',
+                            engine='torch')  # the seg head's forward is replaced below
     # random segmentation weights find one class everywhere: this head finds the right half
     def right_half(feats):
         logits = torch.zeros(len(feats[0]), 29, 32, 24)
