@@ -125,6 +125,27 @@ def test_export_tool_openvino_and_infer_with_the_openvino_engine(pose, seg, tmp_
     assert labels.shape == (90, 60) and labels.max() < (29 if seg == SEG2 else 28)
 
 
+def test_infer_pose_on_dense_with_sapiens2_models(tmp_path, capsys, monkeypatch):
+    """``--pose-on-dense`` with Sapiens2 pose and seg checkpoints on one backbone: one pass,
+    pose decoded on the whole image (its box is the image), 29-class labels written."""
+    monkeypatch.chdir(REPO)
+    from mmengine.config import Config
+    from tests.helpers.tiny_task_models import write_task_checkpoints
+    cfgs = {t: Config.fromfile(str(REPO / c)) for t, c in (('pose', POSE2), ('seg', SEG2))}
+    ckpts = write_task_checkpoints(str(tmp_path), cfgs)
+    cv2.imwrite(str(tmp_path / 'a.png'),
+                np.random.default_rng(0).integers(0, 256, (90, 60, 3), dtype=np.uint8))
+    out = run('infer.py', tmp_path / 'a.png', '--out', tmp_path / 'out', '--task', POSE2,
+              ckpts['pose'], '--task', SEG2, ckpts['seg'], '--det', 'none', '--pose-on-dense',
+              '--precision', 'fp32', '--no-pictures', capsys=capsys)
+    assert 'pose decoded from the backbone pass of: seg' in out, out[-2000:]
+    people = json.loads((tmp_path / 'out' / 'keypoints.json').read_text())
+    assert len(people) == 1 and len(people[0]['keypoints']) == 308 * 3
+    assert people[0]['bbox'] == [0.0, 0.0, 60.0, 90.0]  # the whole image, no 1.25x padding
+    labels = cv2.imread(str(tmp_path / 'out' / 'a_seg.png'), cv2.IMREAD_UNCHANGED)
+    assert labels.shape == (90, 60) and labels.max() < 29
+
+
 def test_infer_help_is_fast():
     import subprocess
     import sys
