@@ -59,6 +59,13 @@ def test_task_wrappers_give_the_head_outputs(wrappers, multi):
             assert torch.equal(single, out)
 
 
+def test_heads_of_both_families_are_refused():
+    v1 = build_export_model(tiny_config('pose', hw=HW), None)[0].model
+    v2 = build_export_model(tiny_config('seg', hw=HW, family='sapiens2'), None)[0].model
+    with pytest.raises(ValueError, match='different families'):
+        MultiTaskExportWrapper({'pose': v1, 'seg': v2})
+
+
 def test_task_torchscript_parity(wrappers, tmp_path):
     w = wrappers['pose']
     path = export_torchscript(w, str(tmp_path / 'pose_torchscript.pt'), example_input(HW))
