@@ -50,6 +50,16 @@ def features_to_pca_image(feat: np.ndarray) -> np.ndarray:
     return (proj.reshape(h, w, 3)[..., ::-1] * 255).astype(np.uint8)
 
 
+def _config_input_size(cfg: Config, backbone: torch.nn.Module) -> Tuple[int, int]:
+    """The (H, W) a config's model takes: its ``image_size``, except in pose configs, whose
+    ``image_size`` is mmpose's (w, h) (the codec's ``input_size``): there the backbone's
+    ``img_size``, which is (H, W) in every family. No ``image_size``: the backbone's."""
+    size = cfg.get('image_size', None)
+    if size is None or cfg.model.get('type') == 'TopdownPoseEstimator':
+        size = backbone.img_size
+    return (size, size) if isinstance(size, int) else tuple(size)
+
+
 class FeatureExtractor:
     """Build the backbone of a sapiens_mm config, load a checkpoint, and embed images.
 
@@ -58,7 +68,8 @@ class FeatureExtractor:
             used, with ``out_type='featmap'``).
         checkpoint: any layout :func:`load_backbone_weights` reads (training checkpoint,
             ``_clean.pth``, task checkpoint, ``.safetensors``); None keeps random weights.
-        image_size: (H, W) input size in pixels; defaults to the config's ``image_size`` or the
+        image_size: (H, W) input size in pixels; defaults to the config's ``image_size`` (pose
+            configs: the backbone's ``img_size``, as their ``image_size`` is (w, h)) or the
             backbone's ``img_size``.
         device: torch device string.
 
@@ -70,8 +81,7 @@ class FeatureExtractor:
         from .inferencers.task_model import build_backbone
         self.backbone, cfg = build_backbone(config, checkpoint or None, device)
         if image_size is None:
-            size = cfg.get('image_size', None) or self.backbone.img_size
-            image_size = (size, size) if isinstance(size, int) else tuple(size)
+            image_size = _config_input_size(cfg, self.backbone)
         self.image_size = tuple(image_size)
         pre = cfg.model.get('data_preprocessor', {}) or {}
         self.mean = torch.tensor(pre.get('mean', _DEFAULT_MEAN), device=device).view(3, 1, 1)

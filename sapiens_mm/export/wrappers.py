@@ -12,7 +12,8 @@ class TaskExportWrapper(torch.nn.Module):
 
     Outputs (float, the dtype of the module): pose heatmaps (B, K, H/4, W/4) for the
     release's 2-deconv head; segmentation logits (B, C, H/2, W/2); depth (B, 1, H, W);
-    normals (B, 3, H/2, W/2), not yet unit length. The input is what the model's data
+    normals (B, 3, H/2, W/2), not yet unit length (Sapiens2: seg (B, 29, H, W), normals
+    (B, 3, H, W)). The input is what the model's data
     preprocessor produces: RGB, ``(pixel - mean) / std`` with the config's mean and std.
 
     Args:
@@ -63,7 +64,8 @@ class MultiTaskExportWrapper(torch.nn.Module):
 
     The backbone is the first model's; build it only from models whose backbones are equal
     (:class:`~sapiens_mm.apis.SapiensInferencer` checks that before sharing), otherwise the
-    other heads see features they were not trained on.
+    other heads see features they were not trained on. Models of different backbone families
+    (Sapiens and Sapiens2: the backbone class's ``checkpoint_family``) are refused.
 
     Args:
         models: {task: model} with tasks among 'pose', 'seg', 'depth', 'normal'.
@@ -72,6 +74,11 @@ class MultiTaskExportWrapper(torch.nn.Module):
     def __init__(self, models: dict):
         super().__init__()
         self.tasks = [t for t in ('pose', 'seg', 'depth', 'normal') if t in models]
+        families = {t: getattr(models[t].backbone, 'checkpoint_family', None)
+                    for t in self.tasks}
+        if len(set(families.values())) > 1:
+            raise ValueError('MultiTaskExportWrapper: the models have backbones of different '
+                             f'families ({families}); one backbone pass cannot serve them')
         self.backbone = models[self.tasks[0]].backbone
         self.heads = torch.nn.ModuleList(
             models[t].head if t == 'pose' else models[t].decode_head for t in self.tasks)

@@ -1,9 +1,12 @@
-"""Export on the tiny arch: ONNX (onnxruntime), TorchScript and torch.export reproduce the
-PyTorch outputs of all four task heads; a free batch size works; bf16 stays close to fp32.
+"""Export on the tiny archs: ONNX (onnxruntime), TorchScript, torch.export and OpenVINO IR
+reproduce the PyTorch outputs of all task heads; a free batch size works; bf16 stays close to
+fp32. Every test runs for both families: Sapiens (v1: pose, seg (28), depth, normal) and
+Sapiens2 (pose, seg (29), normal; RoPE computed in bf16, GQA, RMSNorm, SwiGLU).
 
-To keep the exports few (each takes seconds), the four heads are exported together on one
-backbone (``MultiTaskExportWrapper``); the per-task wrapper the export tool uses is exported
-once (pose) and checked for every task's output shape.
+To keep the exports few (each takes seconds; the ONNX export of the 18-block Sapiens2 tiny
+about a minute on 2 cores), the heads of a family are exported together on one backbone
+(``MultiTaskExportWrapper``); the per-task wrapper the export tool uses is exported once
+(pose) and checked for every task's output shape.
 """
 import copy
 
@@ -14,20 +17,22 @@ from sapiens_mm.export import (MultiTaskExportWrapper, build_export_model, examp
                                export_onnx, export_program, export_torchscript,
                                onnx_max_abs_diff, program_max_abs_diff,
                                torchscript_max_abs_diff)
-from tests.helpers.tiny_task_models import tiny_config
+from tests.helpers.tiny_task_models import FAMILY_TASKS, tiny_config
 
-TASKS = ('pose', 'seg', 'depth', 'normal')
 HW = (64, 48)
-# expected output (channels, H, W) of each head at 64x48
-SHAPES = dict(pose=(308, 16, 12), seg=(28, 32, 24), depth=(1, 64, 48), normal=(3, 32, 24))
+# expected output (channels, H, W) of each head at 64x48 (Sapiens2's dense heads: full size)
+SHAPES = dict(
+    sapiens=dict(pose=(308, 16, 12), seg=(28, 32, 24), depth=(1, 64, 48), normal=(3, 32, 24)),
+    sapiens2=dict(pose=(308, 16, 12), seg=(29, 64, 48), normal=(3, 64, 48)))
 
 
-@pytest.fixture(scope='module')
-def wrappers():
+@pytest.fixture(scope='module', params=tuple(FAMILY_TASKS))
+def wrappers(request):
     torch.manual_seed(0)
     out = {}
-    for task in TASKS:
-        w, hw = build_export_model(tiny_config(task, hw=HW, padding=2), None)
+    for task in FAMILY_TASKS[request.param]:
+        w, hw = build_export_model(tiny_config(task, hw=HW, padding=2, family=request.param),
+                                   None)
         assert hw == HW and w.task == task
         for p in w.parameters():  # random, not the zero-bias init
             p.data.normal_(0, 0.05)
@@ -49,8 +54,16 @@ def test_task_wrappers_give_the_head_outputs(wrappers, multi):
         joint = multi(x)
         for task, out in zip(multi.tasks, joint):
             single = wrappers[task](x)
-            assert single.shape == (2, ) + SHAPES[task]
+            family = type(wrappers[task].model.backbone).checkpoint_family
+            assert single.shape == (2, ) + SHAPES[family][task]
             assert torch.equal(single, out)
+
+
+def test_heads_of_both_families_are_refused():
+    v1 = build_export_model(tiny_config('pose', hw=HW), None)[0].model
+    v2 = build_export_model(tiny_config('seg', hw=HW, family='sapiens2'), None)[0].model
+    with pytest.raises(ValueError, match='different families'):
+        MultiTaskExportWrapper({'pose': v1, 'seg': v2})
 
 
 def test_task_torchscript_parity(wrappers, tmp_path):
@@ -73,7 +86,8 @@ def test_all_heads_onnx_parity_with_onnxruntime(multi, tmp_path):
     path = export_onnx(multi, str(tmp_path / 'all.onnx'), example_input(HW),
                        dynamic_batch=True)
     import onnx
-    assert [o.name for o in onnx.load(path).graph.output] == [f'output_{t}' for t in TASKS]
+    assert [o.name for o in onnx.load(path).graph.output] == \
+        [f'output_{t}' for t in multi.tasks]
     assert onnx_max_abs_diff(multi, path, example_input(HW, seed=3)) < 1e-4
     assert onnx_max_abs_diff(multi, path, example_input(HW, batch=3, seed=4)) < 1e-4
 
@@ -100,7 +114,7 @@ def test_all_heads_openvino_ir_parity(multi, tmp_path):
     assert (tmp_path / 'all.bin').stat().st_size > 0.9 * 4 * n_weights  # fp32, not fp16
     import openvino as ov
     model = ov.Core().read_model(path)
-    assert [o.get_any_name() for o in model.outputs] == [f'output_{t}' for t in TASKS]
+    assert [o.get_any_name() for o in model.outputs] == [f'output_{t}' for t in multi.tasks]
     assert openvino_max_abs_diff(multi, path, example_input(HW, seed=3)) < 1e-4
     assert openvino_max_abs_diff(multi, path, example_input(HW, batch=3, seed=4)) < 1e-4
     with pytest.raises(ValueError, match='must end in .xml'):

@@ -13,6 +13,8 @@ from sapiens_mm.checkpoint import CheckpointError
 REPO = Path(__file__).resolve().parents[2]
 SEG = 'configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-128x96.py'
 POSE = 'configs/sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py'
+SEG2 = 'configs/sapiens2_seg/synthetic/sapiens2_tiny_seg_synthetic-128x96.py'
+POSE2 = 'configs/sapiens2_pose/synthetic/sapiens2_tiny_pose_synthetic-128x96.py'
 
 
 def run(tool, *args, ok=True, capsys=None):
@@ -73,12 +75,13 @@ def test_infer_lists_models_and_names_missing_ones(tmp_path, capsys, monkeypatch
         run('infer.py', tmp_path, '--out', tmp_path / 'o', '--model', 'sapiens_0.3b_depht')
 
 
-def test_export_tool_torchscript(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize('pose', [POSE, POSE2], ids=['v1', 'v2'])
+def test_export_tool_torchscript(pose, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(REPO)
-    out = run('export.py', '--config', POSE, '--out', tmp_path, '--format', 'torchscript',
+    out = run('export.py', '--config', pose, '--out', tmp_path, '--format', 'torchscript',
               capsys=capsys)
     assert 'max |exported - torch| = 0' in out
-    traced = torch.jit.load(str(tmp_path / 'sapiens_tiny-goliath_synthetic-128x96_torchscript.pt'))
+    traced = torch.jit.load(str(tmp_path / (Path(pose).stem + '_torchscript.pt')))
     assert traced(torch.zeros(1, 3, 128, 96)).shape == (1, 308, 32, 24)
 
 
@@ -99,25 +102,50 @@ def test_export_bf16_onnx_is_refused_not_skipped(tmp_path, capsys, monkeypatch):
     assert written == [stem + '.pt2', stem + '_torchscript.pt'], written
 
 
-def test_export_tool_openvino_and_infer_with_the_openvino_engine(tmp_path, capsys,
+@pytest.mark.parametrize('pose, seg', [(POSE, SEG), (POSE2, SEG2)], ids=['v1', 'v2'])
+def test_export_tool_openvino_and_infer_with_the_openvino_engine(pose, seg, tmp_path, capsys,
                                                                  monkeypatch):
     pytest.importorskip('openvino')
     monkeypatch.chdir(REPO)
-    out = run('export.py', '--config', POSE, '--out', tmp_path, '--format', 'openvino',
+    out = run('export.py', '--config', pose, '--out', tmp_path, '--format', 'openvino',
               '--dynamic-batch', capsys=capsys)
     line = next(x for x in out.splitlines() if x.startswith('openvino:'))
     assert float(line.rsplit('= ', 1)[1]) < 1e-4, line
-    xml = tmp_path / 'sapiens_tiny-goliath_synthetic-128x96.xml'
+    xml = tmp_path / (Path(pose).stem + '.xml')
     assert xml.is_file() and xml.with_suffix('.bin').is_file()
     import openvino as ov
     assert ov.Core().read_model(str(xml)).inputs[0].get_partial_shape().to_string() == \
         '[?,3,128,96]'
     cv2.imwrite(str(tmp_path / 'a.png'),
                 np.random.default_rng(0).integers(0, 256, (90, 60, 3), dtype=np.uint8))
-    out = run('infer.py', tmp_path / 'a.png', '--out', tmp_path / 'out', '--task', SEG, 'none',
+    out = run('infer.py', tmp_path / 'a.png', '--out', tmp_path / 'out', '--task', seg, 'none',
               '--engine', 'openvino', '--precision', 'fp32', '--no-pictures', capsys=capsys)
     assert 'fp32' in out.replace('float32', 'fp32') and 'openvino engine' in out
-    assert cv2.imread(str(tmp_path / 'out' / 'a_seg.png'), cv2.IMREAD_UNCHANGED).shape == (90, 60)
+    labels = cv2.imread(str(tmp_path / 'out' / 'a_seg.png'), cv2.IMREAD_UNCHANGED)
+    assert labels.shape == (90, 60) and labels.max() < (29 if seg == SEG2 else 28)
+
+
+def test_infer_pose_on_dense_with_sapiens2_models(tmp_path, capsys, monkeypatch):
+    """``--pose-on-dense`` with Sapiens2 pose and seg checkpoints on one backbone: one pass,
+    pose decoded on the whole image (its box is the image), 29-class labels written."""
+    monkeypatch.chdir(REPO)
+    from mmengine.config import Config
+    from tests.helpers.tiny_task_models import write_task_checkpoints
+    cfgs = {t: Config.fromfile(str(REPO / c)) for t, c in (('pose', POSE2), ('seg', SEG2))}
+    ckpts = write_task_checkpoints(str(tmp_path), cfgs)
+    cv2.imwrite(str(tmp_path / 'a.png'),
+                np.random.default_rng(0).integers(0, 256, (90, 60, 3), dtype=np.uint8))
+    from tests.helpers.logs import log_records, messages
+    with log_records() as records:
+        run('infer.py', tmp_path / 'a.png', '--out', tmp_path / 'out', '--task', POSE2,
+            ckpts['pose'], '--task', SEG2, ckpts['seg'], '--det', 'none', '--pose-on-dense',
+            '--precision', 'fp32', '--no-pictures', capsys=capsys)
+    assert 'pose decoded from the backbone pass of: seg' in messages(records)
+    people = json.loads((tmp_path / 'out' / 'keypoints.json').read_text())
+    assert len(people) == 1 and len(people[0]['keypoints']) == 308 * 3
+    assert people[0]['bbox'] == [0.0, 0.0, 60.0, 90.0]  # the whole image, no 1.25x padding
+    labels = cv2.imread(str(tmp_path / 'out' / 'a_seg.png'), cv2.IMREAD_UNCHANGED)
+    assert labels.shape == (90, 60) and labels.max() < 29
 
 
 def test_infer_help_is_fast():

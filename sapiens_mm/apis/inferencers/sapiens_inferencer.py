@@ -187,6 +187,9 @@ class SapiensInferencer(BaseInferencer):
             if len(g) > 1:
                 self.logger.info('shared backbone pass for: ' + ', '.join(
                     f'{self.models[t].task} ({self.models[t].name})' for t in g))
+        if self.pose_group is not None:
+            self.logger.info('pose decoded from the backbone pass of: ' + ', '.join(
+                f'{t} ({self.models[t].name})' for t in self.groups[self.pose_group]))
 
     # ------------------------------------------------------------------ set-up
     @property

@@ -114,7 +114,15 @@ class TaskModel:
         return int(h), int(w)
 
     def same_backbone(self, other: 'TaskModel') -> bool:
-        """Same backbone config and exactly equal backbone tensors."""
+        """Same checkpoint family (Sapiens v1 or Sapiens2: the backbone class's
+        ``checkpoint_family``), same backbone config and exactly equal backbone tensors.
+
+        The family is compared first and on its own: a v1 and a v2 backbone compute different
+        functions (RoPE and storage tokens vs position embedding), so they must never share a
+        pass or a module, whatever their configs' keys or tensors."""
+        family = getattr(self.model.backbone, 'checkpoint_family', None)
+        if family != getattr(other.model.backbone, 'checkpoint_family', None):
+            return False
         if self.backbone_key != other.backbone_key:
             return False
         a, b = self.model.backbone.state_dict(), other.model.backbone.state_dict()

@@ -5,7 +5,8 @@ import torch
 from safetensors.torch import load_file
 
 from sapiens_mm.models.backbones import SAPIENS2_ARCHS, Sapiens2ViT
-from sapiens_mm.models.backbones.sapiens2_rope import Sapiens2RoPE, apply_rope, rope_periods
+from sapiens_mm.models.backbones.sapiens2_rope import (Sapiens2RoPE, apply_rope,
+                                                      bf16_rope_in_fp32, rope_periods)
 
 GOLDEN = osp.join(osp.dirname(__file__), '..', '..', 'data', 'sapiens2')
 #: the arch of the golden fixture (17 layers: block 8 is GQA with one kv head of two)
@@ -165,6 +166,45 @@ def test_apply_rope_leaves_prefix_tokens_and_casts_back():
     assert not torch.allclose(q2[:, :, 9:], q[:, :, 9:], atol=1e-2)
     with pytest.raises(ValueError, match='RoPE table'):
         apply_rope(q[:, :, :3], k[:, :, :3], rope)
+
+
+def test_rope_coordinates_are_rounded_once_as_on_cuda():
+    """Half-integer coordinates above 128 are not bf16 numbers: 129.5 rounds (ties to even)
+    to 130, as CUDA's bf16 arange gives; the CPU's vectorised bf16 arange gives 129."""
+    rope = Sapiens2RoPE(16, 1)  # hd 16: columns [theta_h(4), theta_w(4)] twice
+    sin, _ = rope(1, 192)
+    c = torch.tensor([128.5, 129.5, 130.5]).bfloat16()
+    assert c.tolist() == [128.0, 130.0, 130.0]
+    c = 2.0 * (c / 192) - 1.0
+    expected = torch.sin(2 * torch.pi * c[:, None] / rope.periods[None, :])
+    assert torch.equal(sin[128:131, 4:8], expected)
+
+
+@pytest.mark.parametrize('hd, hw', [(16, (6, 5)), (64, (64, 48)), (80, (3, 192)),
+                                    (76, (130, 1))])
+def test_rope_in_fp32_gives_the_bf16_values(hd, hw):
+    """``bf16_rope_in_fp32`` (what the ONNX export traces: onnxruntime has no bf16 Mul/Sin)
+    computes in fp32 with bf16 rounding and gives the bf16 tables' and ``apply_rope``'s bits."""
+    rope = Sapiens2RoPE(4 * hd, 4)
+    tables = rope(*hw)
+    with bf16_rope_in_fp32():
+        emulated = rope(*hw)
+    assert [t.dtype for t in emulated] == [torch.float32] * 2
+    assert all(torch.equal(a.float(), b) for a, b in zip(tables, emulated))
+    g = torch.Generator().manual_seed(hd)
+    for dtype in (torch.float32, torch.bfloat16):
+        q = (3 * torch.randn(2, 4, 9 + hw[0] * hw[1], hd, generator=g)).to(dtype)
+        k = q.flip(-1)
+        ref = apply_rope(q, k, tables)
+        with bf16_rope_in_fp32():
+            got = apply_rope(q, k, emulated)
+        assert got[0].dtype == dtype
+        assert torch.equal(got[0], ref[0]) and torch.equal(got[1], ref[1])
+    # outside the context, fp32 tables rotate in fp32 without rounding (the fast-path tests'
+    # exact comparisons rely on it)
+    q = torch.randn(1, 4, 9 + hw[0] * hw[1], hd, generator=g)
+    fp32 = apply_rope(q, q, emulated)[0]
+    assert not torch.equal(fp32, fp32.bfloat16().float())
 
 
 def test_out_types_indices_and_shapes():

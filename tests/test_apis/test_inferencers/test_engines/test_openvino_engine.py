@@ -3,7 +3,10 @@
 ``assert_agree``)) for every task, a
 shared dense pass, pose decoded from it, subsets and the multi-task model; the converted model
 is cached by content (a changed checkpoint of the same name and time is converted again; a
-damaged entry is rebuilt with a warning)."""
+damaged entry is rebuilt with a warning). The same tolerances hold for the Sapiens2 tiny pose,
+29-class seg and normal models (bf16 RoPE, GQA, RMSNorm, SwiGLU), alone, in a shared dense
+pass and with pose on the dense pass."""
+import copy
 import os
 import shutil
 
@@ -33,6 +36,23 @@ def ckpts(tmp_path_factory):
     d = tmp_path_factory.mktemp('ov_ckpts')
     cfgs = {t: tiny_config(t, padding=2) for t in ('pose', ) + DENSE}
     return cfgs, write_task_checkpoints(str(d), cfgs)
+
+
+@pytest.fixture(scope='module')
+def ckpts2(tmp_path_factory):
+    """Sapiens2 tiny pose / seg / normal checkpoints (64x48) on one backbone; ``normal_resized``:
+    the normal config with seg's input resize (the configs' own inputs differ: seg stretches,
+    normals keep the aspect), so that seg and normals can share a pass."""
+    d = tmp_path_factory.mktemp('ov_ckpts2')
+    cfgs = {t: tiny_config(t, family='sapiens2') for t in ('pose', 'seg', 'normal')}
+    paths = write_task_checkpoints(str(d), cfgs)
+    resized = copy.deepcopy(cfgs['normal'])
+    resized.test_dataloader.dataset.pipeline = [
+        dict(type='AreaOrCubicResize', scale=(48, 64), keep_ratio=False)
+        if t['type'] == 'FitAndCentrePad' else t
+        for t in cfgs['normal'].test_dataloader.dataset.pipeline]
+    cfgs['normal_resized'], paths['normal_resized'] = resized, paths['normal']
+    return cfgs, paths
 
 
 @pytest.fixture(scope='module')
@@ -228,3 +248,32 @@ def test_pointmap_graph_with_its_two_outputs_agrees_with_torch(tmp_path, images,
         assert rel <= 1e-4, rel
     again = SapiensInferencer(spec, device='cpu', precision='fp32', engine='openvino')
     assert again.engine.events[-1]['how'] == 'cache'
+
+
+@pytest.mark.parametrize('normal, shared', [('normal', False), ('normal_resized', True)])
+def test_sapiens2_tasks_agree_with_torch(ckpts2, images, normal, shared):
+    """Sapiens2 pose, seg and normals (as configured: a pass each; with seg's resize: one
+    shared dense pass), and pose on the dense pass: OpenVINO gives the torch engine's results."""
+    cfgs, paths = ckpts2
+    tasks = ('pose', 'seg', 'normal')
+    specs = [(cfgs[t], paths[t]) for t in ('pose', 'seg', normal)]
+    ref = SapiensInferencer(specs, device='cpu', precision='fp32', batch_size=2,
+                            engine='torch')(images)
+    ov = SapiensInferencer(specs, device='cpu', precision='fp32', batch_size=2,
+                           engine='openvino')
+    dense = [('seg', 'normal')] if shared else [('seg', ), ('normal', )]
+    assert [e['tasks'] for e in ov.engine.events] == dense + [('pose', )]
+    calls = backbone_calls(ov)
+    got = ov(images)
+    assert not calls  # OpenVINO ran every backbone
+    assert_same_predictions(ref['predictions'], got['predictions'], tasks)
+    for p in got['predictions']:
+        assert p['seg'].max() < 29 and len(np.unique(p['seg'])) > 1
+    if shared:  # pose on the shared pass: one graph with all three outputs
+        ref = SapiensInferencer(specs, device='cpu', precision='fp32', pose_on_dense=True,
+                                engine='torch')
+        ov = SapiensInferencer(specs, device='cpu', precision='fp32', pose_on_dense=True,
+                               engine='openvino')
+        assert [e['tasks'] for e in ov.engine.events] == [('seg', 'normal', 'pose')]
+        assert_same_predictions(ref(images[:2])['predictions'], ov(images[:2])['predictions'],
+                                tasks)
