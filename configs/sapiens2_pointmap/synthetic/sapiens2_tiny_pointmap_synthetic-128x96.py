@@ -62,3 +62,9 @@ default_hooks = dict(
     logger=dict(interval=25),
     checkpoint=dict(interval=num_iters, max_keep_ckpts=1, save_best=None),
     visualization=dict(interval=1, max_images=4))
+# the release's metric, and the same with each prediction scaled to the person's true mean depth
+# (keys pointmap_aligned/...): a single image does not tell a person from a larger one further
+# away, and the demo's plane baseline is given that depth
+val_evaluator = [dict(type='PointmapMetric'),
+                 dict(type='PointmapMetric', align_mean_depth=True, prefix='pointmap_aligned')]
+test_evaluator = val_evaluator
