@@ -6,7 +6,7 @@
 # 96 px at this 8x smaller one, so that canonical units stay near metres (s = 96 / fx of
 # 0.5..1 for the generator's cameras; 768 would make them 4-9x metres: targets of 10-20 that
 # the tiny head is slow to reach, and the metric's 5/10/20 cm thresholds 1-2 cm). Schedule
-# (the demo's): 400 iterations of batch 8, lr 1e-3 (warm-up 50). The generator writes the
+# (the demo's): 800 iterations of batch 8, lr 2e-3 (warm-up 50). The generator writes the
 # release's layout with its images in images/ (camera_intrinsics/, camera_extrinsics/ beside
 # depth/).
 _base_ = ['../humans/sapiens2_0.4b_pointmap_humans-1024x768.py']
@@ -15,7 +15,7 @@ embed_dims = 64
 image_size = (128, 96)  # (h, w) network input
 canonical_focal_length = 96.0  # 768 * 128 / 1024
 data_root = 'data/demo/synthetic'
-num_iters = 400
+num_iters = 800
 model = dict(
     canonical_focal_length=canonical_focal_length,
     data_preprocessor=dict(size=image_size),
@@ -58,7 +58,7 @@ val_dataloader = dict(
     dataset=dict(data_root=data_root + '/val', data_prefix=dict(img_path='images'),
                  pipeline=val_pipeline))
 test_dataloader = val_dataloader
-optim_wrapper = dict(optimizer=dict(lr=1e-3), paramwise_cfg=dict(layer_decay_rate=0.9))
+optim_wrapper = dict(optimizer=dict(lr=2e-3), paramwise_cfg=dict(layer_decay_rate=0.9))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=50),
     dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=50, end=num_iters),
