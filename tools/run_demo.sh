@@ -4,7 +4,8 @@
 #   2. MAE-pretrains a tiny Sapiens ViT on the training images (stock mmpretrain runner),
 #      turns it into the backbone file every task starts from, and writes feature pictures,
 #   3. per task: evaluates the untrained model, fine-tunes from the MAE backbone, evaluates
-#      the trained model with tools/test.py, and writes pictures,
+#      the trained model with tools/test.py, and writes pictures; then Sapiens2 pointmaps (a
+#      tiny Sapiens2 ViT trained from scratch: the MAE backbone is a v1 one),
 #   4. prints and writes the table of results (outputs/demo/summary.md).
 # Outputs go to ${DEMO_OUT:-outputs/demo}; the data to data/demo/synthetic, where the synthetic
 # task configs look for it.
@@ -17,6 +18,7 @@ OUT="${DEMO_OUT:-outputs/demo}"
 DATA=data/demo/synthetic
 MAE_CFG=configs/sapiens_mae/mae_sapiens_tiny-p16_1xb16-8e_demo-128.py
 POSE_CFG=configs/sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py
+PM_CFG=configs/sapiens2_pointmap/synthetic/sapiens2_tiny_pointmap_synthetic-128x96.py
 BACKBONE="$OUT/checkpoints/sapiens_tiny_mae_clean.pth"
 
 echo "== 1 synthetic humans -> $DATA"
@@ -65,9 +67,21 @@ for task_size in seg:128x96 depth:128x96 normal:256x192; do
     "$PY" tools/test.py "$CFG" "$(cat "$OUT/$task/last_checkpoint")" --work-dir "$OUT/${task}_test" \
         --show-dir "$OUT/${task}_test/vis"
 done
-"$PY" tools/misc/dense_baselines.py "$DATA/val" --out-dir "$OUT/baselines"
+
+echo "== 3 pointmap (Sapiens2, from scratch)"
+rm -rf "$OUT/pointmap" "$OUT/pointmap_untrained" "$OUT/pointmap_test" "$OUT/pointmap_vis"
+"$PY" tools/test.py "$PM_CFG" none --work-dir "$OUT/pointmap_untrained"
+"$PY" tools/train.py "$PM_CFG" --work-dir "$OUT/pointmap"
+PM_CKPT="$(cat "$OUT/pointmap/last_checkpoint")"
+"$PY" tools/test.py "$PM_CFG" "$PM_CKPT" --work-dir "$OUT/pointmap_test"
+"$PY" tools/misc/pointcloud_pictures.py "$PM_CFG" "$PM_CKPT" "$DATA/val" --out "$OUT/pointmap_vis"
+"$PY" tools/misc/dense_baselines.py "$DATA/val" --out-dir "$OUT/baselines" --pointmap-config "$PM_CFG"
 
 echo "== 4 results"
+# pointmaps: the release's metric, then the same with the prediction scaled to the person's true
+# mean depth (which the plane baseline is given)
+PM_KEYS=pointmap/l2_mean,pointmap/z_mae,pointmap/within_10_cm,pointmap/normal_mae
+PM_KEYS=$PM_KEYS,pointmap_aligned/l2_mean,pointmap_aligned/within_10_cm
 "$PY" tools/misc/demo_summary.py --out "$OUT/summary.md" \
     --row pose "$OUT/pose_untrained" "$OUT/pose_test" \
     goliath/AP,goliath/AP\ .5,goliath/AR,goliath/body/AP,goliath/body/AP\ .5,goliath/body/AR,goliath/foot/AP,goliath/hand/AP,goliath/face/AP - \
@@ -77,7 +91,10 @@ echo "== 4 results"
     --row "depth vs. image-row ramp" "$OUT/depth_untrained" "$OUT/depth_test" \
     depth/aligned_abs_rel "$OUT/baselines/depth_ramp" \
     --row normals "$OUT/normal_untrained" "$OUT/normal_test" \
-    normal/mean,normal/median,normal/a11.25,normal/a30 "$OUT/baselines/normal"
+    normal/mean,normal/median,normal/a11.25,normal/a30 "$OUT/baselines/normal" \
+    --row pointmap "$OUT/pointmap_untrained" "$OUT/pointmap_test" \
+    "$PM_KEYS" "$OUT/baselines/pointmap"
 echo "demo done: label previews in $DATA/*/preview, MAE features in $OUT/features, pose"
 echo "pictures in $OUT/pose_vis, part/depth/normal pictures in $OUT/{seg,depth,normal}_test/vis/test,"
+echo "point clouds in $OUT/pointmap_vis,"
 echo "results in $OUT/summary.md"

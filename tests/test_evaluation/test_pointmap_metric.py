@@ -9,7 +9,7 @@ import torch
 from mmengine.structures import PixelData
 
 from sapiens_mm.evaluation.metrics import PointmapMetric
-from sapiens_mm.evaluation.metrics.pointmap_metric import sobel_normals
+from sapiens_mm.evaluation.metrics.pointmap_metric import align_to_mean_depth, sobel_normals
 from tests.helpers.pointmap_cases import loss_case
 
 DATA = os.path.join(os.path.dirname(__file__), '..', 'data', 'pointmap')
@@ -108,3 +108,29 @@ def test_missing_fields_and_empty_masks():
     c = loss_case(batch=1)
     metric.process(None, _samples(c['pred'], c['target'], torch.zeros_like(c['mask'])))
     assert metric.evaluate(1) == {}
+
+
+def test_mean_depth_alignment_scales_the_prediction_along_its_rays():
+    v, u = np.mgrid[0:12, 0:10].astype(np.float64)
+    z = 2.0 + 0.05 * v  # a tilted person
+    gt = np.stack([(u - 5) * z / 20, (v - 6) * z / 20, z], axis=-1)
+    mask = (u > 1) & (u < 8) & (v > 1) & (v < 10)
+    gt = gt * mask[..., None]
+    t = lambda a: torch.from_numpy(a.transpose(2, 0, 1).astype(np.float32))[None]  # noqa
+    m = torch.from_numpy(mask)[None, None]
+    # the right shape 1.25 times too far: off by 0.25 |gt| unaligned, exact once aligned
+    plain, aligned = PointmapMetric(), PointmapMetric(align_mean_depth=True, prefix='aligned')
+    for metric in (plain, aligned):
+        metric.process(None, _samples(t(gt * 1.25), t(gt), m))
+    got = {**plain.evaluate(1), **aligned.evaluate(1)}
+    assert got['pointmap/l2_mean'] == pytest.approx(
+        0.25 * np.linalg.norm(gt[mask], axis=1).mean(), rel=1e-5)
+    assert got['aligned/l2_mean'] < 1e-5 and got['aligned/within_05_cm'] == 1.0
+    assert max(got['aligned/normal_mae'], got['pointmap/normal_mae']) < 0.05  # scale-free
+    # the scale is mean(gt z) / mean(pred z) on the person, whatever the shape
+    pred = gt.copy()
+    pred[..., 2] = np.where(mask, 3.0, 0)
+    got = align_to_mean_depth(pred, gt, mask)
+    np.testing.assert_allclose(got, pred * gt[mask, 2].mean() / 3.0, rtol=1e-6)
+    # no scale puts a map behind the camera in front of it: left as it is
+    np.testing.assert_array_equal(align_to_mean_depth(-pred, gt, mask), -pred)

@@ -1,6 +1,7 @@
 """Trivial baselines of the dense tasks on a split, with the same metrics as the models.
 
-    python tools/misc/dense_baselines.py DATA_DIR --out-dir outputs/demo/baselines
+    python tools/misc/dense_baselines.py DATA_DIR --out-dir outputs/demo/baselines \
+        [--pointmap-config configs/sapiens2_pointmap/synthetic/...-128x96.py]
 
 * part segmentation: every pixel Background, scored by mmseg's ``IoUMetric`` (mIoU, mAcc, aAcc
   in %, as ``tools/test.py`` reports them; aAcc is then the background share of the pixels);
@@ -10,12 +11,17 @@
   metric's per-image alignment fits with the best slope and sign: what a model gets from
   knowing only which way depth runs along the body, and nothing about its shape;
 * normals: every normal facing the camera, (0, 0, -1) in the OpenCV camera frame, scored by
-  ``SurfaceNormalMetric``.
+  ``SurfaceNormalMetric``;
+* pointmaps (with ``--pointmap-config``): a fronto-parallel plane at the mean ground-truth
+  depth of the person's pixels, back-projected through the image's intrinsics
+  (:func:`plane_pointmap`), scored by ``PointmapMetric`` on the samples of the config's test
+  pipeline with the split as its ``data_root`` (the canonical maps at the network input that
+  ``tools/test.py`` scores the model on).
 
-Writes ``<out-dir>/{seg,depth,depth_ramp,normal}/baseline/baseline.json`` in the format of
-``tools/test.py``'s metric files (one JSON line; keys ``mIoU``..., ``depth/...``, ``normal/...``),
-so that
-``tools/misc/demo_summary.py`` can show them beside the models.
+Writes ``<out-dir>/{seg,depth,depth_ramp,normal[,pointmap]}/baseline/baseline.json`` in the
+format of ``tools/test.py``'s metric files (one JSON line; keys ``mIoU``..., ``depth/...``,
+``normal/...``, ``pointmap/...``), so that ``tools/misc/demo_summary.py`` can show them beside
+the models.
 """
 import argparse
 import glob
@@ -29,8 +35,9 @@ import torch
 from mmseg.evaluation.metrics import IoUMetric
 
 from sapiens_mm.datasets.body_part_classes import BODY_PART_CLASSES
-
+from sapiens_mm.datasets.transforms.pointmap_target import canonical_pointmap
 from sapiens_mm.evaluation.metrics.human_depth_metric import HumanDepthMetric
+from sapiens_mm.evaluation.metrics.pointmap_metric import PointmapMetric
 from sapiens_mm.evaluation.metrics.surface_normal_metric import \
     SurfaceNormalMetric
 
@@ -74,10 +81,60 @@ def all_background_seg(seg_files) -> dict:
     return metric.compute_metrics(results)
 
 
+def plane_pointmap(depth: np.ndarray, mask: np.ndarray, K: np.ndarray,
+                   canonical_focal_length: float = 768.0) -> np.ndarray:
+    """The plane baseline of one image: (H, W) metric depth (metres), (H, W) bool person mask
+    and its 3x3 ``K`` -> (H, W, 3) canonical XYZ of the fronto-parallel plane ``Z = mean depth
+    of the person's pixels``, back-projected through ``K`` as the target is
+    (:func:`~sapiens_mm.datasets.transforms.pointmap_target.canonical_pointmap`, times
+    ``s = canonical_focal_length / fx``), 0 off the person as the target."""
+    mask = np.asarray(mask, bool)
+    if depth.shape != mask.shape or not mask.any():
+        raise ValueError(f'plane_pointmap: depth {depth.shape} and mask {mask.shape} must have '
+                         'the same (H, W) shape and the mask a person pixel')
+    plane = np.full(depth.shape, depth[mask].mean(), np.float64)
+    xyz, _ = canonical_pointmap(plane, np.asarray(K, np.float64), canonical_focal_length)
+    xyz[~mask] = 0
+    return xyz.astype(np.float32)
+
+
+def pointmap_plane_baseline(config: str, data_dir: str) -> dict:
+    """``PointmapMetric`` of :func:`plane_pointmap` on every sample of ``config``'s test
+    pipeline with ``data_root=data_dir``: the depth is the target's metric Z (canonical Z /
+    ``s``), ``K`` the intrinsics at the network input (metainfo ``pointmap_K``), so the plane
+    is scored at the same size and in the same canonical units as the model. Returns the keys
+    ``pointmap/...`` and ``pointmap_aligned/...`` (the metric with ``align_mean_depth``, the
+    same numbers here: the plane already has the person's mean depth)."""
+    from mmengine.config import Config
+    from mmengine.registry import DATASETS, init_default_scope
+    cfg = Config.fromfile(config)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    dataset_cfg = cfg.test_dataloader.dataset
+    dataset_cfg.data_root = data_dir
+    dataset = DATASETS.build(dataset_cfg)
+    focal = next((t.get('canonical_focal_length', 768.0) for t in dataset_cfg.pipeline
+                  if t['type'] == 'GenerateCanonicalPointmap'), 768.0)
+    metrics = [PointmapMetric(), PointmapMetric(align_mean_depth=True, prefix='pointmap_aligned')]
+    for i in range(len(dataset)):
+        sample = dataset[i]['data_samples']
+        gt = sample.gt_pointmap.data  # (3, H, W) canonical
+        mask = sample.gt_pointmap_mask.data  # (1, H, W) bool
+        depth = gt[2].numpy() / sample.metainfo['pointmap_scale']
+        plane = plane_pointmap(depth, mask[0].numpy(), sample.metainfo['pointmap_K'], focal)
+        for metric in metrics:
+            metric.process(None, [dict(pred_canonical_pointmap=torch.from_numpy(
+                plane.transpose(2, 0, 1).copy()), gt_pointmap=gt, gt_pointmap_mask=mask)])
+    return {k: v for metric in metrics for k, v in metric.evaluate(len(dataset)).items()}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('data_dir', help='a split with seg/ label maps, depth/ and normal/ arrays')
     parser.add_argument('--out-dir', required=True)
+    parser.add_argument('--pointmap-config',
+                        help='a pointmap config: also score the plane baseline on its test '
+                        'pipeline with DATA_DIR as data_root (needs images/ or rgb/, mask/, '
+                        'camera_intrinsics/, camera_extrinsics/)')
     args = parser.parse_args()
     seg_files = sorted(glob.glob(os.path.join(args.data_dir, 'seg', '*.png')))
     depth_files = sorted(glob.glob(os.path.join(args.data_dir, 'depth', '*.npy')))
@@ -101,6 +158,11 @@ def main():
         stats.append(normal.image_stats(pred, gt))
     print('normals, facing the camera:',
           write(args.out_dir, 'normal', normal.compute_metrics(stats)))
+
+    if args.pointmap_config:
+        print('pointmaps, plane at the mean depth:',
+              write(args.out_dir, 'pointmap', prefix=False,
+                    metrics=pointmap_plane_baseline(args.pointmap_config, args.data_dir)))
 
 
 if __name__ == '__main__':
