@@ -115,7 +115,7 @@ def test_infer_and_export_multitask_checkpoint(trained, repo_root, tmp_path):
     from sapiens_mm.apis import SapiensInferencer
     img_dir = trained['data'] / 'val' / 'images'
     inf = SapiensInferencer([(trained['config'], trained['ckpt'])], device='cpu',
-                            precision='fp32')
+                            precision='fp32', engine='torch')  # backbone forwards counted
     assert inf.tasks == ['pose', 'seg', 'depth', 'normal']
     assert inf.groups == [['seg', 'depth', 'normal']] and inf.pose_group == 0  # one pass
     # and one backbone module in memory for the four task models
