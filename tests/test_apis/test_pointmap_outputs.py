@@ -1,10 +1,10 @@
-"""Pointmap outputs: the .npy files, a PLY read back by parsing its header with numpy (no
-third-party PLY reader -- Open3D, trimesh, plyfile -- is installed in the project's env), the
-pictures, and the refusal to overwrite inputs."""
+"""Pointmap outputs: the .npy files, a PLY read back with the third-party ``plyfile`` reader,
+the pictures, and the refusal to overwrite inputs."""
 import os
 
 import cv2
 import numpy as np
+import plyfile
 import pytest
 
 from sapiens_mm.apis.pointmap_outputs import (camera_marker, inverse_depth_picture,
@@ -13,23 +13,14 @@ from sapiens_mm.utils.fileio import OutputOverwritesInputError
 
 
 def read_ply(path):
-    """A minimal reader of the PLY standard (header, then binary little-endian vertices)."""
+    """The vertices of the PLY at ``path`` as read by ``plyfile`` (an independent reader, as
+    Open3D / MeshLab / trimesh users would open the file); nothing may follow them."""
+    ply = plyfile.PlyData.read(str(path))
+    assert not ply.text and ply.byte_order == '<' and [e.name for e in ply.elements] == ['vertex']
+    vertex = ply['vertex'].data
     with open(path, 'rb') as f:
         data = f.read()
-    end = data.index(b'end_header\n') + len(b'end_header\n')
-    lines = data[:end].decode('ascii').splitlines()
-    assert lines[0] == 'ply' and lines[1] == 'format binary_little_endian 1.0'
-    count, props = None, []
-    types = {'float': '<f4', 'uchar': 'u1', 'double': '<f8', 'int': '<i4'}
-    for line in lines[2:]:
-        parts = line.split()
-        if parts[0] == 'element':
-            assert parts[1] == 'vertex'
-            count = int(parts[2])
-        elif parts[0] == 'property':
-            props.append((parts[2], types[parts[1]]))
-    vertex = np.frombuffer(data[end:], dtype=np.dtype(props), count=count)
-    assert len(data) == end + vertex.nbytes  # nothing after the vertices
+    assert len(data) == data.index(b'end_header\n') + len(b'end_header\n') + vertex.nbytes
     return vertex
 
 
