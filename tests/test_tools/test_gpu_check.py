@@ -108,13 +108,10 @@ def test_dry_run_eval_and_inference(dry_run):
         assert entry['result']['images_per_s_batch1'] > 0
         assert entry['result']['images_per_s_batch4'] > 0
         assert entry['result']['outputs'] == expected[task.replace('sapiens2_', '')]
-    # Without the pointmap task in SapiensInferencer (branch pm-infer), a PointmapEstimator is
-    # decoded as a 3-channel 'depth': the part must say so rather than pass
+    # the pointmap row's prediction is a pointmap (H, W, 3), not a 3-channel 'depth'
     entry = parts[('sapiens2_pointmap', 'infer')]
-    if entry['status'] == 'ok':
-        assert entry['result']['outputs'].get('pointmap') == [64, 48, 3], entry['result']
-    else:
-        assert "no 'pointmap' output" in entry['error'], entry.get('traceback') or entry
+    assert entry['status'] == 'ok', entry.get('traceback') or entry
+    assert entry['result']['outputs'].get('pointmap') == [64, 48, 3], entry['result']
 
 
 def test_a_failing_part_is_recorded_and_the_rest_runs(dry_run):
