@@ -23,8 +23,11 @@ from sapiens_mm.evaluation.metrics.pointmap_metric import sobel_normals
 from sapiens_mm.utils.fileio import check_not_input
 from .inferencers.writing import _temp, write_image, write_npy
 
-__all__ = ['write_ply', 'camera_marker', 'inverse_depth_picture', 'normals_picture',
-           'write_pointmap_outputs', 'depth_bounds']
+__all__ = ['write_ply', 'camera_marker', 'person_cloud', 'inverse_depth_picture',
+           'normals_picture', 'write_pointmap_outputs', 'depth_bounds']
+
+#: the release's camera marker colour (RGB): blue
+MARKER_RGB = (0, 0, 255)
 
 
 def camera_marker(num: int = 500, radius: float = 0.05) -> np.ndarray:
@@ -36,6 +39,17 @@ def camera_marker(num: int = 500, radius: float = 0.05) -> np.ndarray:
     r = np.sqrt(1 - z ** 2)
     phi = np.pi * (1 + 5 ** 0.5) * i
     return radius * np.stack([r * np.cos(phi), r * np.sin(phi), z], axis=1)
+
+
+def person_cloud(pointmap: np.ndarray, image: np.ndarray,
+                 mask: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """The PLY's vertices as the release writes them: the person's points ``pointmap[mask]``
+    (row order) with their ``image`` colours (BGR uint8 -> RGB), then the :func:`camera_marker`
+    in blue. Returns points (N + 500, 3) and colours (N + 500, 3) uint8."""
+    marker = camera_marker()
+    colours = np.concatenate([image[mask][:, ::-1],
+                              np.tile(np.array([MARKER_RGB], np.uint8), (len(marker), 1))])
+    return np.concatenate([pointmap[mask], marker]), colours
 
 
 def write_ply(path: str, points: np.ndarray, colors: np.ndarray, guard=None) -> str:
@@ -149,10 +163,7 @@ def write_pointmap_outputs(out_dir: str, name: str, pointmap: np.ndarray, image:
     write_npy(paths['pointmap'], pointmap)
     write_npy(paths['depth'], pointmap[..., 2].astype(depth_dtype))
     if save_ply:
-        marker = camera_marker()
-        colours = np.concatenate([image[mask][:, ::-1],
-                                  np.tile(np.array([[0, 0, 255]], np.uint8), (len(marker), 1))])
-        write_ply(paths['ply'], np.concatenate([pointmap[mask], marker]), colours)
+        write_ply(paths['ply'], *person_cloud(pointmap, image, mask))
     if pictures:
         write_image(paths['depth_picture'],
                     inverse_depth_picture(pointmap[..., 2], mask, bounds))

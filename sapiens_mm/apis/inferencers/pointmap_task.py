@@ -29,8 +29,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from ..pointmap_outputs import (camera_marker, depth_bounds, inverse_depth_picture,
-                                normals_picture, write_ply)
+from ..pointmap_outputs import (depth_bounds, inverse_depth_picture, normals_picture,
+                                person_cloud, write_ply)
 from .writing import write_npy
 
 __all__ = ['POINTMAP_FILES', 'POINTMAP_PICTURES', 'inference_steps', 'decode_pointmaps',
@@ -41,8 +41,6 @@ __all__ = ['POINTMAP_FILES', 'POINTMAP_PICTURES', 'inference_steps', 'decode_poi
 POINTMAP_FILES = ('_pointmap.npy', '_depth.npy', '.ply')
 #: pictures per image (``{name}_{key}.jpg`` under ``vis_out_dir``)
 POINTMAP_PICTURES = ('pointmap', 'pointmap_normal')
-#: the release's camera marker: 500 points, radius 0.05 m, blue
-_MARKER_COLOUR = (0, 0, 255)
 
 
 def inference_steps(steps: List[dict]) -> List[dict]:
@@ -123,8 +121,5 @@ def write_pointmap_files(base: str, pointmap: np.ndarray, img: np.ndarray, mask:
     paths = [base + s for s in POINTMAP_FILES]
     write_npy(paths[0], pointmap, guard)
     write_npy(paths[1], np.ascontiguousarray(pointmap[..., 2]), guard)
-    marker = camera_marker()
-    colours = np.concatenate([img[mask][:, ::-1],
-                              np.tile(np.array([_MARKER_COLOUR], np.uint8), (len(marker), 1))])
-    write_ply(paths[2], np.concatenate([pointmap[mask], marker]), colours, guard)
+    write_ply(paths[2], *person_cloud(pointmap, img, mask), guard)
     return paths
