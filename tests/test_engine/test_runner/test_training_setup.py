@@ -32,7 +32,8 @@ def test_fsdp_config_per_task_and_large_size():
     names = {os.path.relpath(p, REPO / 'configs') for p in FSDP_CONFIGS}
     tasks = {'sapiens_pose/goliath', 'sapiens_seg/goliath', 'sapiens_depth/humans',
              'sapiens_normal/humans'}
-    v2_tasks = {'sapiens2_pose/goliath', 'sapiens2_seg/humans', 'sapiens2_normal/humans'}
+    v2_tasks = {'sapiens2_pose/goliath', 'sapiens2_seg/humans', 'sapiens2_normal/humans',
+                'sapiens2_pointmap/humans'}
     assert {(os.path.dirname(n), os.path.basename(n).split('_')[1].split('-')[0])
             for n in names} == ({(t, s) for t in tasks for s in ('1b', '2b')} |
                                 {(t, s) for t in v2_tasks for s in ('1b', '5b')})
@@ -51,7 +52,11 @@ def test_fsdp_config(path):
     wrapper = cfg.strategy.model_wrapper
     assert FUNCTIONS.get(wrapper.auto_wrap_policy) is sapiens_vit_block_wrap_policy
     assert FUNCTIONS.get(cfg.strategy.activation_checkpointing.check_fn) is is_sapiens_vit_block
-    assert wrapper.mixed_precision.param_dtype == 'bfloat16'
+    if 'pointmap' in path:  # the release trains pointmaps in fp32, FSDP included
+        assert wrapper.mixed_precision is None
+        assert cfg.optim_wrapper.type == 'OptimWrapper' and 'dtype' not in cfg.optim_wrapper
+    else:
+        assert wrapper.mixed_precision.param_dtype == 'bfloat16'
 
 
 def test_wrap_policy_and_check_fn_pick_the_vit_layers():
