@@ -2,7 +2,7 @@
 
     sapiens-make-synthetic --out data/synthetic/train --num 1000 --seed 0 \
         [--size 256 192] [--max-people 3] [--max-view-yaw DEG] [--close-up-prob P] \
-        [--pitch-range LOW HIGH] [--workers 1] [--previews 8]
+        [--pitch-range LOW HIGH] [--fov-range LOW HIGH] [--workers 1] [--previews 8]
 
 Each image comes with 28-class part segmentation, person mask, depth (metres), surface normals,
 the background alone, and COCO-style keypoint files (Goliath 308, COCO 17, COCO-WholeBody 133);
@@ -17,7 +17,7 @@ import argparse
 import sys
 
 from sapiens_mm.synthetic import generate_split
-from sapiens_mm.synthetic.scene import PITCH_RANGE
+from sapiens_mm.synthetic.scene import FOV_RANGE, PITCH_RANGE
 from sapiens_mm.cli.errors import console_command
 
 
@@ -39,6 +39,10 @@ def main(argv=None):
                         metavar=('LOW', 'HIGH'),
                         help='degrees the camera looks down (negative: up); default '
                         '%.2f %.2f' % PITCH_RANGE)
+    parser.add_argument('--fov-range', type=float, nargs=2, default=None,
+                        metavar=('LOW', 'HIGH'),
+                        help='vertical field of view of the camera in degrees; default '
+                        '%g %g (LOW = HIGH: one focal length for every image)' % FOV_RANGE)
     parser.add_argument('--workers', type=int, default=1, help='processes')
     parser.add_argument('--previews', type=int, default=8,
                         help='write preview panels for the first P images')
@@ -51,10 +55,13 @@ def main(argv=None):
     if args.pitch_range is not None and not -60 <= args.pitch_range[0] <= \
             args.pitch_range[1] <= 60:
         parser.error('need -60 <= --pitch-range LOW <= HIGH <= 60')
+    if args.fov_range is not None and not 5 <= args.fov_range[0] <= args.fov_range[1] <= 120:
+        parser.error('need 5 <= --fov-range LOW <= HIGH <= 120')
     meta = generate_split(args.out, args.num, seed=args.seed, size=tuple(args.size),
                           max_people=args.max_people, workers=args.workers,
                           previews=args.previews, max_view_yaw=args.max_view_yaw,
-                          close_up_prob=args.close_up_prob, pitch_range=args.pitch_range)
+                          close_up_prob=args.close_up_prob, pitch_range=args.pitch_range,
+                          fov_range=args.fov_range)
     rate = args.num / max(meta['seconds'], 1e-9)
     print(f'\nwrote {args.num} images ({meta["num_annotations"]} annotated people of '
           f'{meta["num_people_rendered"]} rendered) to {args.out} in {meta["seconds"]:.1f} s: '

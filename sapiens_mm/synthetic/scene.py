@@ -58,6 +58,8 @@ _TOL_PIXELS = 1.0  # pixel footprints, see module docstring
 _MIN_DEPTH = 0.3  # metres; the closest any person may come to the camera
 # degrees the camera looks down (negative: up), by default: -11.46 .. 25.78 (-0.2 .. 0.45 rad)
 PITCH_RANGE = tuple(float(a) for a in np.rad2deg([-0.2, 0.45]))
+# vertical field of view of the camera, degrees, by default drawn in 35 .. 65
+FOV_RANGE = (35.0, 65.0)
 
 
 @dataclass
@@ -141,9 +143,11 @@ def _place(rng, people: List[_Person]) -> List[_Person]:
 
 def _sample_camera(rng, size: Tuple[int, int], main: _Person,
                    max_view_yaw: Optional[float] = None, close_up_prob: float = 0.25,
-                   pitch_range: Optional[Tuple[float, float]] = None) -> Camera:
+                   pitch_range: Optional[Tuple[float, float]] = None,
+                   fov_range: Optional[Tuple[float, float]] = None) -> Camera:
     h, w = size
-    f = (h / 2) / np.tan(np.deg2rad(rng.uniform(35, 65)) / 2)
+    lo, hi = FOV_RANGE if fov_range is None else fov_range
+    f = (h / 2) / np.tan(np.deg2rad(lo + rng.uniform() * (hi - lo)) / 2)
     box = main.solids.aabb()
     lo, hi = box[:, 0].min(0), box[:, 1].max(0)
     span = max(hi[1] - lo[1], 0.3)
@@ -175,7 +179,8 @@ def _sample_camera(rng, size: Tuple[int, int], main: _Person,
 def sample_scene(rng: np.random.Generator, size: Tuple[int, int] = (256, 192),
                  max_people: int = 3, max_view_yaw: Optional[float] = None,
                  close_up_prob: float = 0.25,
-                 pitch_range: Optional[Tuple[float, float]] = None) -> Scene:
+                 pitch_range: Optional[Tuple[float, float]] = None,
+                 fov_range: Optional[Tuple[float, float]] = None) -> Scene:
     """A random scene of 1..``max_people`` people for an image of ``size`` = (H, W) pixels.
 
     The camera looks at the first person from any direction, or, with ``max_view_yaw``
@@ -183,12 +188,16 @@ def sample_scene(rng: np.random.Generator, size: Tuple[int, int] = (256, 192),
     views, so left and right are never ambiguous). ``close_up_prob`` is the share of close-ups
     in which the person overflows the frame. ``pitch_range`` = (low, high) degrees that the
     camera looks down (negative: up), default ``PITCH_RANGE``; a narrow range that does not
-    cross 0 makes the depth order along the body (head or feet nearer) unambiguous. The random
+    cross 0 makes the depth order along the body (head or feet nearer) unambiguous.
+    ``fov_range`` = (low, high) vertical field of view in degrees, default ``FOV_RANGE``; one
+    value (low = high) gives every image the same focal length, so that the camera need not be
+    guessed from the picture (a pointmap's x and y depend on it). The random
     draws are the same for every option, so a seed gives the same people, poses and background
     draws whatever the options (the floor in the background follows the camera)."""
     num = int(rng.integers(1, max_people + 1))
     people = _place(rng, [_sample_person(rng, i) for i in range(num)])
-    cam = _sample_camera(rng, size, people[0], max_view_yaw, close_up_prob, pitch_range)
+    cam = _sample_camera(rng, size, people[0], max_view_yaw, close_up_prob, pitch_range,
+                         fov_range)
     solids, keypoints, insets, bones = [], [], [], []
     for i, person in enumerate(people):
         s = person.solids.transformed(cam.rot, -cam.rot @ cam.pos)

@@ -47,14 +47,15 @@ import numpy as np
 from . import coco_export as ce
 from .appearance import BODY_MODEL_CLASSES
 from .preview import make_preview
-from .scene import PITCH_RANGE, Scene, render_scene, sample_scene
+from .scene import FOV_RANGE, PITCH_RANGE, Scene, render_scene, sample_scene
 from .vocab import SEG_CLASSES, goliath_info
 from sapiens_mm.utils.run_dirs import staged_run_dir
 
 __all__ = ['GENERATOR_VERSION', 'SUBDIRS', 'camera_matrices', 'render_sample', 'write_sample',
            'generate_split']
 
-GENERATOR_VERSION = '1.1'  # 1.1: floor = ground plane seen by the camera; pitch_range
+GENERATOR_VERSION = '1.2'  # 1.1: floor = ground plane seen by the camera; pitch_range
+# 1.2: fov_range (the default draws as 1.1 did)
 SUBDIRS = ('images', 'seg', 'mask', 'depth', 'normal', 'albedo', 'camera_intrinsics',
            'camera_extrinsics', 'backgrounds', 'annotations', 'preview')
 _ANN_FILES = {'goliath_308': ce.goliath_record, 'coco_17': ce.coco17_record,
@@ -65,7 +66,7 @@ def render_sample(seed: int, index: int, size: Tuple[int, int] = (256, 192),
                   max_people: int = 3, **scene_options) -> Tuple[Scene, dict]:
     """Scene and render of image ``index`` of the split with ``seed`` (independent streams per
     image, so the result does not depend on the order or the process it is made in).
-    ``scene_options``: ``max_view_yaw``, ``close_up_prob``, ``pitch_range`` of
+    ``scene_options``: ``max_view_yaw``, ``close_up_prob``, ``pitch_range``, ``fov_range`` of
     :func:`.scene.sample_scene`."""
     rng = np.random.default_rng([int(seed), int(index)])
     scene = sample_scene(rng, size, max_people, **scene_options)
@@ -153,9 +154,11 @@ def generate_split(out_dir: str, num: int, seed: int = 0, size: Tuple[int, int] 
                    max_people: int = 3, workers: int = 1, previews: int = 8,
                    progress: bool = True, max_view_yaw: Optional[float] = None,
                    close_up_prob: float = 0.25,
-                   pitch_range: Optional[Tuple[float, float]] = None) -> dict:
+                   pitch_range: Optional[Tuple[float, float]] = None,
+                   fov_range: Optional[Tuple[float, float]] = None) -> dict:
     """Write ``num`` images and their labels into ``out_dir`` (layout in the module docstring).
-    ``max_view_yaw`` (degrees), ``close_up_prob`` and ``pitch_range`` (degrees): camera options of
+    ``max_view_yaw`` (degrees), ``close_up_prob``, ``pitch_range`` and ``fov_range`` (degrees):
+    camera options of
     :func:`.scene.sample_scene`. Returns the meta dict (also written to ``meta.json``) plus
     ``seconds`` taken.
 
@@ -165,8 +168,10 @@ def generate_split(out_dir: str, num: int, seed: int = 0, size: Tuple[int, int] 
     (:class:`ExistingOutputError`), so nothing of the user's is deleted."""
     if pitch_range is not None:
         pitch_range = (float(pitch_range[0]), float(pitch_range[1]))
+    if fov_range is not None:
+        fov_range = (float(fov_range[0]), float(fov_range[1]))
     scene_options = dict(max_view_yaw=max_view_yaw, close_up_prob=float(close_up_prob),
-                         pitch_range=pitch_range)
+                         pitch_range=pitch_range, fov_range=fov_range)
     log = None
     if progress:
         from mmengine.logging import print_log
@@ -207,6 +212,7 @@ def generate_split(out_dir: str, num: int, seed: int = 0, size: Tuple[int, int] 
             size=list(size), max_people=int(max_people), num_images=int(num),
             max_view_yaw=max_view_yaw, close_up_prob=float(close_up_prob),
             pitch_range=list(pitch_range or PITCH_RANGE),
+            fov_range=list(fov_range or FOV_RANGE),
             num_people_rendered=int(sum(r['num_rendered'] for r in records)),
             num_annotations=int(sum(len(r['people']) for r in records)),
             class_histogram={n: int(c) for n, c in zip(SEG_CLASSES, pixels)},

@@ -2,7 +2,7 @@
 import numpy as np
 
 from sapiens_mm.synthetic import render_sample
-from sapiens_mm.synthetic.scene import PITCH_RANGE, sample_scene
+from sapiens_mm.synthetic.scene import FOV_RANGE, PITCH_RANGE, sample_scene
 from sapiens_mm.synthetic.vocab import goliath_info
 
 SIZE = (128, 96)
@@ -89,3 +89,19 @@ def test_the_pitch_range_bounds_how_far_the_camera_looks_down():
     # the same uniform draw is mapped into each range
     np.testing.assert_allclose((narrow - 10) / 15, (wide - PITCH_RANGE[0]) /
                                (PITCH_RANGE[1] - PITCH_RANGE[0]), atol=1e-6)
+
+
+def test_the_fov_range_sets_the_focal_length_and_keeps_the_other_draws():
+    def cameras(fov_range):
+        return [sample_scene(np.random.default_rng([5, i]), SIZE, 1, fov_range=fov_range).camera
+                for i in range(12)]
+    default, fixed = cameras(None), cameras((50, 50))
+    fov = [np.rad2deg(2 * np.arctan(SIZE[0] / 2 / c.f)) for c in default]
+    assert min(fov) >= FOV_RANGE[0] - 1e-9 and max(fov) <= FOV_RANGE[1] + 1e-9
+    assert max(fov) - min(fov) > 5  # drawn
+    f50 = SIZE[0] / 2 / np.tan(np.deg2rad(25))
+    assert all(abs(c.f - f50) < 1e-9 for c in fixed)  # one focal length for every image
+    # the same draws otherwise: the camera looks the same way, from a distance that scales with
+    # the focal length (the person keeps its size in the picture)
+    for a, b in zip(default, fixed):
+        np.testing.assert_allclose(a.rot, b.rot, atol=1e-12)
