@@ -9,7 +9,8 @@ import torch
 from mmengine.structures import PixelData
 
 from sapiens_mm.evaluation.metrics import PointmapMetric
-from sapiens_mm.evaluation.metrics.pointmap_metric import align_to_mean_depth, sobel_normals
+from sapiens_mm.evaluation.metrics.pointmap_metric import (align_to_mean_depth, place_on_true_rays,
+                                                           sobel_normals)
 from tests.helpers.pointmap_cases import loss_case
 
 DATA = os.path.join(os.path.dirname(__file__), '..', 'data', 'pointmap')
@@ -134,3 +135,32 @@ def test_mean_depth_alignment_scales_the_prediction_along_its_rays():
     np.testing.assert_allclose(got, pred * gt[mask, 2].mean() / 3.0, rtol=1e-6)
     # no scale puts a map behind the camera in front of it: left as it is
     np.testing.assert_array_equal(align_to_mean_depth(-pred, gt, mask), -pred)
+
+
+def test_true_rays_keep_only_the_predicted_depth():
+    v, u = np.mgrid[0:12, 0:10].astype(np.float64)
+    z = 2.0 + 0.05 * v  # a tilted person seen by a camera of focal 20 px
+    mask = (u > 1) & (u < 8) & (v > 1) & (v < 10)
+    gt = np.stack([(u - 5) * z / 20, (v - 6) * z / 20, z], axis=-1) * mask[..., None]
+    t = lambda a: torch.from_numpy(a.transpose(2, 0, 1).astype(np.float32))[None]  # noqa
+    m = torch.from_numpy(mask)[None, None]
+    # the right depths, 1.2 times too far, seen through a wrong focal length (x and y 1.5 times
+    # too wide): mean-depth alignment fixes the distance but not x, y; the true rays fix both
+    wrong = gt * 1.2
+    wrong[..., :2] *= 1.5
+    aligned = PointmapMetric(align_mean_depth=True, prefix='aligned')
+    rays = PointmapMetric(on_true_rays=True, prefix='rays')
+    for metric in (aligned, rays):
+        metric.process(None, _samples(t(wrong), t(gt), m))
+    got = {**aligned.evaluate(1), **rays.evaluate(1)}
+    assert got['aligned/z_mae'] < 1e-5 and got['aligned/x_mae'] > 0.05
+    assert got['rays/l2_mean'] < 1e-5
+    # a flat prediction on the true rays: the error is the depth's alone, in z and through the
+    # rays in x and y
+    flat = gt.copy()
+    flat[..., 2] = np.where(mask, 7.0, 0)
+    got = place_on_true_rays(align_to_mean_depth(flat, gt, mask), gt, mask)
+    zbar = gt[mask, 2].mean()
+    np.testing.assert_allclose(got[mask, 2], zbar, rtol=1e-6)
+    np.testing.assert_allclose(got[mask, :2], gt[mask, :2] / gt[mask, 2:] * zbar, rtol=1e-6)
+    np.testing.assert_array_equal(got[~mask], flat[~mask] * zbar / 7.0)  # off the person: as is

@@ -137,7 +137,9 @@ def test_the_cli_scores_the_plane_on_the_configs_test_pipeline(baselines, tmp_pa
     read = json.loads((tmp_path / 'out' / 'pointmap' / 'baseline' / 'baseline.json').read_text())
     assert read == pytest.approx(exact)
     assert 0 < read['pointmap/l2_mean'] < 1 and 0 < read['pointmap/within_10_cm'] < 1
-    assert read['pointmap_aligned/l2_mean'] == pytest.approx(read['pointmap/l2_mean'], abs=1e-4)
+    # the plane has the person's mean depth and the true rays: every footing scores it alike
+    for key in ('pointmap_aligned/l2_mean', 'pointmap_rays/l2_mean'):
+        assert read[key] == pytest.approx(read['pointmap/l2_mean'], abs=1e-4)
     np.save(data / 'depth' / f'{ids[1]}.npy', np.full((64, 48), 3.1, np.float32))
     both_planes = baselines.pointmap_plane_baseline(config, str(data))
     assert both_planes['pointmap/l2_mean'] < 1e-4

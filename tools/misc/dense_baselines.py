@@ -102,11 +102,14 @@ def pointmap_plane_baseline(config: str, data_dir: str) -> dict:
     """``PointmapMetric`` of :func:`plane_pointmap` on every sample of ``config``'s test
     pipeline with ``data_root=data_dir``: the depth is the target's metric Z (canonical Z /
     ``s``), ``K`` the intrinsics at the network input (metainfo ``pointmap_K``), so the plane
-    is scored at the same size and in the same canonical units as the model. Returns the keys
-    ``pointmap/...`` and ``pointmap_aligned/...`` (the metric with ``align_mean_depth``, the
-    same numbers here: the plane already has the person's mean depth)."""
+    is scored at the same size and in the same canonical units as the model, by the metrics of
+    the config's ``test_evaluator`` (the tiny config's: ``pointmap/...``, ``pointmap_aligned/...``
+    and ``pointmap_rays/...``, the same numbers here: the plane already has the person's mean
+    depth and the true camera rays)."""
     from mmengine.config import Config
     from mmengine.registry import DATASETS, init_default_scope
+
+    from sapiens_mm.registry import METRICS
     cfg = Config.fromfile(config)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     dataset_cfg = cfg.test_dataloader.dataset
@@ -114,7 +117,13 @@ def pointmap_plane_baseline(config: str, data_dir: str) -> dict:
     dataset = DATASETS.build(dataset_cfg)
     focal = next((t.get('canonical_focal_length', 768.0) for t in dataset_cfg.pipeline
                   if t['type'] == 'GenerateCanonicalPointmap'), 768.0)
-    metrics = [PointmapMetric(), PointmapMetric(align_mean_depth=True, prefix='pointmap_aligned')]
+    evaluators = cfg.get('test_evaluator') or [dict(type='PointmapMetric')]
+    if isinstance(evaluators, dict):
+        evaluators = [evaluators]
+    metrics = [METRICS.build(e) for e in evaluators]
+    if not all(isinstance(m, PointmapMetric) for m in metrics):
+        raise ValueError(f'{config}: test_evaluator must be PointmapMetric entries, got '
+                         f'{[e["type"] for e in evaluators]}')
     for i in range(len(dataset)):
         sample = dataset[i]['data_samples']
         gt = sample.gt_pointmap.data  # (3, H, W) canonical

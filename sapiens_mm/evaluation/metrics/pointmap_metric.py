@@ -15,6 +15,13 @@ camera centre so that its mean depth on the person equals the target's
 which a single image cannot fix (a person and a larger one further away look the same). A
 baseline placed at the person's true mean depth gets that for free, so the demo compares
 models with it on this footing as well.
+
+With ``on_true_rays`` (not in the release; implies ``align_mean_depth``) the aligned
+prediction's depth is then put on the target's camera rays (:func:`place_on_true_rays`):
+x and y follow from z through the true camera, as for a baseline back-projected through the
+image's intrinsics. In the canonical frame x and y scale with ``s = 768 / fx``, which one
+image barely shows, while z does not (a person's canonical depth follows from its size in
+pixels); what remains is the depth along the body, the shape.
 """
 from typing import Dict, List, Sequence
 
@@ -25,7 +32,7 @@ from mmengine.logging import MMLogger
 
 from sapiens_mm.registry import METRICS
 
-__all__ = ['PointmapMetric', 'align_to_mean_depth', 'sobel_normals']
+__all__ = ['PointmapMetric', 'align_to_mean_depth', 'place_on_true_rays', 'sobel_normals']
 
 
 def sobel_normals(points: np.ndarray) -> np.ndarray:
@@ -51,6 +58,18 @@ def align_to_mean_depth(pred: np.ndarray, gt: np.ndarray, valid: np.ndarray) -> 
     return (pred * (gt[valid, 2].astype(np.float64).mean() / pred_z)).astype(pred.dtype)
 
 
+def place_on_true_rays(pred: np.ndarray, gt: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """(H, W, 3) predicted and target maps, (H, W) bool person mask -> the prediction with x
+    and y replaced, on the person, by ``pred z * (gt x / gt z, gt y / gt z)``: its depths on the
+    target's rays (the true camera's, read off the target map; pixels with ``gt z <= 0`` are
+    left as predicted)."""
+    out = pred.copy()
+    ok = valid & (gt[..., 2] > 0)
+    ray = gt[ok, :2].astype(np.float64) / gt[ok, 2:3].astype(np.float64)
+    out[ok, :2] = (ray * pred[ok, 2:3].astype(np.float64)).astype(pred.dtype)
+    return out
+
+
 @METRICS.register_module()
 class PointmapMetric(BaseMetric):
     """``pred_canonical_pointmap`` against ``gt_pointmap`` (both (3, H, W)) on
@@ -68,15 +87,19 @@ class PointmapMetric(BaseMetric):
         angle_thresholds (Sequence[float]): (5, 11.25, 22.5, 30) degrees.
         align_mean_depth (bool): scale each prediction to the target's mean depth on the
             person first (module docstring; not in the release). Defaults to False.
+        on_true_rays (bool): then also put its depths on the target's camera rays (module
+            docstring; not in the release). Defaults to False.
         collect_device, prefix: as mmengine's ``BaseMetric`` (prefix ``'pointmap'``).
     """
     default_prefix = 'pointmap'
 
     def __init__(self, distance_thresholds: Sequence[float] = (0.05, 0.10, 0.20),
                  angle_thresholds: Sequence[float] = (5.0, 11.25, 22.5, 30.0),
-                 align_mean_depth: bool = False, collect_device: str = 'cpu', prefix=None):
+                 align_mean_depth: bool = False, on_true_rays: bool = False,
+                 collect_device: str = 'cpu', prefix=None):
         super().__init__(collect_device=collect_device, prefix=prefix)
-        self.align_mean_depth = bool(align_mean_depth)
+        self.on_true_rays = bool(on_true_rays)
+        self.align_mean_depth = bool(align_mean_depth) or self.on_true_rays
         self.distance_thresholds = tuple(float(t) for t in distance_thresholds)
         self.angle_thresholds = tuple(float(t) for t in angle_thresholds)
 
@@ -103,6 +126,8 @@ class PointmapMetric(BaseMetric):
             pred, gt = pred.transpose(1, 2, 0), gt.transpose(1, 2, 0)
             if self.align_mean_depth:
                 pred = align_to_mean_depth(pred, gt, valid)
+            if self.on_true_rays:
+                pred = place_on_true_rays(pred, gt, valid)
             self.results.append(self.sums(pred, gt, valid))
 
     def sums(self, pred: np.ndarray, gt: np.ndarray, valid: np.ndarray) -> np.ndarray:
