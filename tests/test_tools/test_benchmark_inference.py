@@ -107,8 +107,9 @@ def test_benchmark_sapiens2_tiny_default_variants_share_normal_pointmap_pass(tmp
     default's lite variant dropped with a note); normals and pointmaps share one pass."""
     md, js = tmp_path / 'bench.md', tmp_path / 'bench.json'
     report = benchmark_inference.main([
-        '--arch', 'sapiens2_tiny', '--images', small_image(tmp_path), '--num-images', '1',
-        '--repeats', '1', '--pictures', 'off', '--markdown', str(md), '--json', str(js)])
+        '--arch', 'sapiens2_tiny', '--input-size', '96', '64', '--images',
+        small_image(tmp_path), '--num-images', '1', '--repeats', '1', '--pictures', 'off',
+        '--markdown', str(md), '--json', str(js)])
     assert "no 'lite fp32' variant for sapiens2_tiny" in capsys.readouterr().out
     assert report['args']['tasks'] == 'pose,seg,normal,pointmap'
     assert report['args']['variants'] == 'ours fp32,ours auto'
@@ -118,7 +119,7 @@ def test_benchmark_sapiens2_tiny_default_variants_share_normal_pointmap_pass(tmp
         assert f'| {row} | off |' in text
     assert 'x lite' not in text and 'lite post-processing' not in text
     assert "ours fp32 all4 groups: dense [['seg'], ['normal', 'pointmap']]" in text
-    assert 'sapiens2_tiny (all layers), model input 128x96' in text
+    assert 'sapiens2_tiny (all layers), model input 96x64,' in text
     import json
     assert json.loads(js.read_text())['args']['arch'] == 'sapiens2_tiny'
 

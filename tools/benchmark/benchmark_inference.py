@@ -1,18 +1,34 @@
-"""End-to-end inference speed per image: this project's inferencer vs the release's lite demo.
+"""End-to-end inference speed per image, Sapiens and Sapiens2: our inferencer vs the lite demo.
+
+This project's inferencer (torch and OpenVINO engines) against the v1 release's lite demo
+pipeline (Sapiens v1 only).
 
     python tools/benchmark/benchmark_inference.py [--arch sapiens_0.3b] [--layers 0] \
         [--images docs/images/random_background.jpg] [--num-images 2] [--repeats 2] \
         [--tasks pose,seg,depth,normal] [--pictures off,on] [--markdown docs/benchmarks.md]
+    # Sapiens2 0.4B: no lite variant; pose, seg, normal, pointmap (no depth model)
+    python tools/benchmark/benchmark_inference.py --arch sapiens2_0.4b --layers 0 \
+        --variants 'ours fp32,ours auto,openvino fp32,openvino auto' [--tasks ...]
+
+The family follows from ``--arch`` (:mod:`task_configs`): ``sapiens_*`` is Sapiens (v1; tasks
+pose, seg, depth, normal; ``sapiens_tiny`` the tiny synthetic configs), ``sapiens2_*`` is
+Sapiens2 (tasks pose, seg, normal, pointmap; ``sapiens2_tiny`` its tiny synthetic configs);
+``--tasks`` defaults to the family's four, and a task the family has no model of is an error.
 
 Seconds per image from the file on disk to the raw results written (read, preprocess, model,
-post-process to the original size, ``_seg.png`` / ``.npy`` / JSON; with pictures on also the
-pictures), for each task and for all four at once, with random weights shared by every variant
-(release-layout checkpoints written once; the four models get one common backbone, all with
-patch padding 2, so that the dense ones can share a pass), same images, variants timed
-round-robin in one run (median over ``--repeats`` rounds):
+post-process to the original size, ``_seg.png`` / ``.npy`` / ``.ply`` / JSON; with pictures on
+also the pictures), for each task and for all four at once, with random weights shared by every
+variant (release-layout checkpoints written once: v1 ``{task}.pth``, Sapiens2 flat
+``{task}.safetensors`` with the release's keys, ``decode_head.*`` and pose's ``conv_pose``;
+the four models get one common backbone, v1 all with patch padding 2, so that the dense ones
+can share a pass), same images, variants timed round-robin in one run (median over
+``--repeats`` rounds):
 
-* ``lite fp32``: :mod:`lite_pipeline` - the release's ``lite/demo/vis_*.py`` pre- and
-  post-processing around the eager fp32 model (one model, one image at a time);
+* ``lite fp32`` (Sapiens v1 only): :mod:`lite_pipeline` - the v1 release's
+  ``lite/demo/vis_*.py`` pre- and post-processing around the eager fp32 model (one model, one
+  image at a time). The lite demos have no Sapiens2 models: for a ``sapiens2_*`` arch the
+  default variants leave it out with a printed note, and naming it in ``--variants`` is an
+  error;
 * ``ours fp32``: :class:`~sapiens_mm.apis.SapiensInferencer` with ``precision='fp32'``
   (fused fp32 backbone, resize once);
 * ``ours auto``: ``precision='auto'`` (bf16 where the device has native bf16, see
@@ -29,15 +45,29 @@ round-robin in one run (median over ``--repeats`` rounds):
   (``--overhead-repeats`` calls each, round-robin) and the start of a second process with the
   cached model against the first conversion.
 
-``all4`` runs the four models on each image in one inferencer (shared dense pass; pose
-top-down); ``lite`` has no such mode, its all4 figure is the sum of its four runs. Printed and
-written: the machine (CPU flags AVX-512 / AVX-512-BF16 / AMX, threads), the load average
+``all4`` runs the four models on each image in one inferencer (shared dense pass where the
+inputs agree; pose top-down); ``lite`` has no such mode, its all4 figure is the sum of its four
+runs. Sapiens2's dense inputs differ by task in the release (seg stretches the image to the
+input, normals and pointmaps fit it inside and centre-pad): the normal model gets the
+pointmap's letterbox step (the same pixels as its ``FitAndCentrePad``), so normals and
+pointmaps share one pass and seg has its own; the table's ``groups`` line says which. Printed
+and written: the machine (CPU flags AVX-512 / AVX-512-BF16 / AMX, threads), the load average
 before and after, the table, the ratios to ``lite fp32`` and, for ``all4``, to the sum of the
-separate runs; and the agreement of the outputs: ours fp32 against the lite post-processing of
-the same head output (must agree: seg labels, depth / normal relative error, keypoints px),
-ours bf16 against ours fp32, and ours against the full lite pipeline (different crop,
-normalisation constants, flip test). ``--layers L`` keeps L of the backbone's layers (heads
-stay full size), to fit a loaded machine; the table says so. Asserts nothing.
+separate runs; and the agreement of the outputs on the first image: (v1) ours fp32 against the
+lite post-processing of the same head output (must agree: seg labels, depth / normal relative
+error, keypoints px) and against the full lite pipeline (different crop, normalisation
+constants, flip test); (both) ours bf16 against ours fp32 and each OpenVINO variant against
+ours fp32 (torch); pointmaps as the largest difference of the metric XYZ map (metres) relative
+to its largest ``|xyz|``. With random weights the pose heatmaps are nearly flat and their
+keypoints (UDP + DARK) can land far outside the image, so pose agreement is only meaningful
+where the two computations are the same (OpenVINO fp32 vs torch fp32).
+
+``--layers L`` keeps L of the backbone's layers (heads stay full size), to fit a loaded
+machine; the table says so (Sapiens2: L < 17 leaves no GQA block). ``--input-size H W`` sizes
+every config (:func:`task_configs.sized_config`); the Sapiens2 pointmap head is built for it
+(its scale branch flattens the feature map, so the size is fixed per model: fine for random
+weights, not for a released file) and a size its stride-2 scale convolutions cannot take (a
+1x1 map, e.g. 64x48 for 0.4B) is refused naming the size. Asserts nothing.
 """
 import argparse
 import gc
