@@ -132,7 +132,10 @@ def test_benchmark_openvino_variant_on_sapiens2_tiny(tmp_path):
         '--arch', 'sapiens2_tiny', '--input-size', '96', '64', '--images',
         small_image(tmp_path), '--num-images', '1', '--repeats', '1', '--pictures', 'off',
         '--tasks', 'seg,pointmap', '--variants', 'ours fp32,openvino fp32',
-        '--overhead-repeats', '1', '--no-second-process', '--markdown', str(md)])
+        '--overhead-repeats', '1', '--no-second-process', '--markdown', str(md), '--json',
+        str(tmp_path / 'bench.json')])
+    import json
+    assert json.loads((tmp_path / 'bench.json').read_text())['times'] == report['times']
     assert sorted(report['times']) == sorted(
         f'{v}|{t}|False' for v in ('ours fp32', 'openvino fp32')
         for t in ('seg', 'pointmap', 'all4'))
