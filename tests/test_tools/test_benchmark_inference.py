@@ -109,7 +109,7 @@ def test_benchmark_sapiens2_tiny_default_variants_share_normal_pointmap_pass(tmp
     report = benchmark_inference.main([
         '--arch', 'sapiens2_tiny', '--input-size', '96', '64', '--images',
         small_image(tmp_path), '--num-images', '1', '--repeats', '1', '--pictures', 'off',
-        '--markdown', str(md), '--json', str(js)])
+        '--no-agreement', '--markdown', str(md), '--json', str(js)])
     assert "no 'lite fp32' variant for sapiens2_tiny" in capsys.readouterr().out
     assert report['args']['tasks'] == 'pose,seg,normal,pointmap'
     assert report['args']['variants'] == 'ours fp32,ours auto'
@@ -117,7 +117,7 @@ def test_benchmark_sapiens2_tiny_default_variants_share_normal_pointmap_pass(tmp
     text = md.read_text()
     for row in ('pose', 'seg', 'normal', 'pointmap', 'all4'):
         assert f'| {row} | off |' in text
-    assert 'x lite' not in text and 'lite post-processing' not in text
+    assert 'x lite' not in text and 'lite fp32' not in text
     assert "ours fp32 all4 groups: dense [['seg'], ['normal', 'pointmap']]" in text
     assert 'sapiens2_tiny (all layers), model input 96x64,' in text
     import json

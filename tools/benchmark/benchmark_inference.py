@@ -68,6 +68,16 @@ every config (:func:`task_configs.sized_config`); the Sapiens2 pointmap head is 
 (its scale branch flattens the feature map, so the size is fixed per model: fine for random
 weights, not for a released file) and a size its stride-2 scale convolutions cannot take (a
 1x1 map, e.g. 64x48 for 0.4B) is refused naming the size. Asserts nothing.
+
+Memory: each variant holds its own models (one backbone module per inferencer), and each
+OpenVINO variant also the compiled graphs of the all4 groups and of the single-task rows, each
+graph with its own backbone. Peak RSS measured for Sapiens2 0.4B with 1 and 3 layers (256x192
+input, one process): all4 with ``ours fp32,ours auto`` 4.2 / 5.1 GB, with
+``ours fp32,openvino fp32`` 9.0 / 11.1 GB, with the four variants 12.3 GB (1 layer); pointmap
+alone with the four variants 6.2 / 7.4 GB, 10.0 GB at 1024x768 (1 layer). Extrapolated to all
+24 layers at 1024x768, all4 with an OpenVINO variant (about 28-33 GB) does not fit a 24 GiB
+machine, nor does pointmap with the four variants (about 23 GB): run those per task and per
+precision pair (``ours fp32,openvino fp32`` / ``ours auto,openvino auto``).
 """
 import argparse
 import gc
