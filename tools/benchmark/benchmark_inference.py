@@ -1,18 +1,34 @@
-"""End-to-end inference speed per image: this project's inferencer vs the release's lite demo.
+"""End-to-end inference speed per image, Sapiens and Sapiens2: our inferencer vs the lite demo.
+
+This project's inferencer (torch and OpenVINO engines) against the v1 release's lite demo
+pipeline (Sapiens v1 only).
 
     python tools/benchmark/benchmark_inference.py [--arch sapiens_0.3b] [--layers 0] \
         [--images docs/images/random_background.jpg] [--num-images 2] [--repeats 2] \
         [--tasks pose,seg,depth,normal] [--pictures off,on] [--markdown docs/benchmarks.md]
+    # Sapiens2 0.4B: no lite variant; pose, seg, normal, pointmap (no depth model)
+    python tools/benchmark/benchmark_inference.py --arch sapiens2_0.4b --layers 0 \
+        --variants 'ours fp32,ours auto,openvino fp32,openvino auto' [--tasks ...]
+
+The family follows from ``--arch`` (:mod:`task_configs`): ``sapiens_*`` is Sapiens (v1; tasks
+pose, seg, depth, normal; ``sapiens_tiny`` the tiny synthetic configs), ``sapiens2_*`` is
+Sapiens2 (tasks pose, seg, normal, pointmap; ``sapiens2_tiny`` its tiny synthetic configs);
+``--tasks`` defaults to the family's four, and a task the family has no model of is an error.
 
 Seconds per image from the file on disk to the raw results written (read, preprocess, model,
-post-process to the original size, ``_seg.png`` / ``.npy`` / JSON; with pictures on also the
-pictures), for each task and for all four at once, with random weights shared by every variant
-(release-layout checkpoints written once; the four models get one common backbone, all with
-patch padding 2, so that the dense ones can share a pass), same images, variants timed
-round-robin in one run (median over ``--repeats`` rounds):
+post-process to the original size, ``_seg.png`` / ``.npy`` / ``.ply`` / JSON; with pictures on
+also the pictures), for each task and for all four at once, with random weights shared by every
+variant (release-layout checkpoints written once: v1 ``{task}.pth``, Sapiens2 flat
+``{task}.safetensors`` with the release's keys, ``decode_head.*`` and pose's ``conv_pose``;
+the four models get one common backbone, v1 all with patch padding 2, so that the dense ones
+can share a pass), same images, variants timed round-robin in one run (median over
+``--repeats`` rounds):
 
-* ``lite fp32``: :mod:`lite_pipeline` - the release's ``lite/demo/vis_*.py`` pre- and
-  post-processing around the eager fp32 model (one model, one image at a time);
+* ``lite fp32`` (Sapiens v1 only): :mod:`lite_pipeline` - the v1 release's
+  ``lite/demo/vis_*.py`` pre- and post-processing around the eager fp32 model (one model, one
+  image at a time). The lite demos have no Sapiens2 models: for a ``sapiens2_*`` arch the
+  default variants leave it out with a printed note, and naming it in ``--variants`` is an
+  error;
 * ``ours fp32``: :class:`~sapiens_mm.apis.SapiensInferencer` with ``precision='fp32'``
   (fused fp32 backbone, resize once);
 * ``ours auto``: ``precision='auto'`` (bf16 where the device has native bf16, see
@@ -29,15 +45,39 @@ round-robin in one run (median over ``--repeats`` rounds):
   (``--overhead-repeats`` calls each, round-robin) and the start of a second process with the
   cached model against the first conversion.
 
-``all4`` runs the four models on each image in one inferencer (shared dense pass; pose
-top-down); ``lite`` has no such mode, its all4 figure is the sum of its four runs. Printed and
-written: the machine (CPU flags AVX-512 / AVX-512-BF16 / AMX, threads), the load average
+``all4`` runs the four models on each image in one inferencer (shared dense pass where the
+inputs agree; pose top-down); ``lite`` has no such mode, its all4 figure is the sum of its four
+runs. Sapiens2's dense inputs differ by task in the release (seg stretches the image to the
+input, normals and pointmaps fit it inside and centre-pad): the normal model gets the
+pointmap's letterbox step (the same pixels as its ``FitAndCentrePad``), so normals and
+pointmaps share one pass and seg has its own; the table's ``groups`` line says which. Printed
+and written: the machine (CPU flags AVX-512 / AVX-512-BF16 / AMX, threads), the load average
 before and after, the table, the ratios to ``lite fp32`` and, for ``all4``, to the sum of the
-separate runs; and the agreement of the outputs: ours fp32 against the lite post-processing of
-the same head output (must agree: seg labels, depth / normal relative error, keypoints px),
-ours bf16 against ours fp32, and ours against the full lite pipeline (different crop,
-normalisation constants, flip test). ``--layers L`` keeps L of the backbone's layers (heads
-stay full size), to fit a loaded machine; the table says so. Asserts nothing.
+separate runs; and the agreement of the outputs on the first image: (v1) ours fp32 against the
+lite post-processing of the same head output (must agree: seg labels, depth / normal relative
+error, keypoints px) and against the full lite pipeline (different crop, normalisation
+constants, flip test); (both) ours bf16 against ours fp32 and each OpenVINO variant against
+ours fp32 (torch); pointmaps as the largest difference of the metric XYZ map (metres) relative
+to its largest ``|xyz|``. With random weights the pose heatmaps are nearly flat and their
+keypoints (UDP + DARK) can land far outside the image, so pose agreement is only meaningful
+where the two computations are the same (OpenVINO fp32 vs torch fp32).
+
+``--layers L`` keeps L of the backbone's layers (heads stay full size), to fit a loaded
+machine; the table says so (Sapiens2: L < 17 leaves no GQA block). ``--input-size H W`` sizes
+every config (:func:`task_configs.sized_config`); the Sapiens2 pointmap head is built for it
+(its scale branch flattens the feature map, so the size is fixed per model: fine for random
+weights, not for a released file) and a size its stride-2 scale convolutions cannot take (a
+1x1 map, e.g. 64x48 for 0.4B) is refused naming the size. Asserts nothing.
+
+Memory: each variant holds its own models (one backbone module per inferencer), and each
+OpenVINO variant also the compiled graphs of the all4 groups and of the single-task rows, each
+graph with its own backbone. Peak RSS measured for Sapiens2 0.4B with 1 and 3 layers (256x192
+input, one process): all4 with ``ours fp32,ours auto`` 4.2 / 5.1 GB, with
+``ours fp32,openvino fp32`` 9.0 / 11.1 GB, with the four variants 12.3 GB (1 layer); pointmap
+alone with the four variants 6.2 / 7.4 GB, 10.0 GB at 1024x768 (1 layer). Extrapolated to all
+24 layers at 1024x768, all4 with an OpenVINO variant (about 28-33 GB) does not fit a 24 GiB
+machine, nor does pointmap with the four variants (about 23 GB): run those per task and per
+precision pair (``ours fp32,openvino fp32`` / ``ours auto,openvino auto``).
 """
 import argparse
 import gc
@@ -57,9 +97,9 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from lite_pipeline import (lite_dense, lite_pose_crop, lite_pose_decode,  # noqa: E402
                            lite_preprocess)
 from markdown_section import load_average, publish  # noqa: E402
-from task_configs import config_path  # noqa: E402
+from task_configs import TASKS as FAMILY_TASKS  # noqa: E402
+from task_configs import family, sized_config  # noqa: E402
 
-TASKS = ('pose', 'seg', 'depth', 'normal')
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
@@ -80,47 +120,59 @@ def cpu_flags() -> str:
             f'{cpu_has_native_bf16()}')
 
 
-def resize_config(cfg, task: str, hw) -> None:
-    """Set the model input of a task config to (H, W) (pipelines, preprocessor, backbone,
-    pose codec), in place."""
-    h, w = hw
-    cfg.model.backbone.img_size = (h, w)
-    steps = list(cfg.test_dataloader.dataset.pipeline)
-    for t in steps:
-        if t['type'] == 'TopdownAffine':
-            t['input_size'] = (w, h)
-        if t['type'] == 'Resize':
-            t['scale'] = (w, h)
-    cfg.test_dataloader.dataset.pipeline = steps
-    if task == 'pose':
-        cfg.model.head.decoder.input_size = (w, h)
-        cfg.model.head.decoder.heatmap_size = (w // 4, h // 4)
-    else:
-        cfg.model.data_preprocessor.size = (h, w)
+def letterbox_step(h: int, w: int) -> dict:
+    """The Sapiens2 pointmap inference's input step at (H, W) = (h, w): fit inside keeping the
+    aspect (floor sizes, bilinear), centre-pad with 0."""
+    return dict(type='PointmapResize', height=h, width=w, rounding='floor')
 
 
-def make_configs(arch: str, layers: int, hw=None):
-    from mmengine.config import Config
-    from sapiens_mm.models.backbones import SAPIENS_ARCHS
+def make_configs(arch: str, layers: int, hw=None, tasks=None):
+    """Each task's config for ``arch`` (at input ``hw`` = (H, W), None: the configs' own),
+    random weights, one backbone config for all tasks: Sapiens (v1) with patch padding 2
+    everywhere (the release's seg/depth use 0), Sapiens2's are equal already. ``layers`` > 0
+    keeps that many backbone blocks (Sapiens2: fewer than 17 leave no GQA block, the release
+    has MHSA in the first and last 8). Sapiens2 normals get the pointmap's letterbox step
+    (``PointmapResize`` with floor rounding: the same pixels as the normal config's
+    ``FitAndCentrePad``, checked in the tests) so that the normal and pointmap models share a
+    backbone pass; segmentation keeps its stretch (``AreaOrCubicResize``), a pass of its
+    own."""
+    from sapiens_mm.models.backbones import SAPIENS_ARCHS, SAPIENS2_ARCHS
+    v2 = family(arch) == 'v2'
     cfgs = {}
-    for t in TASKS:
-        cfg = Config.fromfile(osp.join(ROOT, config_path(t, arch)))
-        cfg.model.backbone.patch_cfg = dict(padding=2)  # one backbone config for all four
-        cfg.model.backbone.init_cfg = None
+    for t in tasks or FAMILY_TASKS[family(arch)]:
+        cfg = sized_config(t, arch, hw)
+        if not v2:
+            cfg.model.backbone.patch_cfg = dict(padding=2)  # one backbone config for all four
         if layers:
-            a = dict(SAPIENS_ARCHS[cfg.model.backbone.arch] if isinstance(
+            zoo = SAPIENS2_ARCHS if v2 else SAPIENS_ARCHS
+            a = dict(zoo[cfg.model.backbone.arch] if isinstance(
                 cfg.model.backbone.arch, str) else cfg.model.backbone.arch)
             a['num_layers'] = layers
             cfg.model.backbone.arch = a
             cfg.model.backbone.out_indices = -1
-        if hw:
-            resize_config(cfg, t, hw)
+        if v2 and t == 'normal':
+            h, w = cfg.model.data_preprocessor.size
+            cfg.test_dataloader.dataset.pipeline = [
+                letterbox_step(h, w) if s['type'] == 'FitAndCentrePad' else s
+                for s in cfg.test_dataloader.dataset.pipeline]
         cfgs[t] = cfg
     return cfgs
 
 
+def release_keys(task: str, sd: dict) -> dict:
+    """A Sapiens2 task model's state dict with the release's task-file key names: the head
+    under ``decode_head.`` and pose's ``final_layer`` as ``conv_pose`` (what
+    ``sapiens_mm/checkpoint/release_keys.py`` maps back)."""
+    if task != 'pose':
+        return sd
+    return {('decode_head.' + k[len('head.'):].replace('final_layer.', 'conv_pose.')
+             if k.startswith('head.') else k): v for k, v in sd.items()}
+
+
 def write_checkpoints(cfgs, folder):
-    """Random weights (std 0.02), one backbone for all, as release-layout task files."""
+    """Random weights (std 0.02), one backbone for all, as release-layout task files: Sapiens
+    ``{task}.pth`` (``state_dict`` + ``meta``), Sapiens2 flat ``{task}.safetensors`` with the
+    release's keys (:func:`release_keys`)."""
     from sapiens_mm.apis.inferencers import build_task_model
     torch.manual_seed(0)
     paths, backbone = {}, None
@@ -132,9 +184,14 @@ def write_checkpoints(cfgs, folder):
         if backbone is None:
             backbone = {k: v for k, v in sd.items() if k.startswith('backbone.')}
         sd.update({k: v for k, v in backbone.items() if sd[k].shape == v.shape})
-        paths[t] = osp.join(folder, f'{t}.pth')
-        torch.save({'state_dict': sd, 'meta': {}}, paths[t])
-        del model
+        if cfg.model.backbone.type == 'Sapiens2ViT':
+            from safetensors.torch import save_file
+            paths[t] = osp.join(folder, f'{t}.safetensors')
+            save_file({k: v.contiguous() for k, v in release_keys(t, sd).items()}, paths[t])
+        else:
+            paths[t] = osp.join(folder, f'{t}.pth')
+            torch.save({'state_dict': sd, 'meta': {}}, paths[t])
+        del model, sd
     return paths
 
 
@@ -192,10 +249,12 @@ class Lite:
 
 
 def agreement(task, a, b) -> str:
-    """How close result ``b`` is to ``a`` (same task)."""
+    """How close result ``b`` is to ``a`` (same task): seg labels equal; depth and pointmap
+    (metric XYZ) max abs difference relative to the largest ``|a|``; normals mean angle;
+    pose mean keypoint distance (px)."""
     if task == 'seg':
         return f'{100 * (a == b).mean():.2f} % labels equal'
-    if task == 'depth':
+    if task in ('depth', 'pointmap'):  # pointmap: the metric XYZ map (H, W, 3), metres
         return f'rel {np.abs(a - b).max() / max(np.abs(a).max(), 1e-12):.1e}'
     if task == 'normal':  # directions (the lite demo's vectors are slightly shorter than 1)
         a = a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)
@@ -209,6 +268,41 @@ def pose_kpts(pred):
     return np.asarray(pred['pose'][0]['keypoints'], np.float32)
 
 
+def check_tasks_and_variants(parser, args):
+    """The tasks (in the family's order) and variants of ``args``, or an argparse error naming
+    the argument: an unknown arch family, a task the family has no model of, ``lite fp32``
+    named for a Sapiens2 arch (dropped with a note when it is only the default), a pointmap
+    input size the head cannot take."""
+    try:
+        fam = family(args.arch)
+    except ValueError as e:
+        parser.error(f'--arch: {e}')
+    known = FAMILY_TASKS[fam]
+    asked = args.tasks.split(',') if args.tasks else list(known)
+    wrong = [t for t in asked if t not in known]
+    if wrong:
+        parser.error(f'--tasks: {", ".join(wrong)} not among the {args.arch} tasks '
+                     f'({", ".join(known)})')
+    tasks = [t for t in known if t in asked]
+    if args.variants:
+        variants = args.variants.split(',')
+        if fam == 'v2' and 'lite fp32' in variants:
+            parser.error(f"--variants: 'lite fp32' is the Sapiens (v1) release's lite demo "
+                         f'pipeline, which has no Sapiens2 models; not for --arch {args.arch}')
+    else:
+        variants = ['lite fp32', 'ours fp32', 'ours auto']
+        if fam == 'v2':
+            variants.remove('lite fp32')
+            print(f"note: no 'lite fp32' variant for {args.arch} (the lite demo pipeline is "
+                  "the Sapiens (v1) release's): ours and OpenVINO only", flush=True)
+    if 'pointmap' in tasks and args.input_size:
+        try:
+            sized_config('pointmap', args.arch, args.input_size)
+        except ValueError as e:
+            parser.error(f'--input-size: {e}')
+    return tasks, variants
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--arch', default='sapiens_0.3b')
@@ -218,9 +312,13 @@ def main(argv=None):
     p.add_argument('--images', default=osp.join(ROOT, 'docs', 'images', 'random_background.jpg'))
     p.add_argument('--num-images', type=int, default=2)
     p.add_argument('--repeats', type=int, default=2)
-    p.add_argument('--tasks', default=','.join(TASKS))
+    p.add_argument('--tasks', help='comma-separated; default: all four of the family '
+                   '(Sapiens: pose,seg,depth,normal; Sapiens2: pose,seg,normal,pointmap)')
     p.add_argument('--pictures', default='off,on')
-    p.add_argument('--variants', default='lite fp32,ours fp32,ours auto')
+    p.add_argument('--variants', help="comma-separated; default 'lite fp32,ours fp32,ours "
+                   "auto' (Sapiens2: 'ours fp32,ours auto', with a printed note: 'lite fp32' "
+                   "is the Sapiens (v1) release's lite demo pipeline, which has no Sapiens2 "
+                   "models; named for a sapiens2_* arch it is an error)")
     p.add_argument('--threads', type=int, default=0)
     p.add_argument('--no-agreement', action='store_true',
                    help='skip the output agreement notes (they build the models again)')
@@ -238,8 +336,8 @@ def main(argv=None):
     import sapiens_mm  # noqa: F401
     from sapiens_mm.apis import SapiensInferencer
     from sapiens_mm.apis.inferencers import build_task_model
-    tasks = [t for t in TASKS if t in args.tasks.split(',')]
-    variants = args.variants.split(',')
+    tasks, variants = check_tasks_and_variants(p, args)
+    args.tasks, args.variants = ','.join(tasks), ','.join(variants)  # as run, for the report
     pictures = [v == 'on' for v in args.pictures.split(',')]
     tmp = tempfile.mkdtemp(prefix='bench_infer_')
     os.environ['SAPIENS_MM_CACHE'] = osp.join(tmp, 'model_cache')  # first conversions timed
@@ -255,7 +353,7 @@ def main(argv=None):
         for i in range(args.num_images):  # different pixels, same size
             images.append(osp.join(src, f'img{i}.jpg'))
             cv2.imwrite(images[-1], np.roll(base, 37 * i, axis=1))
-        cfgs = make_configs(args.arch, args.layers, args.input_size)
+        cfgs = make_configs(args.arch, args.layers, args.input_size, tasks)
         ckpts = write_checkpoints({t: cfgs[t] for t in tasks}, tmp)
         runners = {}  # (variant, task or 'all4') -> callable(out_dir, pictures)
         warmups = {}  # compiled variants: seconds of compilation + first image
@@ -328,14 +426,16 @@ def main(argv=None):
         del runners, outs  # the timed models leave memory before the agreement models come
         gc.collect()
         # agreement on the first image (models built one task at a time)
-        notes = [] if args.no_agreement else agreement_notes(tasks, cfgs, ckpts, images[0],
-                                                             variants)
+        notes = [] if args.no_agreement else agreement_notes(
+            tasks, cfgs, ckpts, images[0], variants, with_lite=family(args.arch) == 'v1')
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     runners = has
     med = {k: statistics.median(v) for k, v in times.items()}
     layers = f'{args.layers} of its layers' if args.layers else 'all layers'
-    size = 'x'.join(map(str, args.input_size)) if args.input_size else "the configs' (1024x768)"
+    h, w = cfgs[tasks[0]].model.data_preprocessor.size if tasks[0] != 'pose' else \
+        cfgs['pose'].model.head.decoder.input_size[::-1]
+    size = f'{h}x{w}' + ('' if args.input_size else " (the configs')")
     # ratios to the lite pipeline only when it ran (its column is the first)
     compared = [v for v in variants if v != 'lite fp32'] if variants[0] == 'lite fp32' else []
     lines = [f'{args.arch} ({layers}), model input {size}, {args.num_images} images of '
@@ -471,53 +571,21 @@ def openvino_notes(variant, inf, tasks, cfgs, ckpts, tmp, args) -> list:
 
 
 @torch.no_grad()
-def agreement_notes(tasks, cfgs, ckpts, path, variants):
-    """Ours fp32 vs the lite post-processing of the same head output; bf16 vs fp32; ours vs
-    the whole lite pipeline."""
+def agreement_notes(tasks, cfgs, ckpts, path, variants, with_lite=True):
+    """Ours fp32 vs the lite post-processing of the same head output and vs the whole lite
+    pipeline (``with_lite``: Sapiens v1 only, the lite demo has no Sapiens2 models); ours bf16
+    vs ours fp32; each OpenVINO variant vs ours fp32 (torch)."""
     from sapiens_mm.apis import SapiensInferencer
-    from sapiens_mm.apis.inferencers import build_task_model
     img = cv2.imread(path)
     notes = []
     for t in tasks:
         spec = [(cfgs[t], ckpts[t])]
         f32 = SapiensInferencer(spec, device='cpu', precision='fp32', flip_test=False,
                                 engine='torch')
-        tm = f32.models[t]
         ours = f32(path)['predictions'][0]
-        plain = Lite(build_task_model(cfgs[t], ckpts[t], 'cpu'))
-        full_lite = plain(path, tempfile.mkdtemp(), False)
-        if t == 'pose':
-            crop = tm.pipeline(dict(img=img, bbox=np.array([[0, 0, img.shape[1], img.shape[0]]],
-                                                          np.float32),
-                                    bbox_score=np.ones(1, np.float32), **tm.model.dataset_meta))
-            data = tm.model.data_preprocessor(
-                __import__('mmengine').dataset.pseudo_collate([crop]), False)
-            hm = tm.model.head.forward(tm.model.extract_feat(data['inputs']))[0].numpy()
-            c = crop['data_samples'].metainfo['input_center']
-            s = crop['data_samples'].metainfo['input_scale']
-            ref, _ = lite_pose_decode(hm, c, s, tm.input_size[::-1])
-            notes.append(f'pose, ours fp32 (no flip) vs lite decode (UDP+DARK k=11) of the '
-                         f'same heatmaps: {agreement(t, ref, pose_kpts(ours))}')
-            other = pose_kpts(ours)
-        else:
-            sample = tm.pipeline(dict(img=img))
-            data = tm.model.data_preprocessor(
-                __import__('mmengine').dataset.pseudo_collate([sample]), False)
-            out = tm.model.decode_head.forward(tm.model.extract_feat(data['inputs']))[0]
-            ref = lite_dense(t, out, img.shape[:2])
-            notes.append(f'{t}, ours fp32 vs lite post-processing of the same head output: '
-                         f'{agreement(t, ref, ours[t])}')
-            pred = tm.model.predict(data['inputs'], data['data_samples'])[0]  # mmseg's path
-            twice = {'seg': lambda p: p.pred_sem_seg.data[0].to(torch.uint8).numpy(),
-                     'depth': lambda p: p.pred_depth_map.data[0].float().numpy(),
-                     'normal': lambda p: p.pred_normal_map.data.float().permute(
-                         1, 2, 0).numpy()}[t](pred)
-            notes.append(f'{t}, mmseg predict (resized twice: input size, then image) vs '
-                         f'resized once: {agreement(t, ours[t], twice)}')
-            other = ours[t]
-        notes.append(f'{t}, ours fp32 vs the whole lite pipeline (rounded mean/std'
-                     + (', image-aspect crop' if t == 'pose' else '') + f'): '
-                     f'{agreement(t, full_lite, other)}')
+        other = pose_kpts(ours) if t == 'pose' else ours[t]
+        if with_lite:
+            notes += lite_notes(t, f32.models[t], cfgs[t], ckpts[t], path, img, ours)
         if any(v.startswith('ours auto') for v in variants):
             b = SapiensInferencer(spec, device='cpu', precision='auto', flip_test=False,
                                   engine='torch')
@@ -525,6 +593,9 @@ def agreement_notes(tasks, cfgs, ckpts, path, variants):
                 res = b(path)['predictions'][0]
                 notes.append(f'{t}, ours bf16 vs ours fp32: '
                              f'{agreement(t, other, pose_kpts(res) if t == "pose" else res[t])}')
+            else:
+                notes.append(f'{t}, ours auto is fp32 on this CPU (no native bf16): no bf16 '
+                             'agreement')
             del b
         for v in variants:  # the OpenVINO engine (its models are in the model cache by now)
             if v.startswith('openvino') and not v.endswith('noflip'):
@@ -534,9 +605,53 @@ def agreement_notes(tasks, cfgs, ckpts, path, variants):
                 notes.append(f'{t}, {v} ({o.engine.precision()}) vs ours fp32: '
                              f'{agreement(t, other, pose_kpts(res) if t == "pose" else res[t])}')
                 del o
-        print(notes[-1], flush=True)
-        del f32, plain, tm
+        if notes:
+            print(notes[-1], flush=True)
+        del f32
         gc.collect()  # one task's models at a time
+    return notes
+
+
+def lite_notes(t, tm, cfg, ckpt, path, img, ours) -> list:
+    """Sapiens v1: ours fp32 (``ours``, no flip) against the lite post-processing of the same
+    head output, mmseg's predict (resized twice) against ours (resized once), and ours against
+    the whole lite pipeline."""
+    from mmengine.dataset import pseudo_collate
+    from sapiens_mm.apis.inferencers import build_task_model
+    notes = []
+    plain = Lite(build_task_model(cfg, ckpt, 'cpu'))
+    full_lite = plain(path, tempfile.mkdtemp(), False)
+    if t == 'pose':
+        crop = tm.pipeline(dict(img=img, bbox=np.array([[0, 0, img.shape[1], img.shape[0]]],
+                                                      np.float32),
+                                bbox_score=np.ones(1, np.float32), **tm.model.dataset_meta))
+        data = tm.model.data_preprocessor(pseudo_collate([crop]), False)
+        hm = tm.model.head.forward(tm.model.extract_feat(data['inputs']))[0].numpy()
+        c = crop['data_samples'].metainfo['input_center']
+        s = crop['data_samples'].metainfo['input_scale']
+        ref, _ = lite_pose_decode(hm, c, s, tm.input_size[::-1])
+        notes.append(f'pose, ours fp32 (no flip) vs lite decode (UDP+DARK k=11) of the '
+                     f'same heatmaps: {agreement(t, ref, pose_kpts(ours))}')
+        other = pose_kpts(ours)
+    else:
+        sample = tm.pipeline(dict(img=img))
+        data = tm.model.data_preprocessor(pseudo_collate([sample]), False)
+        out = tm.model.decode_head.forward(tm.model.extract_feat(data['inputs']))[0]
+        ref = lite_dense(t, out, img.shape[:2])
+        notes.append(f'{t}, ours fp32 vs lite post-processing of the same head output: '
+                     f'{agreement(t, ref, ours[t])}')
+        pred = tm.model.predict(data['inputs'], data['data_samples'])[0]  # mmseg's path
+        twice = {'seg': lambda p: p.pred_sem_seg.data[0].to(torch.uint8).numpy(),
+                 'depth': lambda p: p.pred_depth_map.data[0].float().numpy(),
+                 'normal': lambda p: p.pred_normal_map.data.float().permute(
+                     1, 2, 0).numpy()}[t](pred)
+        notes.append(f'{t}, mmseg predict (resized twice: input size, then image) vs '
+                     f'resized once: {agreement(t, ours[t], twice)}')
+        other = ours[t]
+    notes.append(f'{t}, ours fp32 vs the whole lite pipeline (rounded mean/std'
+                 + (', image-aspect crop' if t == 'pose' else '') + f'): '
+                 f'{agreement(t, full_lite, other)}')
+    del plain
     return notes
 
 
