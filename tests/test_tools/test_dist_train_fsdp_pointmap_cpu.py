@@ -43,7 +43,7 @@ default_hooks = dict(checkpoint=dict(interval=3, save_best=None), logger=dict(in
     for r in (0, 1):
         wrap = json.loads((work / f'wrap_rank{r}.json').read_text())
         assert wrap['wrapper'] == 'MMFullyShardedDataParallel'
-        assert wrap['fsdp_units'] == 18 + 1 and wrap['checkpointed'] == 18
+        assert wrap['fsdp_units'] == 4 + 1 and wrap['checkpointed'] == 4  # the tiny config's
         assert wrap['param_dtype'] == 'None'  # no FSDP mixed precision: fp32 compute
         assert wrap['sharded'] is True
     per_rank = losses(work)

@@ -126,6 +126,12 @@ def sized_config(task: str, arch: str, hw: Optional[Tuple[int, int]] = None):
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, config_path(task, arch)))
     cfg.model.backbone.init_cfg = None
+    if arch == 'sapiens2_tiny' and cfg.model.backbone.arch != arch:
+        # the tiny pointmap config trains a 128-wide, 4-layer encoder for the demo; here every
+        # task gets the same sapiens2_tiny encoder, so that the tasks can share it
+        from sapiens_mm.models.backbones.sapiens2_vit import SAPIENS2_ARCHS
+        cfg.model.backbone.arch = arch
+        cfg.model.decode_head.in_channels = SAPIENS2_ARCHS[arch]['embed_dims']
     if hw:
         resize_config(cfg, task, hw)
     return cfg

@@ -46,7 +46,7 @@ def test_loss_falls_on_a_fixed_batch(cfg, tmp_path, one_thread):
     optim = torch.optim.AdamW(model.parameters(), lr=1e-3)
     model.train()
     totals = []
-    for _ in range(12):
+    for _ in range(20):
         losses = model.loss(data['inputs'], data['data_samples'])
         assert len(losses) == 7 and all(torch.isfinite(v) for v in losses.values())
         total = sum(losses.values())
