@@ -221,3 +221,25 @@ def test_sized_config_sapiens2_sizes():
         config_path('depth', 'sapiens2_0.4b')
     with pytest.raises(ValueError, match='pointmap at input 80x48'):
         sized_config('pointmap', 'sapiens2_0.4b', (80, 48))  # 5x3 features -> 1x1
+
+
+def test_all4_only_leaves_out_the_single_task_rows_and_their_graphs(tmp_path):
+    import pytest
+    pytest.importorskip('openvino')
+    md = tmp_path / 'b.md'
+    report = benchmark_inference.main([
+        '--arch', 'sapiens_tiny', '--input-size', '64', '48', '--images', small_image(tmp_path),
+        '--num-images', '1', '--repeats', '1', '--pictures', 'off', '--tasks', 'seg,depth',
+        '--variants', 'lite fp32,openvino fp32', '--all4-only', '--overhead-repeats', '0',
+        '--no-second-process', '--no-agreement', '--markdown', str(md)])
+    # lite runs its two tasks (its all4 is their sum); the engine only the two at once
+    assert sorted(report['times']) == ['lite fp32|depth|False', 'lite fp32|seg|False',
+                                       'openvino fp32|all4|False']
+    graphs = report['engine_notes'][0]
+    assert 'seg+depth graph' in graphs and 'seg graph' not in graphs.replace('seg+depth', '')
+    rows = {line.split(' | ')[0]: line for line in md.read_text().splitlines()
+            if line.startswith('| ')}
+    seg = rows['| seg'].split(' | ')
+    assert seg[3] == 'nan'  # no single-task openvino row
+    all4 = rows['| all4'].split(' | ')
+    assert float(all4[2]) > 0 and float(all4[3]) > 0  # lite's sum, openvino's all4
