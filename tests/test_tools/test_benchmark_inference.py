@@ -243,3 +243,4 @@ def test_all4_only_leaves_out_the_single_task_rows_and_their_graphs(tmp_path):
     assert seg[3] == 'nan'  # no single-task openvino row
     all4 = rows['| all4'].split(' | ')
     assert float(all4[2]) > 0 and float(all4[3]) > 0  # lite's sum, openvino's all4
+    assert 'against the sum of the four separate runs' not in md.read_text()  # no singles

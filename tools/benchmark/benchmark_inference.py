@@ -465,12 +465,14 @@ def main(argv=None):
                          + ' | '.join(f'{x:.2f}' for x in row)
                          + ''.join(f' | {x:.2f}' for x in ratios) + ' |')
     if len(tasks) > 1:
-        lines += ['', 'all4 against the sum of the four separate runs of the same variant '
-                  '(target <= 0.6 with a shared backbone): ' + ', '.join(
-                      f'{v}: {med[((v, "all4"), pic)] / sum(med[((v, s), pic)] for s in tasks):.2f}'
-                      f' (pictures {"on" if pic else "off"})'
-                      for v in variants if (v, 'all4') in runners
-                      and all((v, s) in runners for s in tasks) for pic in pictures)]
+        against_sum = [
+            f'{v}: {med[((v, "all4"), pic)] / sum(med[((v, s), pic)] for s in tasks):.2f}'
+            f' (pictures {"on" if pic else "off"})'
+            for v in variants if (v, 'all4') in runners
+            and all((v, s) in runners for s in tasks) for pic in pictures]
+        if against_sum:  # not with --all4-only
+            lines += ['', 'all4 against the sum of the four separate runs of the same variant '
+                      '(target <= 0.6 with a shared backbone): ' + ', '.join(against_sum)]
         for v, (dense, on_dense) in groups.items():
             lines.append(f'{v} all4 groups: dense {dense}, pose '
                          + ('on dense' if on_dense else 'top-down'))
