@@ -19,7 +19,8 @@ from .release_keys import translate_release_keys
 from .loading import (CheckpointError, _short, check_shapes, load_backbone_weights,
                       load_checkpoint_file, load_matching, matching_keys, model_state_dict)
 
-__all__ = ['load_model_weights', 'check_model_checkpoint', 'load_exact_weights']
+__all__ = ['load_model_weights', 'check_model_checkpoint', 'check_checkpoint_family',
+           'load_exact_weights']
 
 # ``heads.{task}.``: the heads of a multi-task ``SapiensMultiTask`` checkpoint
 _HEAD_PREFIXES = ('head.', 'decode_head.', 'auxiliary_head.', 'neck.', 'heads.')
@@ -68,6 +69,19 @@ def check_model_checkpoint(model: torch.nn.Module, path: str, strict: bool = Tru
                               f'cannot be resumed or evaluated as a {type(model).__name__}')
     _check_backbone_family(model, sd, path)
     _check_fit(model.state_dict(), sd, path, type(model).__name__, strict)
+
+
+def check_checkpoint_family(model: torch.nn.Module, path: str) -> None:
+    """Refuse checkpoint ``path`` (task or backbone-only layout) when its backbone is of the
+    other family than ``model``'s (Sapiens v1 vs Sapiens2): a :class:`CheckpointError` naming
+    the file and both families. Nothing else is checked, so transfer from another task, size
+    or head stays possible (used before ``tools/train.py`` hands ``load_from`` to mmengine,
+    whose non-strict load would match no backbone key and train from random weights)."""
+    sd, _ = translate_release_keys(model, model_state_dict(load_checkpoint_file(path), path))
+    if hasattr(model, 'backbone') and not any(k.startswith('backbone.') for k in sd):
+        check_family(model.backbone, list(sd), path)  # a backbone-only file
+    else:
+        _check_backbone_family(model, sd, path)
 
 
 def load_model_weights(model: torch.nn.Module, path: str,

@@ -268,20 +268,26 @@ def build_runner(cfg: Config) -> Runner:
     With ``resume`` and a ``load_from`` checkpoint, the checkpoint is first checked to fit the
     model (:func:`~sapiens_mm.checkpoint.check_model_checkpoint`): another task's checkpoint
     is a ``CheckpointError`` naming the file, not mmengine's ``loaded state dict contains a
-    parameter group that doesn't match the size of optimizer's group``.
+    parameter group that doesn't match the size of optimizer's group``. Without ``resume``,
+    mmengine's ``load_from`` loads non-strictly (for transfer between heads), so only the
+    family is checked (:func:`~sapiens_mm.checkpoint.check_checkpoint_family`): a Sapiens
+    file in a Sapiens2 model or back would match no backbone key and train from random
+    weights with exit 0. The file is read once more for it (seconds for a 2 GB file).
     """
     prepare_cpu_distributed(cfg)
     if is_flexible_runner_config(cfg):
         cfg.setdefault('runner_type', 'FlexibleRunner')
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-    if cfg.get('resume') and cfg.get('load_from'):
+    if cfg.get('load_from'):
         from mmengine.model import is_model_wrapper
-        from sapiens_mm.checkpoint import check_model_checkpoint
+        from sapiens_mm.checkpoint import check_checkpoint_family, check_model_checkpoint
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         if not isinstance(model, torch.nn.Module):  # FlexibleRunner builds it in train()
             model = _model_on_meta_device(cfg)
-        if model is not None:
+        if model is not None and cfg.get('resume'):
             check_model_checkpoint(model, cfg.load_from, strict=True)
+        elif model is not None:  # fine-tuning: only the family (a v1 file in v2 or back)
+            check_checkpoint_family(model, cfg.load_from)
     return runner
 
 

@@ -155,3 +155,36 @@ def test_autocast_optim_wrapper_runs_forward_in_bf16_and_keeps_fp32_weights():
     with pytest.raises(ValueError, match='bfloat16 only'):
         AutocastOptimWrapper(dtype='float16', device_type='cpu',
                              optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+
+
+def test_load_from_of_the_other_family_is_refused_before_training(tmp_path):
+    """mmengine's ``load_from`` is not strict: a Sapiens (v1) checkpoint in a Sapiens2 model
+    matched no backbone key and trained from random weights, exit 0. Another task of the same
+    family stays allowed (transfer between heads)."""
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
+    from sapiens_mm.checkpoint import CheckpointError
+    seg2 = REPO / 'configs/sapiens2_seg/synthetic/sapiens2_tiny_seg_synthetic-128x96.py'
+    seg1 = REPO / 'configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-128x96.py'
+    normal2 = REPO / 'configs/sapiens2_normal/synthetic/sapiens2_tiny_normal_synthetic-128x96.py'
+    init_default_scope('mmseg')
+    files = {}
+    for name, cfg_path in (('v1_seg', seg1), ('v2_normal', normal2)):
+        model = MODELS.build(Config.fromfile(str(cfg_path)).model)
+        files[name] = tmp_path / f'{name}.pth'
+        torch.save(dict(state_dict=model.state_dict()), files[name])
+    backbone_only = tmp_path / 'v1_backbone.pth'
+    torch.save({k[len('backbone.'):]: v for k, v in torch.load(files['v1_seg'])[
+        'state_dict'].items() if k.startswith('backbone.')}, backbone_only)
+
+    def runner_for(config, checkpoint):
+        args = [str(config), '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+                f'load_from={checkpoint}', 'val_dataloader=None', 'val_cfg=None',
+                'val_evaluator=None', 'default_hooks.checkpoint.save_best=None']
+        return build_runner(load_train_config(parse_train_args(args)))
+
+    for bad in (files['v1_seg'], backbone_only):
+        with pytest.raises(CheckpointError, match=rf'{bad}: a Sapiens \(v1, 2024\) checkpoint'):
+            runner_for(seg2, bad)
+    runner = runner_for(seg2, files['v2_normal'])  # same family, another task: allowed
+    assert runner._load_from == str(files['v2_normal'])
