@@ -77,7 +77,7 @@ def check_checkpoint_family(model: torch.nn.Module, path: str) -> None:
     the file and both families. Nothing else is checked, so transfer from another task, size
     or head stays possible (used before ``tools/train.py`` hands ``load_from`` to mmengine,
     whose non-strict load would match no backbone key and train from random weights)."""
-    sd, _ = translate_release_keys(model, model_state_dict(load_checkpoint_file(path), path))
+    sd = model_state_dict(load_checkpoint_file(path), path)  # backbone keys: never renamed
     if hasattr(model, 'backbone') and not any(k.startswith('backbone.') for k in sd):
         check_family(model.backbone, list(sd), path)  # a backbone-only file
     else:

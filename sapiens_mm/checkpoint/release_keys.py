@@ -11,13 +11,14 @@ release's pose head calls it ``conv_pose``::
     decode_head.conv_pose.*      -> head.final_layer.*
 
 :func:`translate_release_keys` does this when, and only when, the model has a ``head`` and no
-``decode_head`` and the file has ``decode_head.*`` keys and no ``head.*`` keys.
+``decode_head`` and the file has ``decode_head.*`` keys and no ``head.*`` keys;
+:func:`to_release_keys` is its inverse (a pose model's state dict as the release writes it).
 """
 from typing import Dict, Tuple
 
 import torch
 
-__all__ = ['translate_release_keys']
+__all__ = ['translate_release_keys', 'to_release_keys']
 
 _POSE_RENAMES = (('decode_head.conv_pose.', 'head.final_layer.'), ('decode_head.', 'head.'))
 
@@ -40,3 +41,17 @@ def translate_release_keys(model: torch.nn.Module,
                 break
         out[key] = value
     return out, renamed
+
+
+def to_release_keys(sd: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    """A pose model's state dict with the release's task-file names: mmpose's ``head.*``
+    under ``decode_head.``, ``head.final_layer.*`` as ``decode_head.conv_pose.*`` (the inverse
+    of :func:`translate_release_keys`, from the same table); other keys unchanged."""
+    out = {}
+    for key, value in sd.items():
+        for release, ours in _POSE_RENAMES:
+            if key.startswith(ours):
+                key = release + key[len(ours):]
+                break
+        out[key] = value
+    return out

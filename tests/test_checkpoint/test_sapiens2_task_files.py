@@ -67,3 +67,16 @@ def test_other_family_refused(tmp_path, repo_root, task):
     release_file(build(V2[task], repo_root), task, v2_file)
     with pytest.raises(CheckpointError, match=r'v2\.safetensors.*Sapiens2'):
         load_model_weights(v1, str(v2_file), strict=True)
+
+
+def test_to_release_keys_writes_the_release_pose_names(repo_root):
+    from sapiens_mm.checkpoint.release_keys import to_release_keys, translate_release_keys
+    model = build(V2['pose'], repo_root)
+    ours = model.state_dict()
+    release = to_release_keys(ours)
+    # the release's names, spelled out here (sapiens/pose/src/models/heads: conv_pose)
+    expected = {('decode_head.' + k[5:].replace('final_layer.', 'conv_pose.')
+                 if k.startswith('head.') else k) for k in ours}
+    assert set(release) == expected and 'decode_head.conv_pose.weight' in release
+    back, renamed = translate_release_keys(model, release)
+    assert list(back) == list(ours) and renamed == sum(k.startswith('head.') for k in ours)

@@ -161,12 +161,11 @@ def make_configs(arch: str, layers: int, hw=None, tasks=None):
 
 def release_keys(task: str, sd: dict) -> dict:
     """A Sapiens2 task model's state dict with the release's task-file key names: the head
-    under ``decode_head.`` and pose's ``final_layer`` as ``conv_pose`` (what
-    ``sapiens_mm/checkpoint/release_keys.py`` maps back)."""
-    if task != 'pose':
-        return sd
-    return {('decode_head.' + k[len('head.'):].replace('final_layer.', 'conv_pose.')
-             if k.startswith('head.') else k): v for k, v in sd.items()}
+    under ``decode_head.`` and pose's ``final_layer`` as ``conv_pose``
+    (:func:`sapiens_mm.checkpoint.release_keys.to_release_keys`; the dense heads already
+    have the release's names)."""
+    from sapiens_mm.checkpoint.release_keys import to_release_keys
+    return to_release_keys(sd) if task == 'pose' else sd
 
 
 def write_checkpoints(cfgs, folder):

@@ -13,8 +13,6 @@ from typing import Optional, Tuple
 
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
 
-#: family -> its tasks, in the inferencer's order
-TASKS = dict(v1=('pose', 'seg', 'depth', 'normal'), v2=('pose', 'seg', 'normal', 'pointmap'))
 #: task -> tiny config trained on the synthetic humans (CPU)
 TINY = dict(pose='configs/sapiens_pose/synthetic/sapiens_tiny-goliath_synthetic-128x96.py',
             seg='configs/sapiens_seg/synthetic/sapiens_tiny_seg_synthetic-128x96.py',
@@ -36,6 +34,10 @@ REAL2 = dict(pose='configs/sapiens2_pose/goliath/{a}_pose_goliath-1024x768.py',
              seg='configs/sapiens2_seg/humans/{a}_seg_humans-1024x768.py',
              normal='configs/sapiens2_normal/humans/{a}_normal_humans-1024x768.py',
              pointmap='configs/sapiens2_pointmap/humans/{a}_pointmap_humans-1024x768.py')
+#: family -> (tiny configs, released configs)
+_CONFIGS = dict(v1=(TINY, REAL), v2=(TINY2, REAL2))
+#: family -> its tasks, in the inferencer's order (that of the tables above)
+TASKS = {fam: tuple(tiny) for fam, (tiny, _) in _CONFIGS.items()}
 
 #: test-pipeline steps that carry the model input size: type -> how to set (H, W)
 _SIZED_STEPS = {
@@ -67,9 +69,8 @@ def config_path(task: str, arch: str = 'sapiens_tiny') -> str:
     if task not in TASKS[fam]:
         raise ValueError(f'task {task!r} has no {"Sapiens2" if fam == "v2" else "Sapiens"} '
                          f'config ({arch}: {", ".join(TASKS[fam])})')
-    if fam == 'v2':
-        return TINY2[task] if arch == 'sapiens2_tiny' else REAL2[task].format(a=arch)
-    return TINY[task] if arch == 'sapiens_tiny' else REAL[task].format(a=arch)
+    tiny, real = _CONFIGS[fam]
+    return tiny[task] if arch in ('sapiens_tiny', 'sapiens2_tiny') else real[task].format(a=arch)
 
 
 def resize_config(cfg, task: str, hw: Tuple[int, int]) -> None:
