@@ -172,14 +172,18 @@ def test_cli_writes_a_tiny_split(tmp_path):
     proc = subprocess.run(
         [sys.executable, os.path.join(REPO, 'tools', 'make_synthetic_humans.py'), '--out',
          str(out), '--num', '3', '--seed', '1', '--size', '64', '48', '--max-people', '2',
-         '--previews', '1', '--pitch-range', '10', '25'], capture_output=True, text=True,
-        cwd=str(tmp_path), timeout=300)
+         '--previews', '1', '--pitch-range', '10', '25', '--fov-range', '50', '50'],
+        capture_output=True, text=True, cwd=str(tmp_path), timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert 'images/s' in proc.stdout
     assert sorted(os.listdir(out / 'images')) == ['000000.png', '000001.png', '000002.png']
     assert (out / 'annotations' / 'coco_wholebody_133.json').is_file()
     meta = json.loads((out / 'meta.json').read_text())
     assert meta['max_people'] == 2 and meta['pitch_range'] == [10, 25]
+    assert meta['fov_range'] == [50, 50]
+    for i in range(3):  # one camera: the focal length of a 50-degree vertical field of view
+        K = np.loadtxt(out / 'camera_intrinsics' / f'{i:06d}.txt')
+        assert K[0, 0] == pytest.approx(32 / np.tan(np.deg2rad(25)))
     assert cv2.imread(str(out / 'images' / '000002.png')).shape == (64, 48, 3)
 
 
@@ -189,4 +193,13 @@ def test_cli_rejects_a_reversed_pitch_range(tmp_path):
          str(tmp_path / 'x'), '--num', '1', '--pitch-range', '25', '10'],
         capture_output=True, text=True, cwd=str(tmp_path), timeout=300)
     assert proc.returncode == 2 and '--pitch-range' in proc.stderr
+    assert not (tmp_path / 'x').exists()
+
+
+@pytest.mark.parametrize('fov', [('60', '40'), ('2', '10'), ('30', '170')])
+def test_cli_rejects_a_bad_fov_range(tmp_path, capsys, fov):
+    from sapiens_mm.cli.make_synthetic_humans import main
+    with pytest.raises(SystemExit) as e:
+        main(['--out', str(tmp_path / 'x'), '--num', '1', '--fov-range', *fov])
+    assert e.value.code == 2 and '--fov-range' in capsys.readouterr().err
     assert not (tmp_path / 'x').exists()
